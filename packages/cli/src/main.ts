@@ -1,0 +1,105 @@
+import { parseArgs } from "node:util";
+import { isRunnableError } from "@runnable-ts/sdk";
+import type { CommandContext } from "./command";
+import { configCommand } from "./commands/config";
+import { pluginsCommand } from "./commands/plugins";
+import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
+import { processOutput, type Output } from "./output";
+
+interface CommandSpec {
+  summary: string;
+  usage: string;
+  options: Record<string, { type: "boolean" | "string"; short?: string; description: string }>;
+  run(ctx: CommandContext, values: Record<string, string | boolean | undefined>, positionals: string[], output: Output): Promise<number>;
+}
+
+const COMMON = {
+  config: { type: "string", short: "c", description: "configuration file (else RUNNABLE_CONFIGURATION_FILE, else searched)" },
+  help: { type: "boolean", short: "h", description: "show help" },
+} as const;
+
+const COMMANDS: Record<string, CommandSpec> = {
+  plugins: {
+    summary: "List every discovered plugin and every manifest problem",
+    usage: "runnable plugins [--json] [--check] [-c config]",
+    options: {
+      ...COMMON,
+      json: { type: "boolean", description: "print {plugins, problems} as JSON" },
+      check: { type: "boolean", description: "also import every plugin module; exit 1 on any problem" },
+    },
+    run: (ctx, v, _p, out) => pluginsCommand(ctx, { json: v.json === true, check: v.check === true }, out),
+  },
+  config: {
+    summary: "Show the configuration in effect and the plugin serving each service",
+    usage: "runnable config [--json] [-c config]",
+    options: { ...COMMON, json: { type: "boolean", description: "print as JSON" } },
+    run: (ctx, v, _p, out) => configCommand(ctx, { json: v.json === true }, out),
+  },
+};
+
+function mainHelp(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  return [
+    "runnable: run pipelines of TypeScript functions, shell commands and composite steps",
+    "",
+    "Usage: runnable <command> [options]",
+    "",
+    "Commands:",
+    ...Object.entries(COMMANDS).map(([name, spec]) => `  ${name.padEnd(width)}  ${spec.summary}`),
+    "",
+    "Run `runnable <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+function commandHelp(spec: CommandSpec): string {
+  const opts = Object.entries(spec.options).map(([key, o]) => `  ${o.short ? `-${o.short}, ` : "    "}--${key}${o.type === "string" ? " <value>" : ""}  ${o.description}`);
+  return [`${spec.summary}`, "", `Usage: ${spec.usage}`, "", "Options:", ...opts].join("\n");
+}
+
+/**
+ * Runs the CLI with `argv` (without `node` and the script) and resolves to the exit code.
+ * Errors are printed as `error[CODE]: message`; nothing is thrown.
+ */
+export async function main(argv: string[], output: Output = processOutput, cwd: string = process.cwd()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    output.out(mainHelp());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    output.out(require("../package.json").version as string);
+    return 0;
+  }
+  const spec = COMMANDS[name];
+  if (!spec) {
+    output.err(`error[E_USAGE]: unknown command "${name}"\n\n${mainHelp()}`);
+    return 2;
+  }
+  let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: rest, options: spec.options, allowPositionals: true, strict: true }));
+  } catch (error) {
+    output.err(`error[E_USAGE]: ${(error as Error).message}\n\n${commandHelp(spec)}`);
+    return 2;
+  }
+  if (values.help === true) {
+    output.out(commandHelp(spec));
+    return 0;
+  }
+  const ctx: CommandContext = {
+    kernelOptions: {
+      cwd,
+      configFile: typeof values.config === "string" ? values.config : undefined,
+      defaults: DEFAULT_SERVICES,
+      distributionDirs: [DISTRIBUTION_DIR],
+    },
+  };
+  try {
+    return await spec.run(ctx, values, positionals, output);
+  } catch (error) {
+    if (isRunnableError(error)) output.err(`error[${error.code}]: ${error.message}`);
+    else output.err(`error: ${(error as Error)?.stack ?? String(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,10 @@
+import "reflect-metadata";
+
+export { loadConfig, CONFIG_SEARCH_PLACES, type RunnableConfig, type ServiceSelection, type LoadConfigOptions } from "./config";
+export { discoverPlugins, type DiscoveredPlugin, type DiscoveryResult, type DiscoveryOptions, type PluginSource } from "./discovery";
+export { parseManifest, MANIFEST_API_VERSION, type DiscoveryProblem, type ManifestEntry } from "./manifest";
+export { loadModule, isCommonJs } from "./module-loader";
+export { findProjectRoot, findPackageDir, readPackageJson, type PackageJson } from "./package-json";
+export { validatePluginConfig, type ConfigOrigin } from "./plugin-config";
+export { PluginRegistry, type LoadedPlugin, type PluginPins } from "./registry";
+export { Kernel, RunScope, type KernelOptions } from "./kernel";

@@ -1,0 +1,94 @@
+import type { DataCatalogEntry, Parameters, RunLog, RunLogHeader, RunSummary, StepLog, BranchLog } from "./run-log";
+
+/**
+ * Where run logs live. Steps and branches are written as separate records so that a write
+ * costs the same at step 10 and step 10,000, and concurrent branches never collide.
+ * Every method may reject with a {@link RunnableError} (`E_RUN_EXISTS`, `E_RUN_NOT_FOUND`).
+ */
+export interface RunLogStore {
+  /** True when branches of one run may write concurrently (from several tasks or processes). */
+  readonly supportsConcurrentWriters: boolean;
+  /** Creates the run-level record; rejects with `E_RUN_EXISTS` if the run id is taken. */
+  createRunLog(header: RunLogHeader): Promise<void>;
+  /** True when a run with this id exists. */
+  exists(runId: string): Promise<boolean>;
+  /** The full nested run log; rejects with `E_RUN_NOT_FOUND`. */
+  getRunLog(runId: string): Promise<RunLog>;
+  /** Updates run-level fields (status, run_config, job, tag). */
+  updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void>;
+  /** Parameters of the root (`branch` omitted or `""`) or of a branch. */
+  getParameters(runId: string, branch?: string): Promise<Parameters>;
+  /** Merges parameters into the root or a branch. */
+  setParameters(runId: string, parameters: Parameters, branch?: string): Promise<void>;
+  /** A step log without its branches, or undefined. */
+  getStepLog(runId: string, internalName: string): Promise<StepLog | undefined>;
+  /** Writes a step log (its `branches` field is ignored: branches are separate records). */
+  putStepLog(runId: string, stepLog: StepLog): Promise<void>;
+  /** A branch log without its steps, or undefined. */
+  getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined>;
+  /** Writes a branch log (its `steps` field is ignored). */
+  putBranchLog(runId: string, branchLog: BranchLog): Promise<void>;
+  /** Every run in the store. */
+  listRuns(): Promise<RunSummary[]>;
+}
+
+/** Options of a catalog transfer. */
+export interface CatalogTransfer {
+  runId: string;
+  /** Glob patterns relative to the working directory (put) or the run's catalog folder (get). */
+  patterns: string[];
+  /** Working directory of the task. */
+  cwd: string;
+  /** When false, `put` records hashes without copying. */
+  storeCopy?: boolean;
+}
+
+/** Moves files between steps of a run. */
+export interface Catalog {
+  /** Copies matching files from the run's catalog into `cwd`. */
+  get(transfer: CatalogTransfer): Promise<DataCatalogEntry[]>;
+  /** Copies matching files from `cwd` into the run's catalog. */
+  put(transfer: CatalogTransfer): Promise<DataCatalogEntry[]>;
+  /** Stores bytes under a name in the run's catalog (execution logs, pickled objects). */
+  putBytes(runId: string, name: string, data: Uint8Array): Promise<DataCatalogEntry>;
+  /** Reads bytes stored by {@link Catalog.putBytes}; rejects with `E_CATALOG` when absent. */
+  getBytes(runId: string, name: string): Promise<Uint8Array>;
+}
+
+/** Provides secrets by name. */
+export interface SecretsProvider {
+  /** The secret's value; rejects with `E_SECRET_NOT_FOUND` naming the secret (never its value). */
+  get(name: string): Promise<string>;
+}
+
+/** Serialises values JSON cannot carry. */
+export interface Pickler {
+  /** File extension of pickled files, e.g. `.pickle.json`. */
+  readonly extension: string;
+  dumps(value: unknown): Promise<Uint8Array>;
+  loads(data: Uint8Array): Promise<unknown>;
+}
+
+/** Runs a pipeline graph. Refined by the engine; executors receive their services by injection. */
+export interface PipelineExecutor {
+  /** Runs the pipeline described by `run` and resolves to its final run log. */
+  execute(run: unknown): Promise<RunLog>;
+}
+
+/** Runs a single job (a task without a graph). */
+export interface JobExecutor {
+  /** Runs the job described by `job` and resolves to its final run log. */
+  execute(job: unknown): Promise<RunLog>;
+}
+
+/** A task type (`function`, `shell`, …): how a task step's command is executed. */
+export interface TaskType {
+  /** Executes one attempt of a task. */
+  execute(task: unknown, context: unknown): Promise<unknown>;
+}
+
+/** A node type (`task`, `parallel`, `map`, …): how a step of that type is traversed. */
+export interface NodeType {
+  /** Executes one step of this type. */
+  execute(node: unknown, context: unknown): Promise<unknown>;
+}

@@ -1,0 +1,178 @@
+import { z } from "zod";
+
+/** Run, branch, step and attempt statuses, as in the reference. */
+export const STATUSES = ["CREATED", "PROCESSING", "SUCCESS", "FAIL"] as const;
+/** One of {@link STATUSES}. */
+export type Status = (typeof STATUSES)[number];
+
+/** A stored parameter: `json` and `metric` hold the value; `object` holds the name of a pickled catalog file. */
+export const ParameterSchema = z.object({
+  kind: z.enum(["json", "metric", "object"]),
+  value: z.unknown(),
+  description: z.unknown().optional(),
+});
+/** A stored parameter. */
+export type Parameter = z.infer<typeof ParameterSchema>;
+/** Parameters by name. */
+export type Parameters = Record<string, Parameter>;
+
+/** Identity of the code a step ran (git commit, container image…). */
+export const CodeIdentitySchema = z.looseObject({
+  code_identifier: z.string(),
+  code_identifier_type: z.string(),
+  code_identifier_dependable: z.boolean(),
+  code_identifier_url: z.string(),
+  code_identifier_message: z.string(),
+});
+/** Identity of the code a step ran. */
+export type CodeIdentity = z.infer<typeof CodeIdentitySchema>;
+
+/** A file moved by the catalog, with its sha256. */
+export const DataCatalogSchema = z.looseObject({
+  name: z.string(),
+  data_hash: z.string(),
+  catalog_relative_path: z.string(),
+  stage: z.enum(["get", "put"]),
+});
+/** A file moved by the catalog. */
+export type DataCatalogEntry = z.infer<typeof DataCatalogSchema>;
+
+/** One attempt of a task step. Times are ISO-8601 UTC. */
+export const StepAttemptSchema = z.object({
+  attempt_number: z.number().int(),
+  start_time: z.string(),
+  end_time: z.string(),
+  status: z.enum(STATUSES),
+  message: z.string(),
+  input_parameters: z.record(z.string(), ParameterSchema),
+  output_parameters: z.record(z.string(), ParameterSchema),
+  user_defined_metrics: z.record(z.string(), z.unknown()),
+  retry_indicator: z.string(),
+  code_identities: z.array(CodeIdentitySchema),
+});
+/** One attempt of a task step. */
+export type StepAttempt = z.infer<typeof StepAttemptSchema>;
+
+/** A branch of a composite step: its own steps and parameters. */
+export interface BranchLog {
+  internal_name: string;
+  status: Status;
+  steps: Record<string, StepLog>;
+  parameters: Parameters;
+}
+
+/** The log of one step (task, stub, composite or terminal). */
+export interface StepLog {
+  name: string;
+  internal_name: string;
+  status: Status;
+  step_type: string;
+  message: string;
+  mock: boolean;
+  attempts: StepAttempt[];
+  branches: Record<string, BranchLog>;
+  data_catalog: DataCatalogEntry[];
+}
+
+/** Schema of {@link BranchLog}. */
+export const BranchLogSchema: z.ZodType<BranchLog> = z.lazy(() =>
+  z.object({
+    internal_name: z.string(),
+    status: z.enum(STATUSES),
+    steps: z.record(z.string(), StepLogSchema),
+    parameters: z.record(z.string(), ParameterSchema),
+  }),
+);
+
+/** Schema of {@link StepLog}. */
+export const StepLogSchema: z.ZodType<StepLog> = z.lazy(() =>
+  z.object({
+    name: z.string(),
+    internal_name: z.string(),
+    status: z.enum(STATUSES),
+    step_type: z.string(),
+    message: z.string(),
+    mock: z.boolean(),
+    attempts: z.array(StepAttemptSchema),
+    branches: z.record(z.string(), BranchLogSchema),
+    data_catalog: z.array(DataCatalogSchema),
+  }),
+);
+
+/** The log of a job (a single task run without a graph). */
+export const JobLogSchema = z.object({
+  status: z.enum(STATUSES),
+  message: z.string(),
+  mock: z.boolean(),
+  code_identities: z.array(CodeIdentitySchema),
+  attempts: z.array(StepAttemptSchema),
+  data_catalog: z.array(DataCatalogSchema),
+});
+/** The log of a job. */
+export type JobLog = z.infer<typeof JobLogSchema>;
+
+/** The run log of one run, with the reference's field names. */
+export const RunLogSchema = z.object({
+  run_id: z.string(),
+  dag_hash: z.string().nullable(),
+  tag: z.string(),
+  status: z.enum(STATUSES),
+  steps: z.record(z.string(), StepLogSchema),
+  job: JobLogSchema.nullable(),
+  parameters: z.record(z.string(), ParameterSchema),
+  run_config: z.record(z.string(), z.unknown()),
+});
+/** The run log of one run. */
+export type RunLog = z.infer<typeof RunLogSchema>;
+
+/** The part of a run log that is not steps: what a store keeps in its run-level record. */
+export type RunLogHeader = Omit<RunLog, "steps">;
+
+/** A line of `runnable runs`. */
+export interface RunSummary {
+  run_id: string;
+  status: Status;
+  tag: string;
+  dag_hash: string | null;
+}
+
+/** The internal name of the branch that holds a step, or `""` for the root graph. */
+export function parentBranchOf(internalName: string): string {
+  const parts = internalName.split(".");
+  return parts.length < 3 ? "" : parts.slice(0, -1).join(".");
+}
+
+/** The internal name of the composite step that owns a branch. */
+export function ownerStepOf(branchInternalName: string): string {
+  return branchInternalName.split(".").slice(0, -1).join(".");
+}
+
+/**
+ * Builds the full nested run log from flat records: the run header, step logs (without
+ * branches) and branch logs (without steps), each keyed by internal name. Stores that keep
+ * steps and branches as separate records use this on read.
+ */
+export function assembleRunLog(
+  header: RunLogHeader,
+  steps: Iterable<StepLog>,
+  branches: Iterable<BranchLog>,
+): RunLog {
+  const branchByName = new Map<string, BranchLog>();
+  for (const b of branches) branchByName.set(b.internal_name, { ...b, steps: {} });
+  const runLog: RunLog = { ...header, steps: {} };
+  const stepList = [...steps].map((s) => ({ ...s, branches: {} as Record<string, BranchLog> }));
+  const stepByName = new Map(stepList.map((s) => [s.internal_name, s]));
+  for (const step of stepList) {
+    const parent = parentBranchOf(step.internal_name);
+    if (parent === "") runLog.steps[step.internal_name] = step;
+    else {
+      const branch = branchByName.get(parent);
+      if (branch) branch.steps[step.internal_name] = step;
+    }
+  }
+  for (const branch of branchByName.values()) {
+    const owner = stepByName.get(ownerStepOf(branch.internal_name));
+    if (owner) owner.branches[branch.internal_name] = branch;
+  }
+  return runLog;
+}
