@@ -14,7 +14,9 @@ export async function loadModule(file: string): Promise<Record<string, unknown>>
     const exported: unknown = createRequire(file)(file);
     const ns = (typeof exported === "object" || typeof exported === "function") && exported !== null ? exported : {};
     const record = ns as Record<string, unknown>;
-    return record.__esModule === true ? record : { ...record, default: exported };
+    if (record.__esModule === true) return record;
+    // `default` is module.exports, as under import(); kept out of Object.keys for error listings.
+    return Object.defineProperty({ ...record }, "default", { value: exported, enumerable: false });
   }
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
 }

@@ -1,0 +1,40 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { cliHelpBench, discoveryBench } from "./kernel-bench";
+import { verdict, type Figure } from "./measure";
+
+const ROOT = resolve(__dirname, "..", "..", "..");
+const CLI = join(ROOT, "packages", "cli", "dist", "bin.js");
+
+const WORKLOADS: Record<string, (smoke: boolean) => Promise<Figure[]> | Figure[]> = {
+  discovery: (smoke) => discoveryBench(smoke ? 30 : 300, smoke ? 5 : 20, smoke ? 3 : 20),
+  "cli-start": (smoke) => cliHelpBench(CLI, smoke ? 2 : 10),
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { smoke: { type: "boolean" }, only: { type: "string" } } });
+  const smoke = values.smoke === true;
+  const names = values.only ? values.only.split(",") : Object.keys(WORKLOADS);
+  const figures: Figure[] = [];
+  console.log(`runnable-ts bench: node ${process.version}, ${cpus().length} cores${smoke ? ", smoke sizes" : ""}\n`);
+  for (const name of names) {
+    const workload = WORKLOADS[name];
+    if (!workload) throw new Error(`unknown workload "${name}"; known: ${Object.keys(WORKLOADS).join(", ")}`);
+    const result = await workload(smoke);
+    for (const f of result) {
+      const target = f.target ? ("max" in f.target ? `<= ${f.target.max} ${f.unit}` : `>= ${f.target.min} ${f.unit}`) : "";
+      console.log(`${f.workload.padEnd(40)} ${f.metric.padEnd(28)} ${f.value.toFixed(2).padStart(10)} ${f.unit.padEnd(4)} ${target.padEnd(14)} ${verdict(f)}`);
+    }
+    figures.push(...result);
+  }
+  const out = join(ROOT, "bench-results");
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "latest.json"), JSON.stringify({ node: process.version, cores: cpus().length, smoke, figures }, null, 2));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
