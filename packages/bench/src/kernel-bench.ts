@@ -20,7 +20,7 @@ export async function discoveryBench(deps: number, plugins: number, repeat: numb
           }
         : { packageJson: { main: "index.js" }, files: { "index.js": "module.exports = {};" } };
   }
-  const project = createFixtureProject({ packageJson: { dependencies }, installed, files: { "runnable-config.yaml": "run-log-store: store-7\n" } });
+  const project = createFixtureProject({ packageJson: { dependencies }, installed, files: { "runnable-config.yaml": `run-log-store: store-${plugins - 1}\n` } });
   try {
     const once = async (): Promise<void> => {
       const kernel = await Kernel.create({ cwd: project.dir, env: {}, defaults: DEFAULT_SERVICES, distributionDirs: [DISTRIBUTION_DIR] });
