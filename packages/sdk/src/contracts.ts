@@ -1,4 +1,5 @@
-import type { DataCatalogEntry, Parameters, RunLog, RunLogHeader, RunSummary, StepLog, BranchLog } from "./run-log";
+import type { PipelineRun } from "./engine";
+import type { BranchLog, DataCatalogEntry, Parameters, RunLog, RunLogHeader, RunSummary, Status, StepLog } from "./run-log";
 
 /**
  * Where run logs live. Steps and branches are written as separate records so that a write
@@ -41,17 +42,19 @@ export interface CatalogTransfer {
   cwd: string;
   /** When false, `put` records hashes without copying. */
   storeCopy?: boolean;
+  /** When true, patterns matching nothing are not an error (a `put` after a failed step). */
+  allowMissing?: boolean;
 }
 
 /** Moves files between steps of a run. */
-export interface Catalog {
+export interface CatalogService {
   /** Copies matching files from the run's catalog into `cwd`. */
   get(transfer: CatalogTransfer): Promise<DataCatalogEntry[]>;
   /** Copies matching files from `cwd` into the run's catalog. */
   put(transfer: CatalogTransfer): Promise<DataCatalogEntry[]>;
   /** Stores bytes under a name in the run's catalog (execution logs, pickled objects). */
   putBytes(runId: string, name: string, data: Uint8Array): Promise<DataCatalogEntry>;
-  /** Reads bytes stored by {@link Catalog.putBytes}; rejects with `E_CATALOG` when absent. */
+  /** Reads bytes stored by {@link CatalogService.putBytes}; rejects with `E_CATALOG` when absent. */
   getBytes(runId: string, name: string): Promise<Uint8Array>;
 }
 
@@ -69,26 +72,13 @@ export interface Pickler {
   loads(data: Uint8Array): Promise<unknown>;
 }
 
-/** Runs a pipeline graph. Refined by the engine; executors receive their services by injection. */
+/** Runs a pipeline: traverses it in-process with a policy, or hands it to another system. */
 export interface PipelineExecutor {
-  /** Runs the pipeline described by `run` and resolves to its final run log. */
-  execute(run: unknown): Promise<RunLog>;
+  /** Runs the pipeline and resolves to its final status (the run log holds the rest). */
+  execute(run: PipelineRun): Promise<Status>;
 }
 
-/** Runs a single job (a task without a graph). */
+/** Runs a single job (a task without a graph). Refined by the jobs issue. */
 export interface JobExecutor {
-  /** Runs the job described by `job` and resolves to its final run log. */
-  execute(job: unknown): Promise<RunLog>;
-}
-
-/** A task type (`function`, `shell`, …): how a task step's command is executed. */
-export interface TaskType {
-  /** Executes one attempt of a task. */
-  execute(task: unknown, context: unknown): Promise<unknown>;
-}
-
-/** A node type (`task`, `parallel`, `map`, …): how a step of that type is traversed. */
-export interface NodeType {
-  /** Executes one step of this type. */
-  execute(node: unknown, context: unknown): Promise<unknown>;
+  execute(job: unknown): Promise<Status>;
 }

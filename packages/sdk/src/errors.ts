@@ -116,3 +116,28 @@ export class ConfigError extends RunnableError {
     this.name = "ConfigError";
   }
 }
+
+/** Thrown for a pipeline definition that cannot run (all problems at once, before any run log exists). */
+export class GraphError extends RunnableError {
+  /** Every problem found, one per line of the message. */
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[], context: ErrorContext = {}) {
+    super("E_GRAPH_INVALID", `The pipeline definition is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`, context);
+    this.name = "GraphError";
+    this.problems = problems;
+  }
+}
+
+/**
+ * Rejection of `execute()` when the run ends FAIL. Carries the run id and the final run log.
+ */
+export class ExecutionFailedError extends RunnableError {
+  readonly runId: string;
+  readonly runLog: unknown;
+  constructor(runId: string, runLog: unknown, message?: string) {
+    super("E_EXECUTION_FAILED", message ?? `Execution failed for run id: ${runId}`, { runId });
+    this.name = "ExecutionFailedError";
+    this.runId = runId;
+    this.runLog = runLog;
+  }
+}

@@ -5,3 +5,7 @@ export * from "./tokens";
 export * from "./plugin";
 export * from "./contracts";
 export * from "./run-log";
+export * from "./graph";
+export * from "./engine";
+export * from "./authoring";
+export * from "./returns";

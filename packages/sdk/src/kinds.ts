@@ -1,13 +1,5 @@
-import type {
-  Catalog,
-  JobExecutor,
-  NodeType,
-  Pickler,
-  PipelineExecutor,
-  RunLogStore,
-  SecretsProvider,
-  TaskType,
-} from "./contracts";
+import type { CatalogService, JobExecutor, Pickler, PipelineExecutor, RunLogStore, SecretsProvider } from "./contracts";
+import type { NodeType, TaskType } from "./engine";
 
 /** The closed set of plugin kinds and the contract each kind implements. */
 export interface PluginKinds {
@@ -16,7 +8,7 @@ export interface PluginKinds {
   task: TaskType;
   node: NodeType;
   "run-log-store": RunLogStore;
-  catalog: Catalog;
+  catalog: CatalogService;
   secrets: SecretsProvider;
   pickler: Pickler;
 }

@@ -176,3 +176,29 @@ export function assembleRunLog(
   }
   return runLog;
 }
+
+/** Current time as ISO-8601 UTC. */
+export function isoNow(): string {
+  return new Date().toISOString();
+}
+
+/** A step attempt with defaults for the fields not given. */
+export function newAttempt(fields: Partial<StepAttempt> & Pick<StepAttempt, "attempt_number" | "status">): StepAttempt {
+  const now = isoNow();
+  return {
+    start_time: now,
+    end_time: now,
+    message: "",
+    input_parameters: {},
+    output_parameters: {},
+    user_defined_metrics: {},
+    retry_indicator: "",
+    code_identities: [],
+    ...fields,
+  };
+}
+
+/** A new step log (status CREATED, no attempts). */
+export function newStepLog(name: string, internalName: string, stepType: string): StepLog {
+  return { name, internal_name: internalName, status: "CREATED", step_type: stepType, message: "", mock: false, attempts: [], branches: {}, data_catalog: [] };
+}

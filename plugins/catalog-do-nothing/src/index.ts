@@ -1,7 +1,7 @@
-import { definePlugin, RunnableError, type Catalog, type DataCatalogEntry } from "@runnable-ts/sdk";
+import { definePlugin, RunnableError, type CatalogService, type DataCatalogEntry } from "@runnable-ts/sdk";
 
 /** A catalog that moves nothing: `get`/`put` match no files and stored bytes are dropped. */
-export class DoNothingCatalog implements Catalog {
+export class DoNothingCatalog implements CatalogService {
   async get(): Promise<DataCatalogEntry[]> {
     return [];
   }

@@ -1,0 +1,39 @@
+import { execFile } from "node:child_process";
+import type { CodeIdentity } from "@runnable-ts/sdk";
+
+const cache = new Map<string, Promise<CodeIdentity[]>>();
+
+function git(cwd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile("git", args, { cwd, timeout: 5000 }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
+  });
+}
+
+/**
+ * The git identity of `cwd`: commit, whether the tree is clean (dependable), remote url and the
+ * changed files. Empty outside a git repository. Computed once per run.
+ */
+export function codeIdentities(cwd: string, runId: string): Promise<CodeIdentity[]> {
+  const key = `${runId}\0${cwd}`;
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = (async () => {
+      const commit = await git(cwd, ["rev-parse", "HEAD"]);
+      if (!commit) return [];
+      const [status, url] = await Promise.all([git(cwd, ["status", "--porcelain"]), git(cwd, ["config", "--get", "remote.origin.url"])]);
+      const changed = (status ?? "").split("\n").filter(Boolean).map((l) => l.slice(3));
+      return [
+        {
+          code_identifier: commit,
+          code_identifier_type: "git",
+          code_identifier_dependable: changed.length === 0,
+          code_identifier_url: url ?? "",
+          code_identifier_message: changed.length === 0 ? "" : `changes found in ${changed.slice(0, 20).join(", ")}`,
+        },
+      ];
+    })();
+    cache.set(key, pending);
+    if (cache.size > 100) cache.delete(cache.keys().next().value as string);
+  }
+  return pending;
+}

@@ -1,0 +1,35 @@
+import { extname, resolve } from "node:path";
+import { GraphError, Pipeline, type GraphDef } from "@runnable-ts/sdk";
+import { loadUserModule } from "./load-export";
+import type { DefinitionSource } from "./run";
+import { loadYamlPipeline } from "./yaml-pipeline";
+
+/** A pipeline definition loaded from a file, with where it came from. */
+export interface LoadedDefinition {
+  graph: GraphDef;
+  source: DefinitionSource;
+}
+
+const MODULE_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"]);
+
+/**
+ * Loads a pipeline file: YAML (`.yaml`/`.yml`), or a module exporting `pipeline` (a Pipeline,
+ * or a function returning one, possibly async), else its default export.
+ * @throws GraphError when the file holds no pipeline.
+ */
+export async function loadDefinition(file: string, cwd: string, exportName?: string): Promise<LoadedDefinition> {
+  const path = resolve(cwd, file);
+  const ext = extname(path);
+  if (ext === ".yaml" || ext === ".yml") return { graph: loadYamlPipeline(path), source: { kind: "yaml", file: path } };
+  if (!MODULE_EXTENSIONS.has(ext)) throw new GraphError([`${file}: expected a .yaml/.yml pipeline or a .ts/.js module exporting "pipeline"`], { file: path });
+  const ns = await loadUserModule(path);
+  const name = exportName ?? ("pipeline" in ns ? "pipeline" : "default");
+  let value: unknown = ns[name];
+  if (typeof value === "function" && !(value instanceof Pipeline)) value = await (value as () => unknown)();
+  if (!isPipeline(value)) throw new GraphError([`${file}: export "${name}" is not a Pipeline (export const pipeline = new Pipeline({...}), or a function returning one)`], { file: path });
+  return { graph: value.toGraph(), source: { kind: "sdk", file: path, exportName: name } };
+}
+
+function isPipeline(value: unknown): value is Pipeline {
+  return typeof value === "object" && value !== null && typeof (value as Pipeline).toGraph === "function" && Array.isArray((value as Pipeline).steps);
+}

@@ -1,0 +1,107 @@
+import type { GraphDef, NodeDef, NodeType, ValidateContext } from "@runnable-ts/sdk";
+
+/** Every graph of a pipeline with the internal-name prefix of its branch ("" for the root). */
+export function* walkGraphs(graph: GraphDef, prefix = ""): Generator<{ graph: GraphDef; prefix: string }> {
+  yield { graph, prefix };
+  for (const node of Object.values(graph.steps)) {
+    const base = prefix ? `${prefix}.${node.name}` : node.name;
+    for (const [key, sub] of Object.entries(subgraphsOf(node))) yield* walkGraphs(sub, `${base}.${key}`);
+  }
+}
+
+/**
+ * Sub-graphs of a composite node. By convention composite node types keep them in `branches`
+ * (a map of graphs) and `branch` (one graph, its key shown as `<branch>`).
+ */
+export function subgraphsOf(node: NodeDef): Record<string, GraphDef> {
+  const out: Record<string, GraphDef> = {};
+  if (isGraph(node.branch)) out["<branch>"] = node.branch;
+  if (typeof node.branches === "object" && node.branches !== null)
+    for (const [k, g] of Object.entries(node.branches as Record<string, unknown>)) if (isGraph(g)) out[k] = g;
+  return out;
+}
+
+/** The graph with its implicit `success` and `fail` steps added (recursively). */
+export function withTerminals(graph: GraphDef): GraphDef {
+  const steps: Record<string, NodeDef> = {};
+  for (const [name, node] of Object.entries(graph.steps)) {
+    const copy: Record<string, unknown> = { ...node };
+    if (isGraph(node.branch)) copy.branch = withTerminals(node.branch);
+    if (typeof node.branches === "object" && node.branches !== null)
+      copy.branches = Object.fromEntries(Object.entries(node.branches as Record<string, GraphDef>).map(([k, g]) => [k, isGraph(g) ? withTerminals(g) : g]));
+    steps[name] = copy as NodeDef;
+  }
+  const types = Object.values(steps).map((s) => s.type);
+  if (!types.includes("success") && !steps.success) steps.success = { type: "success", name: "success" };
+  if (!types.includes("fail") && !steps.fail) steps.fail = { type: "fail", name: "fail" };
+  return { ...graph, steps };
+}
+
+/** Node and task type names used anywhere in the graph. */
+export function typesUsed(graph: GraphDef): { nodeTypes: Set<string>; taskTypes: Set<string> } {
+  const nodeTypes = new Set<string>();
+  const taskTypes = new Set<string>();
+  for (const { graph: g } of walkGraphs(graph))
+    for (const node of Object.values(g.steps)) {
+      nodeTypes.add(node.type);
+      if (node.type === "task" && typeof node.command_type === "string") taskTypes.add(node.command_type);
+    }
+  return { nodeTypes, taskTypes };
+}
+
+/**
+ * Structural checks of every graph: start step, names, `next`/`on_failure` targets, cycles,
+ * plus each node type's own checks. Returns every problem found (none: an empty list).
+ */
+export function checkGraph(graph: GraphDef, nodeTypes: ReadonlyMap<string, NodeType>, context: ValidateContext): string[] {
+  const problems: string[] = [];
+  for (const { graph: g, prefix } of walkGraphs(graph)) {
+    const where = prefix ? `branch ${prefix}` : "pipeline";
+    const at = (name: string): string => (prefix ? `${prefix}.${name}` : name);
+    if (!g.steps[g.start_at]) problems.push(`${where}: start_at "${g.start_at}" is not one of its steps`);
+    for (const [key, node] of Object.entries(g.steps)) {
+      if (key.includes(".")) problems.push(`step "${at(key)}": names may not contain "."`);
+      const type = nodeTypes.get(node.type);
+      if (!type) continue; // reported by the caller, which knows the installed types
+      if (!type.terminal) {
+        if (typeof node.next !== "string" || node.next === "") problems.push(`step "${at(key)}": missing "next" (name the following step, or success/fail)`);
+        else if (!g.steps[node.next]) problems.push(`step "${at(key)}": next "${node.next}" is not a step of ${where}`);
+      }
+      if (node.on_failure !== undefined && (typeof node.on_failure !== "string" || !g.steps[node.on_failure]))
+        problems.push(`step "${at(key)}": on_failure "${String(node.on_failure)}" is not a step of ${where}`);
+      for (const p of type.validate?.(node, context) ?? []) problems.push(`step "${at(key)}": ${p}`);
+    }
+    const cycle = findCycle(g);
+    if (cycle) problems.push(`${where}: cycle ${cycle.map(at).join(" -> ")} (use a loop step to repeat work)`);
+  }
+  return problems;
+}
+
+function findCycle(g: GraphDef): string[] | undefined {
+  const state = new Map<string, "open" | "done">();
+  const path: string[] = [];
+  const visit = (name: string): string[] | undefined => {
+    if (state.get(name) === "done" || !g.steps[name]) return undefined;
+    if (state.get(name) === "open") return [...path.slice(path.indexOf(name)), name];
+    state.set(name, "open");
+    path.push(name);
+    const node = g.steps[name];
+    for (const next of [node?.next, node?.on_failure]) {
+      if (typeof next !== "string") continue;
+      const found = visit(next);
+      if (found) return found;
+    }
+    path.pop();
+    state.set(name, "done");
+    return undefined;
+  };
+  for (const name of Object.keys(g.steps)) {
+    const found = visit(name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function isGraph(value: unknown): value is GraphDef {
+  return typeof value === "object" && value !== null && typeof (value as GraphDef).steps === "object";
+}

@@ -1,0 +1,56 @@
+/**
+ * A counting semaphore without timers: `acquire` resolves at once while fewer than `limit`
+ * holders exist, else when one releases (FIFO).
+ */
+export class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(readonly limit: number) {}
+
+  /** Current number of holders. */
+  get running(): number {
+    return this.active;
+  }
+
+  acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+
+  /** Runs `fn` holding one slot. */
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/**
+ * Runs `count` jobs with at most `width` in flight and resolves to their results in order.
+ * Jobs are started lazily, so memory stays proportional to `width`, not `count`.
+ */
+export async function pool<T>(count: number, width: number, job: (index: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await job(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, count)) }, worker));
+  return results;
+}

@@ -1,0 +1,245 @@
+import {
+  isoNow,
+  newAttempt,
+  type DataCatalogEntry,
+  type IterVars,
+  type Parameter,
+  type Parameters,
+  type ReturnSpec,
+  type RunServices,
+  type StepAttempt,
+  type StepLog,
+  type TaskNodeDef,
+  type TaskType,
+  type CodeIdentity,
+} from "@runnable-ts/sdk";
+import { captureOutput } from "./capture";
+import { messageOf, preview, redact } from "./redact";
+
+/** What one attempt of a task needs from the traversal. */
+export interface AttemptRequest {
+  node: TaskNodeDef;
+  internalName: string;
+  iterVars: IterVars;
+  attemptNumber: number;
+  stepLog: StepLog;
+  services: RunServices;
+  taskType: TaskType;
+  getParameters(): Promise<Parameters>;
+  setParameters(parameters: Parameters): Promise<void>;
+  codeIdentities(): Promise<CodeIdentity[]>;
+}
+
+/** Thrown for an attempt that ran out of time. */
+class TimeoutError extends Error {
+  constructor(ms: number) {
+    super(`timed out after ${ms} ms`);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * Runs one attempt of a task step: catalog get, secrets, input validation, the task type's
+ * command (with timeout and cancellation), returns (json / metric / pickled), catalog put and
+ * the execution log. Every failure becomes a FAIL attempt with a message; nothing throws.
+ */
+export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
+  const { node, services, internalName } = req;
+  const start = isoNow();
+  const secrets: Record<string, string> = {};
+  const logLines: string[] = [];
+  let status: "SUCCESS" | "FAIL" = "FAIL";
+  let message = "";
+  let inputParameters: Parameters = {};
+  let outputs: Parameters = {};
+  const metrics: Record<string, unknown> = {};
+  const getEntries: DataCatalogEntry[] = [];
+  const putEntries: DataCatalogEntry[] = [];
+  const fail = (error: unknown, prefix = ""): void => {
+    status = "FAIL";
+    message = `${prefix}${messageOf(error)}`;
+    logLines.push(`ERROR: ${message}`);
+    if (error instanceof Error && error.stack && !(error instanceof TimeoutError)) logLines.push(error.stack);
+  };
+
+  try {
+    const parameters = await req.getParameters();
+    inputParameters = { ...parameters, ...Object.fromEntries(Object.entries(req.iterVars).map(([k, v]) => [k, { kind: "json" as const, value: v }])) };
+    const values: Record<string, unknown> = {};
+    for (const [name, p] of Object.entries(parameters)) values[name] = p.kind === "object" ? await unpickle(services, String(p.value)) : p.value;
+    Object.assign(values, req.iterVars);
+    logLines.push(`Parameters available for the execution: ${preview(Object.keys(values), 2000)}`);
+
+    if (node.catalog?.get.length) getEntries.push(...(await services.catalog.get({ runId: services.runId, patterns: [...node.catalog.get], cwd: services.cwd })));
+    for (const name of node.secrets) secrets[name] = await services.secrets.get(name);
+    let params = values;
+    if (node.input) {
+      const parsed = node.input.safeParse(values);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new Error(`invalid parameter "${issue?.path.map(String).join(".") || "(params)"}": ${issue?.message ?? "rejected by the input schema"}`);
+      }
+      params = { ...values, ...(parsed.data as Record<string, unknown>) };
+    }
+    services.emit({ type: "task_started", step: internalName, inputs: preview(params) });
+    const returned = await invoke(req, params, inputParameters, secrets, logLines);
+    outputs = await toParameters(node.returns, returned, req, metrics);
+    status = "SUCCESS";
+  } catch (error) {
+    fail(error);
+  }
+
+  if (node.catalog?.put.length) {
+    try {
+      putEntries.push(
+        ...(await services.catalog.put({
+          runId: services.runId,
+          patterns: [...node.catalog.put],
+          cwd: services.cwd,
+          storeCopy: node.catalog.store_copy,
+          allowMissing: status !== "SUCCESS",
+        })),
+      );
+    } catch (error) {
+      if (status === "SUCCESS") fail(error, "catalog put: ");
+    }
+  }
+  const secretValues = Object.values(secrets);
+  message = redact(message, secretValues);
+  if (status === "SUCCESS") await req.setParameters(outputs);
+  services.emit(
+    status === "SUCCESS"
+      ? { type: "task_completed", step: internalName, outputs: preview(Object.fromEntries(Object.entries(outputs).map(([k, p]) => [k, p.value]))) }
+      : { type: "task_error", step: internalName, error: message.slice(0, 256) },
+  );
+  const logName = `${internalName}.attempt${req.attemptNumber}.execution.log`;
+  try {
+    await services.catalog.putBytes(services.runId, logName, Buffer.from(redact(logLines.join("\n"), secretValues)));
+  } catch {
+    // An execution log that cannot be stored does not change the task's outcome.
+  }
+  addEntries(req.stepLog, putEntries, getEntries);
+  return newAttempt({
+    attempt_number: req.attemptNumber,
+    start_time: start,
+    end_time: isoNow(),
+    status,
+    message,
+    input_parameters: inputParameters,
+    output_parameters: outputs,
+    user_defined_metrics: metrics,
+    retry_indicator: services.retryIndicator,
+    code_identities: await req.codeIdentities(),
+  });
+}
+
+async function invoke(
+  req: AttemptRequest,
+  params: Record<string, unknown>,
+  parameters: Parameters,
+  secrets: Record<string, string>,
+  logLines: string[],
+): Promise<Record<string, unknown>> {
+  const { node, services } = req;
+  const controller = new AbortController();
+  const onRunAbort = (): void => controller.abort(new Error(`cancelled: ${messageOf(services.signal.reason ?? "the run was cancelled")}`));
+  if (services.signal.aborted) onRunAbort();
+  services.signal.addEventListener("abort", onRunAbort, { once: true });
+  const timer = node.timeout_ms !== undefined ? setTimeout(() => controller.abort(new TimeoutError(node.timeout_ms!)), node.timeout_ms) : undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    if (controller.signal.aborted) reject(controller.signal.reason);
+    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
+  });
+  aborted.catch(() => undefined);
+  try {
+    const captured = await captureOutput((log) => {
+      const running = req.taskType.execute({
+        node,
+        params,
+        parameters,
+        iterVars: req.iterVars,
+        secrets,
+        runId: services.runId,
+        stepName: req.internalName,
+        attempt: req.attemptNumber,
+        cwd: services.cwd,
+        signal: controller.signal,
+        emit: (event) => services.emit({ ...event, step: req.internalName }),
+        log,
+        loadExport: (ref) => services.loadExport(ref),
+      });
+      running.catch(() => undefined);
+      return Promise.race([running, aborted]);
+    });
+    if (captured.output) logLines.push(captured.output);
+    if ("error" in captured && captured.error !== undefined) throw captured.error;
+    return captured.result ?? {};
+  } finally {
+    if (timer) clearTimeout(timer);
+    services.signal.removeEventListener("abort", onRunAbort);
+  }
+}
+
+async function toParameters(returns: readonly ReturnSpec[], values: Record<string, unknown>, req: AttemptRequest, metrics: Record<string, unknown>): Promise<Parameters> {
+  const out: Parameters = {};
+  for (const spec of returns) {
+    if (!(spec.name in values)) throw new Error(`the task did not return "${spec.name}"`);
+    const value = values[spec.name];
+    if (spec.kind === "object") {
+      const name = `objects/${req.internalName}/${spec.name}${req.services.pickler.extension}`;
+      let data: Uint8Array;
+      try {
+        data = await req.services.pickler.dumps(value);
+      } catch (error) {
+        throw new Error(`cannot pickle return "${spec.name}": ${messageOf(error)}`);
+      }
+      await req.services.catalog.putBytes(req.services.runId, name, data);
+      out[spec.name] = { kind: "object", value: name };
+      continue;
+    }
+    const problem = jsonProblem(value);
+    if (problem) throw new Error(`return "${spec.name}" is not JSON (${problem}); declare it pickled("${spec.name}") to store it through the pickler`);
+    const parameter: Parameter = { kind: spec.kind, value };
+    if (spec.kind === "metric") metrics[spec.name] = value;
+    out[spec.name] = parameter;
+  }
+  return out;
+}
+
+/** Loads a pickled parameter from the catalog. */
+export async function unpickle(services: RunServices, name: string): Promise<unknown> {
+  return services.pickler.loads(await services.catalog.getBytes(services.runId, name));
+}
+
+/** Why `value` does not survive a JSON round trip, or undefined when it does. */
+export function jsonProblem(value: unknown, depth = 0): string | undefined {
+  if (depth > 100) return "nested too deeply";
+  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : `the number ${value}`;
+  if (value === undefined) return "undefined";
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const p = jsonProblem(item, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (typeof value === "object") {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return `a ${(value as object).constructor?.name ?? "class"} instance`;
+    for (const item of Object.values(value)) {
+      const p = jsonProblem(item, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  return `a ${typeof value}`;
+}
+
+function addEntries(stepLog: StepLog, put: DataCatalogEntry[], get: DataCatalogEntry[]): void {
+  for (const entry of [...put, ...get]) {
+    const existing = stepLog.data_catalog.findIndex((e) => e.name === entry.name && e.stage === entry.stage);
+    if (existing >= 0) stepLog.data_catalog[existing] = entry;
+    else stepLog.data_catalog.push(entry);
+  }
+}

@@ -1,0 +1,190 @@
+import {
+  newAttempt,
+  newStepLog,
+  type BranchOutcome,
+  type BranchRequest,
+  type CodeIdentity,
+  type GraphDef,
+  type IterVars,
+  type NodeDef,
+  type NodeType,
+  type Parameters,
+  type RunServices,
+  type Status,
+  type StepContext,
+  type StepLog,
+  type TaskNodeDef,
+  type TaskType,
+  type TraversalPolicy,
+} from "@runnable-ts/sdk";
+import { Limiter, pool } from "./limiter";
+import { messageOf } from "./redact";
+import { runAttempt } from "./task-runner";
+
+/** What a traversal needs: the run's services and the node and task types the graph uses. */
+export interface TraversalDeps {
+  services: RunServices;
+  nodeTypes: ReadonlyMap<string, NodeType>;
+  taskTypes: ReadonlyMap<string, TaskType>;
+  policy: TraversalPolicy;
+  codeIdentities(): Promise<CodeIdentity[]>;
+  /** True when re-running a run whose log exists (step logs are reused, attempts appended). */
+  retry: boolean;
+}
+
+/**
+ * Walks graphs: success → `next`, failure → `on_failure` or the graph's `fail` step; composite
+ * steps run their branches through the step context; task steps are bounded by one limiter
+ * per run (`maxConcurrency`), whatever the nesting.
+ */
+export class Traversal {
+  private readonly taskSlots: Limiter;
+
+  constructor(private readonly deps: TraversalDeps) {
+    this.taskSlots = new Limiter(Math.max(1, deps.policy.maxConcurrency));
+  }
+
+  /** Runs `graph` as the branch `scope` ("" for the root) and resolves to its final status. */
+  async runGraph(graph: GraphDef, scope: string, iterVars: IterVars): Promise<Status> {
+    const { services } = this.deps;
+    let name = graph.start_at;
+    for (;;) {
+      const node = graph.steps[name];
+      if (!node) throw new Error(`graph ${scope || "(root)"} has no step "${name}"`);
+      if (services.signal.aborted) return "FAIL";
+      const status = await this.runStep(node, scope, iterVars);
+      const terminal = this.deps.nodeTypes.get(node.type)?.terminal;
+      if (terminal) return terminal === "success" ? "SUCCESS" : "FAIL";
+      name = status === "SUCCESS" ? (node.next ?? "") : (node.on_failure ?? failStepOf(graph, this.deps.nodeTypes));
+    }
+  }
+
+  private async runStep(node: NodeDef, scope: string, iterVars: IterVars): Promise<Status> {
+    const { services } = this.deps;
+    const internalName = scope ? `${scope}.${node.name}` : node.name;
+    const type = this.deps.nodeTypes.get(node.type);
+    if (!type) throw new Error(`no node type "${node.type}" for step ${internalName}`);
+    const store = services.store;
+    const previous = this.deps.retry ? await store.getStepLog(services.runId, internalName) : undefined;
+    const stepLog: StepLog = previous ?? newStepLog(node.name, internalName, node.type);
+    stepLog.status = "PROCESSING";
+    stepLog.message = "";
+    await store.putStepLog(services.runId, stepLog);
+    services.emit({ type: "step_started", step: internalName, step_type: node.type });
+    let status: Status;
+    try {
+      status = await type.execute(this.context(node, internalName, scope, iterVars, stepLog));
+    } catch (error) {
+      status = "FAIL";
+      stepLog.message = messageOf(error);
+    }
+    if (services.signal.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = `cancelled: ${messageOf(services.signal.reason ?? "the run was cancelled")}`;
+    stepLog.status = status;
+    await store.putStepLog(services.runId, stepLog);
+    services.emit({ type: "step_completed", step: internalName, status, ...(stepLog.message ? { message: stepLog.message } : {}) });
+    return status;
+  }
+
+  private context(node: NodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): StepContext {
+    const { services, policy } = this.deps;
+    const store = services.store;
+    const runBranch = async (request: BranchRequest): Promise<BranchOutcome> => {
+      if (request.key.includes(".")) throw new Error(`branch key "${request.key}" of ${internalName} may not contain "."`);
+      const branchName = `${internalName}.${request.key}`;
+      await store.putBranchLog(services.runId, { internal_name: branchName, status: "PROCESSING", steps: {}, parameters: request.parameters });
+      const status = await this.runGraph(request.graph, branchName, { ...iterVars, ...request.iterVars });
+      const parameters = await store.getParameters(services.runId, branchName);
+      await store.putBranchLog(services.runId, { internal_name: branchName, status, steps: {}, parameters });
+      return { internalName: branchName, status, parameters };
+    };
+    return {
+      node,
+      internalName,
+      scope,
+      iterVars,
+      services,
+      stepLog,
+      saveStepLog: () => store.putStepLog(services.runId, stepLog),
+      getParameters: () => store.getParameters(services.runId, scope),
+      setParameters: (parameters: Parameters) => store.setParameters(services.runId, parameters, scope),
+      runBranch,
+      runBranches: async (count, request) => {
+        if (!policy.concurrentBranches) {
+          const outcomes: BranchOutcome[] = [];
+          for (let i = 0; i < count && !services.signal.aborted; i++) outcomes.push(await runBranch(await request(i)));
+          return outcomes;
+        }
+        return pool(count, policy.maxConcurrency, async (i) => runBranch(await request(i)));
+      },
+      runTask: () => this.runTask(node as TaskNodeDef, internalName, scope, iterVars, stepLog),
+      previousBranch: async (key) => {
+        if (!this.deps.retry) return undefined;
+        const branch = await store.getBranchLog(services.runId, `${internalName}.${key}`);
+        return branch && { internalName: branch.internal_name, status: branch.status, parameters: branch.parameters };
+      },
+    };
+  }
+
+  private async runTask(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): Promise<Status> {
+    const { policy } = this.deps;
+    const execute = (effective: NodeDef = node): Promise<Status> => this.runAttempts(effective as TaskNodeDef, internalName, scope, iterVars, stepLog);
+    if (!policy.taskMiddleware) return execute();
+    const mock = async (): Promise<Status> => {
+      stepLog.mock = true;
+      stepLog.attempts.push(newAttempt({ attempt_number: stepLog.attempts.length + 1, status: "SUCCESS", retry_indicator: this.deps.services.retryIndicator }));
+      return "SUCCESS";
+    };
+    return policy.taskMiddleware({ node, internalName, mock }, execute);
+  }
+
+  private async runAttempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): Promise<Status> {
+    const { services } = this.deps;
+    const taskType = this.deps.taskTypes.get(node.command_type);
+    if (!taskType) throw new Error(`no task type "${node.command_type}" for step ${internalName}`);
+    const first = stepLog.attempts.length + 1;
+    const maxAttempts = Math.max(1, node.max_attempts ?? 1);
+    let status: Status = "FAIL";
+    for (let n = first; n < first + maxAttempts; n++) {
+      if (n > first && node.retry_delay_ms > 0) await sleep(node.retry_delay_ms, services.signal);
+      if (services.signal.aborted && n > first) break;
+      const attempt = await this.taskSlots.run(() =>
+        runAttempt({
+          node,
+          internalName,
+          iterVars,
+          attemptNumber: n,
+          stepLog,
+          services,
+          taskType,
+          getParameters: () => services.store.getParameters(services.runId, scope),
+          setParameters: (p) => services.store.setParameters(services.runId, p, scope),
+          codeIdentities: this.deps.codeIdentities,
+        }),
+      );
+      stepLog.attempts.push(attempt);
+      stepLog.message = attempt.message;
+      status = attempt.status;
+      if (status === "SUCCESS") break;
+      if (n + 1 < first + maxAttempts) await services.store.putStepLog(services.runId, stepLog);
+    }
+    return status;
+  }
+}
+
+function failStepOf(graph: GraphDef, nodeTypes: ReadonlyMap<string, NodeType>): string {
+  const fail = Object.values(graph.steps).find((s) => nodeTypes.get(s.type)?.terminal === "fail");
+  if (!fail) throw new Error("graph has no fail step");
+  return fail.name;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,349 @@
+import { GraphError, RunnableError } from "./errors";
+import type { CatalogSpec, GraphDef, NodeDef, ReturnSpec, TaskFunction } from "./graph";
+import type { z } from "zod";
+import type { RunLog } from "./run-log";
+import type { RunEvent } from "./engine";
+
+/** Options of `execute()` / `executeStreaming()`. */
+export interface ExecuteOptions {
+  /** Configuration file (else `RUNNABLE_CONFIGURATION_FILE`, else searched, else defaults). */
+  configurationFile?: string;
+  /** Parameters file, YAML or JSON (else `RUNNABLE_PARAMETERS_FILE`). */
+  parametersFile?: string;
+  /** Run id (else `RUNNABLE_RUN_ID`, else generated). */
+  runId?: string;
+  tag?: string;
+  /** Aborting it cancels the run. */
+  signal?: AbortSignal;
+  /** Working directory of the run (default `process.cwd()`). */
+  cwd?: string;
+  /** Initial parameters, merged over the parameters file (SDK only). */
+  parameters?: Record<string, unknown>;
+}
+
+/** What `execute()` needs from `@runnable-ts/runtime`, looked up when first called. */
+export interface RuntimeApi {
+  executePipeline(pipeline: Pipeline, options: ExecuteOptions): Promise<RunLog>;
+  streamPipeline(pipeline: Pipeline, options: ExecuteOptions): AsyncIterable<RunEvent>;
+}
+
+const RUNTIME_SLOT = Symbol.for("runnable-ts.runtime");
+
+/**
+ * The runtime, found lazily so the SDK stays the lowest layer: a runtime that registered itself
+ * in `globalThis`, else `require("@runnable-ts/runtime")`.
+ * @throws RunnableError when no runtime is installed.
+ */
+export function runtimeApi(): RuntimeApi {
+  const registered = (globalThis as Record<symbol, unknown>)[RUNTIME_SLOT];
+  if (registered) return registered as RuntimeApi;
+  try {
+    return require("@runnable-ts/runtime") as RuntimeApi;
+  } catch (error) {
+    throw new RunnableError("E_USAGE", "Running a pipeline needs @runnable-ts/runtime: npm install @runnable-ts/runtime (or @runnable-ts/cli)", {}, { cause: error });
+  }
+}
+
+/** Registers the runtime used by `execute()` (called by `@runnable-ts/runtime` when loaded). */
+export function registerRuntime(api: RuntimeApi): void {
+  (globalThis as Record<symbol, unknown>)[RUNTIME_SLOT] = api;
+}
+
+/** A return declared by name (kind json) or through {@link json}, {@link metric}, {@link pickled}. */
+export type ReturnDecl = string | ReturnSpec;
+/** A return stored as JSON (the default). */
+export const json = (name: string): ReturnSpec => ({ name, kind: "json" });
+/** A return stored as a metric: a parameter and a user-defined metric of the attempt. */
+export const metric = (name: string): ReturnSpec => ({ name, kind: "metric" });
+/** A return pickled into the catalog, for values JSON cannot carry (Date, Map, class instances…). */
+export const pickled = (name: string): ReturnSpec => ({ name, kind: "object" });
+
+/** Catalog settings of a step. */
+export class Catalog {
+  readonly spec: CatalogSpec;
+  constructor(options: { get?: string[]; put?: string[]; storeCopy?: boolean } = {}) {
+    this.spec = Object.freeze({ get: [...(options.get ?? [])], put: [...(options.put ?? [])], store_copy: options.storeCopy ?? true });
+  }
+}
+
+/** Options every step takes. */
+export interface StepOptions {
+  name: string;
+  /** Name of the next step; by default the following step of the pipeline. */
+  next?: string;
+  terminateWithSuccess?: boolean;
+  terminateWithFailure?: boolean;
+  /** A pipeline run when this step fails (its steps join this graph). */
+  onFailure?: Pipeline;
+}
+
+/** Options of task steps. */
+export interface TaskOptions extends StepOptions {
+  returns?: ReturnDecl[];
+  secrets?: string[];
+  catalog?: Catalog | { get?: string[]; put?: string[]; storeCopy?: boolean };
+  /** Executor name → key of that executor's `overrides` config. */
+  overrides?: Record<string, string>;
+  /** Attempts within the run (default 1). */
+  maxAttempts?: number;
+  /** Delay between attempts. */
+  retryDelayMs?: number;
+  /** An attempt running longer fails and its signal is aborted. */
+  timeoutMs?: number;
+}
+
+/** Base of every step class. */
+export abstract class Step {
+  readonly name: string;
+  readonly options: StepOptions;
+  constructor(options: StepOptions) {
+    if (typeof options?.name !== "string" || options.name === "") throw new GraphError(["every step needs a non-empty name"]);
+    if (options.name.includes(".")) throw new GraphError([`step name "${options.name}" may not contain "."`]);
+    if (options.terminateWithSuccess && options.terminateWithFailure)
+      throw new GraphError([`step "${options.name}": terminateWithSuccess and terminateWithFailure exclude each other`]);
+    this.name = options.name;
+    this.options = options;
+  }
+
+  /** The node of this step (without `next`, which the pipeline decides). */
+  abstract toNode(): NodeDef;
+}
+
+function taskFields(o: TaskOptions): Record<string, unknown> {
+  const catalog = o.catalog instanceof Catalog ? o.catalog.spec : o.catalog ? new Catalog(o.catalog).spec : undefined;
+  return {
+    returns: (o.returns ?? []).map((r) => (typeof r === "string" ? json(r) : r)),
+    secrets: [...(o.secrets ?? [])],
+    ...(catalog ? { catalog } : {}),
+    max_attempts: o.maxAttempts ?? 1,
+    retry_delay_ms: o.retryDelayMs ?? 0,
+    ...(o.timeoutMs !== undefined ? { timeout_ms: o.timeoutMs } : {}),
+    overrides: { ...(o.overrides ?? {}) },
+  };
+}
+
+/** A task running a TypeScript function, sync or async (a returned promise is awaited). */
+export class FunctionTask<P = Record<string, unknown>> extends Step {
+  constructor(readonly taskOptions: TaskOptions & { fn: TaskFunction<P>; input?: z.ZodType<P> }) {
+    super(taskOptions);
+    if (typeof taskOptions.fn !== "function") throw new GraphError([`step "${this.name}": fn must be a function`]);
+  }
+  protected commandType(): string {
+    return "function";
+  }
+  toNode(): NodeDef {
+    const o = this.taskOptions;
+    return {
+      type: "task",
+      name: this.name,
+      command_type: this.commandType(),
+      command: o.fn,
+      ...taskFields(o),
+      ...(o.input ? { input: o.input } : {}),
+      stream_end_type: "done",
+    };
+  }
+}
+
+/** True for `async function` and `async function*` values. */
+export function isAsyncFunction(fn: unknown): boolean {
+  const ctor = typeof fn === "function" ? fn.constructor?.name : undefined;
+  return ctor === "AsyncFunction" || ctor === "AsyncGeneratorFunction";
+}
+
+/**
+ * A task running an `async` function or async generator function. Generator tasks stream the
+ * objects they yield as events; the event whose type is `streamEndType` (default `done`)
+ * carries the return value.
+ * @throws GraphError when `fn` is not async ("must be an async function").
+ */
+export class AsyncFunctionTask<P = Record<string, unknown>> extends FunctionTask<P> {
+  constructor(options: TaskOptions & { fn: TaskFunction<P>; input?: z.ZodType<P>; streamEndType?: string }) {
+    super(options);
+    if (!isAsyncFunction(options.fn)) throw new GraphError([`step "${this.name}": fn must be an async function or async generator function`]);
+  }
+  protected override commandType(): string {
+    return "async-function";
+  }
+  override toNode(): NodeDef {
+    const end = (this.taskOptions as { streamEndType?: string }).streamEndType;
+    return { ...super.toNode(), stream_end_type: end ?? "done" };
+  }
+}
+
+/** A task running a shell command (`/bin/sh -c`); `export name=value` returns values. */
+export class ShellTask extends Step {
+  constructor(readonly taskOptions: TaskOptions & { command: string }) {
+    super(taskOptions);
+    if (typeof taskOptions.command !== "string" || taskOptions.command.trim() === "") throw new GraphError([`step "${this.name}": command must be a non-empty string`]);
+  }
+  toNode(): NodeDef {
+    return { type: "task", name: this.name, command_type: "shell", command: this.taskOptions.command, ...taskFields(this.taskOptions), stream_end_type: "done" };
+  }
+}
+
+/** A step that does nothing and succeeds (a placeholder while designing a pipeline). */
+export class Stub extends Step {
+  constructor(readonly stubOptions: StepOptions & { catalog?: Catalog; returns?: ReturnDecl[] }) {
+    super(stubOptions);
+  }
+  toNode(): NodeDef {
+    return { type: "stub", name: this.name };
+  }
+}
+
+/** Runs every branch; succeeds when all do, then merges their parameters back (last declared wins). */
+export class Parallel extends Step {
+  constructor(readonly parallelOptions: StepOptions & { branches: Record<string, Pipeline> }) {
+    super(parallelOptions);
+  }
+  toNode(): NodeDef {
+    return { type: "parallel", name: this.name, branches: mapValues(this.parallelOptions.branches, (p) => p.toGraph()) };
+  }
+}
+
+/** Runs `branch` once per item of the list parameter `iterateOn`, the item bound to `iterateAs`. */
+export class MapStep extends Step {
+  constructor(readonly mapOptions: StepOptions & { iterateOn: string; iterateAs: string; branch: Pipeline; reducer?: string }) {
+    super(mapOptions);
+  }
+  toNode(): NodeDef {
+    const o = this.mapOptions;
+    return { type: "map", name: this.name, iterate_on: o.iterateOn, iterate_as: o.iterateAs, branch: o.branch.toGraph(), ...(o.reducer ? { reducer: o.reducer } : {}) };
+  }
+}
+
+/** Runs the branch named after the value of `parameter`. */
+export class Conditional extends Step {
+  constructor(readonly conditionalOptions: StepOptions & { parameter: string; branches: Record<string, Pipeline> }) {
+    super(conditionalOptions);
+  }
+  toNode(): NodeDef {
+    const o = this.conditionalOptions;
+    return { type: "conditional", name: this.name, parameter: o.parameter, branches: mapValues(o.branches, (p) => p.toGraph()) };
+  }
+}
+
+/** Runs `branch` repeatedly, carrying parameters, until `breakOn` is true or `maxIterations` ran. */
+export class Loop extends Step {
+  constructor(readonly loopOptions: StepOptions & { branch: Pipeline; maxIterations: number; breakOn: string; indexAs: string }) {
+    super(loopOptions);
+  }
+  toNode(): NodeDef {
+    const o = this.loopOptions;
+    return { type: "loop", name: this.name, branch: o.branch.toGraph(), max_iterations: o.maxIterations, break_on: o.breakOn, index_as: o.indexAs };
+  }
+}
+
+/** An explicit success terminal (rarely needed: one is added to every graph). */
+export class Success extends Step {
+  constructor(options: { name?: string } = {}) {
+    super({ name: options.name ?? "success" });
+  }
+  toNode(): NodeDef {
+    return { type: "success", name: this.name };
+  }
+}
+
+/** An explicit fail terminal (rarely needed: one is added to every graph). */
+export class Fail extends Step {
+  constructor(options: { name?: string } = {}) {
+    super({ name: options.name ?? "fail" });
+  }
+  toNode(): NodeDef {
+    return { type: "fail", name: this.name };
+  }
+}
+
+/** Where an SDK pipeline was defined, for out-of-process steps and retry. */
+export interface DefinitionLocation {
+  /** Absolute path of the module that constructed the pipeline. */
+  readonly file: string | undefined;
+  /** Export holding the pipeline (or a factory), when known. */
+  readonly exportName?: string;
+}
+
+/**
+ * A pipeline: steps chained in order (each step's `next` defaults to the following one; the
+ * last ends in success unless it says otherwise).
+ *
+ * @example
+ * ```ts
+ * const pipeline = new Pipeline({ steps: [new FunctionTask({ name: "hello", fn: () => "hi", returns: ["greeting"] })] });
+ * const runLog = await pipeline.execute();
+ * ```
+ */
+export class Pipeline {
+  readonly steps: readonly Step[];
+  readonly description: string | undefined;
+  readonly definedAt: DefinitionLocation;
+
+  constructor(options: { steps: Step[]; description?: string; definedAt?: DefinitionLocation }) {
+    if (!Array.isArray(options?.steps) || options.steps.length === 0) throw new GraphError(["a pipeline needs at least one step"]);
+    this.steps = [...options.steps];
+    this.description = options.description;
+    this.definedAt = options.definedAt ?? { file: callerFile() };
+  }
+
+  /** The validated-shape graph of this pipeline (checked fully by the runtime before running). */
+  toGraph(): GraphDef {
+    const steps: Record<string, NodeDef> = {};
+    const add = (pipeline: Pipeline, problems: string[]): void => {
+      pipeline.steps.forEach((step, i) => {
+        const following = pipeline.steps[i + 1];
+        const o = step.options;
+        const next = o.terminateWithFailure ? "fail" : o.terminateWithSuccess ? "success" : (o.next ?? following?.name ?? "success");
+        const node: NodeDef = step instanceof Success || step instanceof Fail ? step.toNode() : { ...step.toNode(), next };
+        if (steps[step.name]) problems.push(`duplicate step name "${step.name}"`);
+        steps[step.name] = o.onFailure ? { ...node, on_failure: o.onFailure.steps[0]?.name } : node;
+      });
+      for (const step of pipeline.steps) if (step.options.onFailure && !seen.has(step.options.onFailure)) {
+        seen.add(step.options.onFailure);
+        add(step.options.onFailure, problems);
+      }
+    };
+    const seen = new Set<Pipeline>();
+    const problems: string[] = [];
+    add(this, problems);
+    if (problems.length > 0) throw new GraphError(problems);
+    return { start_at: this.steps[0]!.name, ...(this.description ? { description: this.description } : {}), steps };
+  }
+
+  /**
+   * Runs the pipeline and resolves to its run log.
+   * @throws ExecutionFailedError (with `runId` and `runLog`) when the run ends FAIL.
+   * @throws RunnableError for configuration or definition errors, before anything runs.
+   */
+  execute(options: ExecuteOptions = {}): Promise<RunLog> {
+    return runtimeApi().executePipeline(this, options);
+  }
+}
+
+/**
+ * A pipeline whose natural use is async: `execute()` as for {@link Pipeline}, plus
+ * `executeStreaming()`, an async iterable of the run's events.
+ */
+export class AsyncPipeline extends Pipeline {
+  /**
+   * Runs the pipeline, yielding lifecycle events and the events generator tasks yield. Breaking
+   * out of the loop cancels the run. After the last event, throws ExecutionFailedError if the
+   * run failed.
+   */
+  executeStreaming(options: ExecuteOptions = {}): AsyncIterable<RunEvent> {
+    return runtimeApi().streamPipeline(this, options);
+  }
+}
+
+function mapValues<T, U>(record: Record<string, T>, fn: (value: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
+}
+
+function callerFile(): string | undefined {
+  const stack = new Error().stack?.split("\n").slice(1) ?? [];
+  for (const line of stack) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/.exec(line.trim());
+    const file = match?.[1]?.replace(/^file:\/\//, "");
+    if (file && !file.startsWith(__dirname) && !file.includes("/node_modules/@runnable-ts/sdk/") && !file.startsWith("node:")) return file;
+  }
+  return undefined;
+}

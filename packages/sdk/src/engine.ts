@@ -1,0 +1,164 @@
+import type { CatalogSpec, GraphDef, NodeDef, ReturnSpec, TaskFunction } from "./graph";
+import type { CatalogService, Pickler, RunLogStore, SecretsProvider } from "./contracts";
+import type { Parameters, Status, StepLog } from "./run-log";
+
+/** An event of a run: lifecycle events and events yielded by generator tasks. */
+export interface RunEvent {
+  readonly type: string;
+  readonly run_id: string;
+  /** Internal name of the step ("" for run-level events). */
+  readonly step: string;
+  readonly timestamp: string;
+  readonly [field: string]: unknown;
+}
+
+/** Map variables and loop indices in effect inside a branch, by name (outermost first). */
+export type IterVars = Readonly<Record<string, unknown>>;
+
+/** The services and facts of a running pipeline, shared by every step. */
+export interface RunServices {
+  readonly runId: string;
+  readonly store: RunLogStore;
+  readonly catalog: CatalogService;
+  readonly secrets: SecretsProvider;
+  readonly pickler: Pickler;
+  /** Working directory of the run. */
+  readonly cwd: string;
+  /** Aborted when the run is cancelled. */
+  readonly signal: AbortSignal;
+  /** Stamped on new attempts (`RUNNABLE_RETRY_INDICATOR`). */
+  readonly retryIndicator: string;
+  /** Sends an event to the run's listeners (run_id and timestamp are added). */
+  emit(event: { type: string; step: string; [field: string]: unknown }): void;
+  /** Loads `<module path>#<export>` relative to the working directory. */
+  loadExport(reference: string): Promise<unknown>;
+}
+
+/** What a task type receives for one attempt. */
+export interface TaskInvocation {
+  readonly node: NodeDef & { readonly command: string | TaskFunction; readonly returns: readonly ReturnSpec[]; readonly [k: string]: unknown };
+  /** Parameter values in scope (pickled ones loaded), with map variables / loop indices on top. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Parameters in scope with their kinds (shell tasks pass json/metric ones only). */
+  readonly parameters: Parameters;
+  readonly iterVars: IterVars;
+  /** The secrets the task listed, resolved. */
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly runId: string;
+  readonly stepName: string;
+  readonly attempt: number;
+  readonly cwd: string;
+  /** Aborted on timeout or cancellation. */
+  readonly signal: AbortSignal;
+  emit(event: { type: string; [field: string]: unknown }): void;
+  /** Appends text to the task's execution log. */
+  log(text: string): void;
+  /** Loads `<module path>#<export>` relative to the working directory. */
+  loadExport(reference: string): Promise<unknown>;
+}
+
+/**
+ * How a task type executes its command (`function`, `async-function`, `shell`, …).
+ * `execute` resolves to the returned values by return name, or rejects with the reason the
+ * attempt failed (its message becomes the attempt's message).
+ */
+export interface TaskType {
+  /** Checks a task node's type-specific fields at definition time; problems, or []. */
+  validate?(node: NodeDef, services: { loadExport(reference: string): Promise<unknown> }): Promise<string[]> | string[];
+  execute(invocation: TaskInvocation): Promise<Record<string, unknown>>;
+}
+
+/** Outcome of one branch run through {@link StepContext.runBranch}. */
+export interface BranchOutcome {
+  readonly internalName: string;
+  readonly status: Status;
+  /** The branch's parameters when it ended. */
+  readonly parameters: Parameters;
+}
+
+/** A branch to run: its key (the last segment of its internal name), graph and starting scope. */
+export interface BranchRequest {
+  readonly key: string;
+  readonly graph: GraphDef;
+  readonly parameters: Parameters;
+  /** Map variables / loop indices added for this branch. */
+  readonly iterVars?: IterVars;
+}
+
+/** What a node type's `execute` gets: the step, its scope, and ways to run branches. */
+export interface StepContext {
+  readonly node: NodeDef;
+  /** Dot-path name of this step. */
+  readonly internalName: string;
+  /** Internal name of the branch holding this step ("" at the root): its parameter scope. */
+  readonly scope: string;
+  readonly iterVars: IterVars;
+  readonly services: RunServices;
+  /** The step log, created PROCESSING by the engine; change it and call {@link saveStepLog}. */
+  readonly stepLog: StepLog;
+  saveStepLog(): Promise<void>;
+  /** Parameters of this step's scope. */
+  getParameters(): Promise<Parameters>;
+  /** Merges parameters into this step's scope. */
+  setParameters(parameters: Parameters): Promise<void>;
+  /** Runs one branch (creating its branch log) and resolves to its outcome. */
+  runBranch(request: BranchRequest): Promise<BranchOutcome>;
+  /**
+   * Runs branches by the executor's policy (one at a time under `local`, concurrently under
+   * `async-local`) and resolves to their outcomes in request order. Requests are made lazily,
+   * so a map of 10,000 items does not build 10,000 requests at once.
+   */
+  runBranches(count: number, request: (index: number) => BranchRequest | Promise<BranchRequest>): Promise<BranchOutcome[]>;
+  /** Runs one attempt loop of a task step (used by the `task` node type). */
+  runTask(): Promise<Status>;
+  /** Previous outcome of a branch when the run is a retry, else undefined. */
+  previousBranch(key: string): Promise<BranchOutcome | undefined>;
+}
+
+/** Facts a node type's definition-time check can use. */
+export interface ValidateContext {
+  /** True when a task type of that name is installed. */
+  hasTaskType(name: string): boolean;
+  /** Known task type names, for messages. */
+  taskTypes(): string[];
+}
+
+/**
+ * A node type (`task`, `stub`, `parallel`, `map`, …): how a step of that type is checked and
+ * run. Composite types run their branches through the context; terminal types end a graph.
+ */
+export interface NodeType {
+  /** `success` / `fail` for the terminal types, which end their graph with that status. */
+  readonly terminal?: "success" | "fail";
+  /** Sub-graphs of the node, by key, for definition-time checks and naming. */
+  subgraphs?(node: NodeDef): Record<string, GraphDef>;
+  /** Checks the node's type-specific fields; problems, or []. */
+  validate?(node: NodeDef, context: ValidateContext): string[];
+  /** Runs the step and resolves to its status (the engine records it). */
+  execute(context: StepContext): Promise<Status>;
+}
+
+/** How the traversal schedules work. */
+export interface TraversalPolicy {
+  /** Run branches of a composite concurrently (async-local) or one at a time (local). */
+  readonly concurrentBranches: boolean;
+  /** Bound on task steps running at once across the whole run. */
+  readonly maxConcurrency: number;
+  /**
+   * Wraps every task step's execution (the `mocked` executor skips unpatched tasks; an
+   * out-of-process executor runs it elsewhere). Call `next()` to execute normally.
+   */
+  readonly taskMiddleware?: (step: { node: NodeDef; internalName: string; mock(): Promise<Status> }, next: (node?: NodeDef) => Promise<Status>) => Promise<Status>;
+}
+
+/** A pipeline ready to run, handed to the pipeline executor. */
+export interface PipelineRun {
+  readonly runId: string;
+  readonly graph: GraphDef;
+  readonly services: RunServices;
+  /** Walks the graph in this process with `policy` and resolves to the final status. */
+  traverse(policy: TraversalPolicy): Promise<Status>;
+}
+
+/** Re-exported so plugin authors can type catalog settings. */
+export type { CatalogSpec };

@@ -1,0 +1,17 @@
+import type { ReturnSpec } from "./graph";
+
+/**
+ * Maps what a function returned to its return names: with one name the value itself, with
+ * N > 1 names an array (or other iterable) of exactly N values, with none nothing.
+ * @throws Error saying how many values were expected and received.
+ */
+export function mapReturnValue(returns: readonly ReturnSpec[], value: unknown): Record<string, unknown> {
+  if (returns.length === 0) return {};
+  if (returns.length === 1) return { [returns[0]!.name]: value };
+  const values = Array.isArray(value) ? value : value !== null && typeof value === "object" && Symbol.iterator in value ? [...(value as Iterable<unknown>)] : undefined;
+  if (!values || values.length !== returns.length)
+    throw new Error(
+      `returns ${returns.length} names (${returns.map((r) => r.name).join(", ")}) but the function returned ${values ? `${values.length} values` : `a single ${value === null ? "null" : typeof value}`}; return an array of ${returns.length} values`,
+    );
+  return Object.fromEntries(returns.map((r, i) => [r.name, values[i]]));
+}
