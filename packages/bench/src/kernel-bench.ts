@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "@runnable-ts/cli";
+import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "@runnable-ts/runtime";
 import { Kernel } from "@runnable-ts/kernel";
 import { createFixtureProject, manifest, pluginModule, type FixturePackage } from "@runnable-ts/testing";
 import { median, timeIt, type Figure } from "./measure";

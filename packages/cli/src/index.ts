@@ -1,3 +1,3 @@
 export { main } from "./main";
-export { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
+
 export type { Output } from "./output";

@@ -3,7 +3,7 @@ import { isRunnableError } from "@runnable-ts/sdk";
 import type { CommandContext } from "./command";
 import { configCommand } from "./commands/config";
 import { pluginsCommand } from "./commands/plugins";
-import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
+import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "@runnable-ts/runtime";
 import { processOutput, type Output } from "./output";
 
 interface CommandSpec {

@@ -9,3 +9,6 @@ export * from "./graph";
 export * from "./engine";
 export * from "./authoring";
 export * from "./returns";
+export * from "./function-task";
+export * from "./store-kit";
+export * from "./pickler-codecs";

@@ -202,3 +202,49 @@ export function newAttempt(fields: Partial<StepAttempt> & Pick<StepAttempt, "att
 export function newStepLog(name: string, internalName: string, stepType: string): StepLog {
   return { name, internal_name: internalName, status: "CREATED", step_type: stepType, message: "", mock: false, attempts: [], branches: {}, data_catalog: [] };
 }
+
+/** Parameters in `after` that are new or changed compared with `before` (by JSON value and kind). */
+export function diffParameters(before: Parameters, after: Parameters): Parameters {
+  const out: Parameters = {};
+  for (const [name, p] of Object.entries(after)) {
+    const old = before[name];
+    if (!old || old.kind !== p.kind || JSON.stringify(old.value) !== JSON.stringify(p.value)) out[name] = p;
+  }
+  return out;
+}
+
+/** The branch log `name` inside a nested run log, or undefined. */
+export function findBranchLog(runLog: RunLog, name: string): BranchLog | undefined {
+  const owner = findStepLog(runLog, ownerStepOf(name));
+  return owner?.branches[name];
+}
+
+/** The step log `internalName` inside a nested run log, or undefined. */
+export function findStepLog(runLog: RunLog, internalName: string): StepLog | undefined {
+  const parent = parentBranchOf(internalName);
+  if (parent === "") return runLog.steps[internalName];
+  return findBranchLog(runLog, parent)?.steps[internalName];
+}
+
+/**
+ * Writes a step log into a nested run log (keeping the branches already there).
+ * @throws Error when the step's branch does not exist.
+ */
+export function upsertStepLog(runLog: RunLog, stepLog: StepLog): void {
+  const parent = parentBranchOf(stepLog.internal_name);
+  const container = parent === "" ? runLog.steps : findBranchLog(runLog, parent)?.steps;
+  if (!container) throw new Error(`run ${runLog.run_id} has no branch "${parent}" for step "${stepLog.internal_name}"`);
+  const existing = container[stepLog.internal_name];
+  container[stepLog.internal_name] = { ...stepLog, branches: existing?.branches ?? {} };
+}
+
+/**
+ * Writes a branch log into a nested run log (keeping the steps already there).
+ * @throws Error when the owning step does not exist.
+ */
+export function upsertBranchLog(runLog: RunLog, branchLog: BranchLog): void {
+  const owner = findStepLog(runLog, ownerStepOf(branchLog.internal_name));
+  if (!owner) throw new Error(`run ${runLog.run_id} has no step "${ownerStepOf(branchLog.internal_name)}" for branch "${branchLog.internal_name}"`);
+  const existing = owner.branches[branchLog.internal_name];
+  owner.branches[branchLog.internal_name] = { ...branchLog, steps: existing?.steps ?? {} };
+}

@@ -1,0 +1,31 @@
+import { definePlugin, type NodeDef, type NodeType, type ValidateContext } from "@runnable-ts/sdk";
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function validate(node: NodeDef, context: ValidateContext): string[] {
+  const problems: string[] = [];
+  const type = node.command_type;
+  if (typeof type !== "string" || !context.hasTaskType(type))
+    problems.push(`unknown command_type ${JSON.stringify(type)}; installed task types: ${context.taskTypes().join(", ")}`);
+  if (node.command === undefined || node.command === "") problems.push(`a task needs a command`);
+  const returns = Array.isArray(node.returns) ? (node.returns as { name?: unknown; kind?: unknown }[]) : [];
+  const seen = new Set<string>();
+  for (const r of returns) {
+    if (typeof r.name !== "string" || !NAME_RE.test(r.name)) problems.push(`return name ${JSON.stringify(r.name)} must be an identifier`);
+    else if (seen.has(r.name)) problems.push(`return "${r.name}" is declared twice`);
+    else seen.add(r.name);
+    if (type === "shell" && r.kind === "object") problems.push(`shell tasks cannot return pickled values ("${String(r.name)}")`);
+  }
+  if (!Number.isInteger(node.max_attempts) || (node.max_attempts as number) < 1) problems.push(`max_attempts must be an integer >= 1`);
+  if (typeof node.retry_delay_ms !== "number" || node.retry_delay_ms < 0) problems.push(`retry_delay_ms must be a number >= 0`);
+  if (node.timeout_ms !== undefined && (typeof node.timeout_ms !== "number" || node.timeout_ms <= 0)) problems.push(`timeout_ms must be a positive number`);
+  if (!Array.isArray(node.secrets) || node.secrets.some((s) => typeof s !== "string")) problems.push(`secrets must be a list of names`);
+  return problems;
+}
+
+/** The `task` node type: runs the step's command through its task type, with attempts. */
+export const taskNode = definePlugin({
+  kind: "node",
+  name: "task",
+  create: (): NodeType => ({ validate, execute: (context) => context.runTask() }),
+});

@@ -1,0 +1,128 @@
+import { readFile, readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import {
+  definePlugin,
+  findBranchLog,
+  findStepLog,
+  KeyedMutex,
+  RunLogSchema,
+  RunnableError,
+  upsertBranchLog,
+  upsertStepLog,
+  writeFileAtomic,
+  z,
+  type BranchLog,
+  type Parameters,
+  type RunLog,
+  type RunLogHeader,
+  type RunLogStore,
+  type RunSummary,
+  type StepLog,
+} from "@runnable-ts/sdk";
+
+/**
+ * One JSON document per run, `<log_folder>/<run_id>.json`, in the reference's nested shape.
+ * Every change rewrites the whole document (atomically), so cost grows with the run: use
+ * `chunked-fs` for long runs. Writes are serialised within a process; several processes
+ * writing one run at once are not supported (`supportsConcurrentWriters: false`).
+ */
+export class FileSystemRunLogStore implements RunLogStore {
+  readonly supportsConcurrentWriters = false;
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly folder: string) {}
+
+  private file(runId: string): string {
+    return join(this.folder, `${runId}.json`);
+  }
+
+  private async read(runId: string): Promise<RunLog> {
+    let text: string;
+    try {
+      text = await readFile(this.file(runId), "utf8");
+    } catch {
+      throw new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in ${this.folder}`, { runId });
+    }
+    return RunLogSchema.parse(JSON.parse(text)) as RunLog;
+  }
+
+  private update(runId: string, change: (log: RunLog) => void): Promise<void> {
+    return this.mutex.run(runId, async () => {
+      const log = await this.read(runId);
+      change(log);
+      await writeFileAtomic(this.file(runId), JSON.stringify(log, null, 2));
+    });
+  }
+
+  async createRunLog(header: RunLogHeader): Promise<void> {
+    await this.mutex.run(header.run_id, async () => {
+      if (await this.exists(header.run_id)) throw new RunnableError("E_RUN_EXISTS", `A run with id "${header.run_id}" already exists in ${this.folder}`, { runId: header.run_id });
+      await writeFileAtomic(this.file(header.run_id), JSON.stringify({ ...header, steps: {} }, null, 2));
+    });
+  }
+
+  async exists(runId: string): Promise<boolean> {
+    return readFile(this.file(runId)).then(() => true, () => false);
+  }
+
+  getRunLog(runId: string): Promise<RunLog> {
+    return this.mutex.run(runId, () => this.read(runId));
+  }
+
+  updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void> {
+    return this.update(runId, (log) => Object.assign(log, patch));
+  }
+
+  async getParameters(runId: string, branch = ""): Promise<Parameters> {
+    const log = await this.getRunLog(runId);
+    return (branch === "" ? log.parameters : findBranchLog(log, branch)?.parameters) ?? {};
+  }
+
+  setParameters(runId: string, parameters: Parameters, branch = ""): Promise<void> {
+    return this.update(runId, (log) => {
+      const target = branch === "" ? log.parameters : findBranchLog(log, branch)?.parameters;
+      if (!target) throw new RunnableError("E_RUN_NOT_FOUND", `Run ${runId} has no branch "${branch}"`, { runId });
+      Object.assign(target, parameters);
+    });
+  }
+
+  async getStepLog(runId: string, internalName: string): Promise<StepLog | undefined> {
+    const step = findStepLog(await this.getRunLog(runId), internalName);
+    return step && { ...step, branches: {} };
+  }
+
+  putStepLog(runId: string, stepLog: StepLog): Promise<void> {
+    return this.update(runId, (log) => upsertStepLog(log, stepLog));
+  }
+
+  async getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined> {
+    const branch = findBranchLog(await this.getRunLog(runId), internalName);
+    return branch && { ...branch, steps: {} };
+  }
+
+  putBranchLog(runId: string, branchLog: BranchLog): Promise<void> {
+    return this.update(runId, (log) => upsertBranchLog(log, branchLog));
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    const names = await readdir(this.folder).catch(() => [] as string[]);
+    const runs: RunSummary[] = [];
+    for (const name of names.filter((n) => n.endsWith(".json")).sort()) {
+      try {
+        const log = JSON.parse(await readFile(join(this.folder, name), "utf8")) as RunLog;
+        runs.push({ run_id: log.run_id, status: log.status, tag: log.tag, dag_hash: log.dag_hash });
+      } catch {
+        // not a run log
+      }
+    }
+    return runs;
+  }
+}
+
+/** The `file-system` run-log store plugin. `log_folder` is relative to the working directory. */
+export const fileSystemRunLogStore = definePlugin({
+  kind: "run-log-store",
+  name: "file-system",
+  configSchema: z.object({ log_folder: z.string().min(1).default(".run_log_store") }),
+  create: (config, deps) => new FileSystemRunLogStore(resolve(deps.env.cwd, config.log_folder)),
+});
