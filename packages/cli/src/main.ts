@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
-import { isRunnableError } from "@runnable-ts/sdk";
+import { isRunnableError, RunnableError } from "@runnable-ts/sdk";
 import type { CommandContext } from "./command";
 import { configCommand } from "./commands/config";
+import { executeCommand } from "./commands/execute";
+import { runsCommand, showCommand } from "./commands/show";
 import { pluginsCommand } from "./commands/plugins";
 import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "@runnable-ts/runtime";
 import { processOutput, type Output } from "./output";
@@ -19,6 +21,43 @@ const COMMON = {
 } as const;
 
 const COMMANDS: Record<string, CommandSpec> = {
+  execute: {
+    summary: "Run a pipeline: a YAML file, or a .ts/.js module exporting `pipeline`",
+    usage: "runnable execute <file> [-c config] [-p parameters] [--run-id id] [--tag tag] [--json|--quiet]",
+    options: {
+      ...COMMON,
+      parameters: { type: "string", short: "p", description: "parameters file, YAML or JSON (else RUNNABLE_PARAMETERS_FILE)" },
+      "run-id": { type: "string", description: "run id (else RUNNABLE_RUN_ID, else generated)" },
+      tag: { type: "string", description: "a tag recorded in the run log" },
+      json: { type: "boolean", description: "print the final run log as JSON" },
+      quiet: { type: "boolean", description: "print only the outcome" },
+    },
+    run: (ctx, v, p, out) => {
+      const file = p[0];
+      if (!file) throw usage("execute needs the pipeline file");
+      return executeCommand(
+        ctx,
+        file,
+        { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), json: v.json === true, quiet: v.quiet === true },
+        out,
+      );
+    },
+  },
+  show: {
+    summary: "Show a run log as a tree (--json: the full run log)",
+    usage: "runnable show <run_id> [--json] [-c config]",
+    options: { ...COMMON, json: { type: "boolean", description: "print the run log as one JSON document" } },
+    run: (ctx, v, p, out) => {
+      if (!p[0]) throw usage("show needs a run id");
+      return showCommand(ctx, p[0], { json: v.json === true }, out);
+    },
+  },
+  runs: {
+    summary: "List the runs in the configured run-log store",
+    usage: "runnable runs [--json] [-c config]",
+    options: { ...COMMON, json: { type: "boolean", description: "print as JSON" } },
+    run: (ctx, v, _p, out) => runsCommand(ctx, { json: v.json === true }, out),
+  },
   plugins: {
     summary: "List every discovered plugin and every manifest problem",
     usage: "runnable plugins [--json] [--check] [-c config]",
@@ -36,6 +75,14 @@ const COMMANDS: Record<string, CommandSpec> = {
     run: (ctx, v, _p, out) => configCommand(ctx, { json: v.json === true }, out),
   },
 };
+
+function str(value: string | boolean | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function usage(message: string): RunnableError {
+  return new RunnableError("E_USAGE", message);
+}
 
 function mainHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -98,8 +145,11 @@ export async function main(argv: string[], output: Output = processOutput, cwd: 
   try {
     return await spec.run(ctx, values, positionals, output);
   } catch (error) {
-    if (isRunnableError(error)) output.err(`error[${error.code}]: ${error.message}`);
-    else output.err(`error: ${(error as Error)?.stack ?? String(error)}`);
+    if (isRunnableError(error)) {
+      output.err(`error[${error.code}]: ${error.message}`);
+      return error.code === "E_USAGE" ? 2 : 1;
+    }
+    output.err(`error: ${(error as Error)?.stack ?? String(error)}`);
     return 1;
   }
 }

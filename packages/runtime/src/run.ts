@@ -117,7 +117,11 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
           new Traversal({
             services,
             nodeTypes: prepared.nodeTypes,
-            taskTypes: prepared.taskTypes,
+            taskType: async (name) => {
+              let type = prepared.taskTypes.get(name);
+              if (!type) prepared.taskTypes.set(name, (type = await scope.create("task", name)));
+              return type;
+            },
             policy,
             codeIdentities: () => codeIdentities(cwd, runId),
             retry: false,
@@ -182,15 +186,13 @@ async function prepare(input: GraphDef, scope: RunScope, cwd: string): Promise<P
       taskTypes: () => [...taskTypes.keys()],
     }),
   );
-  if (problems.length === 0) {
-    for (const { graph: g, prefix } of walkGraphs(graph))
-      for (const node of Object.values(g.steps)) {
-        if (node.type !== "task") continue;
-        const taskType = taskTypes.get(String(node.command_type));
-        for (const p of (await taskType?.validate?.(node, { loadExport: (ref) => loadExport(ref, cwd) })) ?? [])
-          problems.push(`step "${prefix ? `${prefix}.${node.name}` : node.name}": ${p}`);
-      }
-  }
+  for (const { graph: g, prefix } of walkGraphs(graph))
+    for (const node of Object.values(g.steps)) {
+      if (node.type !== "task") continue;
+      const taskType = taskTypes.get(String(node.command_type));
+      for (const p of (await taskType?.validate?.(node, { loadExport: (ref) => loadExport(ref, cwd) })) ?? [])
+        problems.push(`step "${prefix ? `${prefix}.${node.name}` : node.name}": ${p}`);
+    }
   if (problems.length > 0) throw new GraphError(problems);
   return { graph, nodeTypes, taskTypes };
 }

@@ -25,7 +25,8 @@ import { runAttempt } from "./task-runner";
 export interface TraversalDeps {
   services: RunServices;
   nodeTypes: ReadonlyMap<string, NodeType>;
-  taskTypes: ReadonlyMap<string, TaskType>;
+  /** The task type of a name (created on first use); rejects for an unknown name. */
+  taskType(name: string): Promise<TaskType>;
   policy: TraversalPolicy;
   codeIdentities(): Promise<CodeIdentity[]>;
   /** True when re-running a run whose log exists (step logs are reused, attempts appended). */
@@ -139,8 +140,7 @@ export class Traversal {
 
   private async runAttempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): Promise<Status> {
     const { services } = this.deps;
-    const taskType = this.deps.taskTypes.get(node.command_type);
-    if (!taskType) throw new Error(`no task type "${node.command_type}" for step ${internalName}`);
+    const taskType = await this.deps.taskType(node.command_type);
     const first = stepLog.attempts.length + 1;
     const maxAttempts = Math.max(1, node.max_attempts ?? 1);
     let status: Status = "FAIL";

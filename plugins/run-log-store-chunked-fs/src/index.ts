@@ -91,7 +91,7 @@ export class ChunkedFsRunLogStore implements RunLogStore {
     const header = await this.header(runId);
     const names = await readdir(this.dir(runId));
     const steps: Record_<StepLog>[] = [];
-    const branches: BranchLog[] = [];
+    const branches: Record_<BranchLog>[] = [];
     await Promise.all(
       names.map(async (name) => {
         if (name.endsWith(".tmp")) return;
@@ -100,12 +100,13 @@ export class ChunkedFsRunLogStore implements RunLogStore {
           if (record) steps.push(record);
         } else if (name.startsWith("BranchLog-")) {
           const record = await this.readJson<Record_<BranchLog>>(join(this.dir(runId), name));
-          if (record) branches.push(record.log);
+          if (record) branches.push(record);
         }
       }),
     );
     steps.sort((a, b) => a.seq - b.seq);
-    return assembleRunLog(header, steps.map((s) => s.log), branches);
+    branches.sort((a, b) => a.seq - b.seq);
+    return assembleRunLog(header, steps.map((s) => s.log), branches.map((b) => b.log));
   }
 
   updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void> {

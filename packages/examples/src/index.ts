@@ -1,0 +1,12 @@
+export * as tasks from "./01-tasks";
+export * as sequential from "./02-sequential";
+export * as onFailure from "./03-on-failure";
+export * as parameters from "./04-parameters";
+export * as catalog from "./05-catalog";
+export * as parallel from "./06-parallel";
+export * as map from "./07-map";
+export * as conditional from "./08-conditional";
+export * as loop from "./09-loop";
+export * as secrets from "./10-secrets";
+export * as mocked from "./11-mocked";
+export * as functions from "./functions";

@@ -1,0 +1,51 @@
+import { copyFileSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Pipeline, RunLog } from "@runnable-ts/sdk";
+import { runPipeline, type RunResult } from "@runnable-ts/runtime";
+
+export const EXAMPLES_DIR = join(__dirname, "..");
+
+/** The store configurations every example must pass under (SPEC: the same assertions). */
+export const STORES = ["chunked-fs", "file-system", "buffered"] as const;
+export type StoreName = (typeof STORES)[number];
+
+/** A fresh working directory with the examples' parameters file and .env, and a config file. */
+export function workdir(store: StoreName, extraConfig = ""): { dir: string; config: string } {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-example-")));
+  copyFileSync(join(EXAMPLES_DIR, "parameters.yaml"), join(dir, "parameters.yaml"));
+  copyFileSync(join(EXAMPLES_DIR, ".env.example"), join(dir, ".env"));
+  const config = join(dir, "config.yaml");
+  writeFileSync(config, `run-log-store: { type: ${store} }\ncatalog: { type: file-system }\n${extraConfig}`);
+  return { dir, config };
+}
+
+/**
+ * Runs an example pipeline in `dir` with `config`. The process moves into `dir` for the run, as
+ * `runnable execute` would run there: the example functions use relative paths.
+ */
+export async function run(pipeline: Pipeline, dir: string, config: string, extra: { parametersFile?: string; runId?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  const previous = process.cwd();
+  process.chdir(dir);
+  try {
+    return await runOnly(pipeline, dir, config, extra);
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+function runOnly(pipeline: Pipeline, dir: string, config: string, extra: { parametersFile?: string; runId?: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
+  return runPipeline(pipeline.toGraph(), {
+    definition: { kind: "sdk", file: pipeline.definedAt.file },
+    cwd: dir,
+    configurationFile: config,
+    env: extra.env ?? {},
+    ...(extra.parametersFile ? { parametersFile: extra.parametersFile } : {}),
+    ...(extra.runId ? { runId: extra.runId } : {}),
+  });
+}
+
+/** Values of the run's root parameters. */
+export function values(log: RunLog): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(log.parameters).map(([k, p]) => [k, p.value]));
+}
