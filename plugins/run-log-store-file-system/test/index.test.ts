@@ -1,0 +1,35 @@
+import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RunLogHeader, StepLog } from "@runnable-ts/sdk";
+import { FileSystemRunLogStore } from "../src/index";
+
+const header = (runId: string): RunLogHeader => ({ run_id: runId, dag_hash: "h", tag: "", status: "PROCESSING", job: null, parameters: {}, run_config: {} });
+const step = (internal: string): StepLog => ({ name: internal.split(".").pop()!, internal_name: internal, status: "SUCCESS", step_type: "task", message: "", mock: false, attempts: [], branches: {}, data_catalog: [] });
+
+describe("FileSystemRunLogStore", () => {
+  it("keeps one nested JSON document per run, branches inside their step", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "fs-store-"));
+    const store = new FileSystemRunLogStore(folder);
+    await store.createRunLog(header("r"));
+    await store.putStepLog("r", step("par"));
+    await store.putBranchLog("r", { internal_name: "par.b", status: "SUCCESS", steps: {}, parameters: { p: { kind: "json", value: 1 } } });
+    await store.putStepLog("r", step("par.b.inner"));
+    await store.putStepLog("r", { ...step("par"), status: "FAIL" });
+    expect(readdirSync(folder)).toEqual(["r.json"]);
+    const doc = JSON.parse(readFileSync(join(folder, "r.json"), "utf8"));
+    expect(doc.steps.par.status).toBe("FAIL");
+    expect(doc.steps.par.branches["par.b"].steps["par.b.inner"].name).toBe("inner");
+    expect(await store.getParameters("r", "par.b")).toEqual({ p: { kind: "json", value: 1 } });
+  });
+
+  it("loses no write when writers run concurrently in one process", async () => {
+    const store = new FileSystemRunLogStore(mkdtempSync(join(tmpdir(), "fs-store-")));
+    await store.createRunLog(header("r"));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => store.putStepLog("r", step(`s${i}`))));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => store.setParameters("r", { [`p${i}`]: { kind: "json", value: i } })));
+    const log = await store.getRunLog("r");
+    expect(Object.keys(log.steps)).toHaveLength(30);
+    expect(Object.keys(log.parameters)).toHaveLength(30);
+  });
+});
