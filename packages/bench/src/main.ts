@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { chainBench, mapBench } from "./engine-bench";
 import { cliHelpBench, discoveryBench } from "./kernel-bench";
 import { verdict, type Figure } from "./measure";
 
@@ -11,6 +12,14 @@ const CLI = join(ROOT, "packages", "cli", "dist", "bin.js");
 const WORKLOADS: Record<string, (smoke: boolean) => Promise<Figure[]> | Figure[]> = {
   discovery: (smoke) => discoveryBench(smoke ? 30 : 300, smoke ? 5 : 20, smoke ? 3 : 20),
   "cli-start": (smoke) => cliHelpBench(CLI, smoke ? 2 : 10),
+  "w1-chain": async (smoke) => [
+    ...(await chainBench(smoke ? [20] : [100, 1000, 10000], "buffered", 50)),
+    ...(await chainBench(smoke ? [20] : [100, 1000, 10000], "chunked-fs", 500)),
+  ],
+  "w2-map": async (smoke) => [
+    ...(await mapBench(smoke ? [20] : [100, 1000, 10000], "buffered", 30)),
+    ...(await mapBench(smoke ? [20] : [100, 1000], "chunked-fs", 500)),
+  ],
 };
 
 async function main(): Promise<void> {

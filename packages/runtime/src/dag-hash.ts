@@ -12,7 +12,12 @@ export function serializeGraph(graph: GraphDef): unknown {
 
 /** sha256 (hex) of the canonical JSON of the serialised graph. */
 export function dagHash(graph: GraphDef): string {
-  return createHash("sha256").update(canonicalJson(serializeGraph(graph))).digest("hex");
+  return hashOf(serializeGraph(graph));
+}
+
+/** sha256 (hex) of the canonical JSON (keys sorted) of an already serialised graph. */
+export function hashOf(serialized: unknown): string {
+  return createHash("sha256").update(canonicalJson(serialized)).digest("hex");
 }
 
 function toPlain(value: unknown): unknown {
@@ -26,8 +31,7 @@ function toPlain(value: unknown): unknown {
 }
 
 function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (typeof value === "object" && value !== null)
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
-  return JSON.stringify(value) ?? "null";
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])) : v,
+  );
 }

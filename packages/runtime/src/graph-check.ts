@@ -77,27 +77,32 @@ export function checkGraph(graph: GraphDef, nodeTypes: ReadonlyMap<string, NodeT
   return problems;
 }
 
+/** A cycle through `next`/`on_failure` edges, as step names, or undefined. Iterative: graphs may be long. */
 function findCycle(g: GraphDef): string[] | undefined {
   const state = new Map<string, "open" | "done">();
-  const path: string[] = [];
-  const visit = (name: string): string[] | undefined => {
-    if (state.get(name) === "done" || !g.steps[name]) return undefined;
-    if (state.get(name) === "open") return [...path.slice(path.indexOf(name)), name];
-    state.set(name, "open");
-    path.push(name);
+  const edges = (name: string): string[] => {
     const node = g.steps[name];
-    for (const next of [node?.next, node?.on_failure]) {
-      if (typeof next !== "string") continue;
-      const found = visit(next);
-      if (found) return found;
-    }
-    path.pop();
-    state.set(name, "done");
-    return undefined;
+    return [node?.next, node?.on_failure].filter((n): n is string => typeof n === "string" && g.steps[n] !== undefined);
   };
-  for (const name of Object.keys(g.steps)) {
-    const found = visit(name);
-    if (found) return found;
+  for (const start of Object.keys(g.steps)) {
+    if (state.has(start)) continue;
+    const path: string[] = [start];
+    const pending: string[][] = [edges(start)];
+    state.set(start, "open");
+    while (path.length > 0) {
+      const next = pending[pending.length - 1]!.shift();
+      if (next === undefined) {
+        state.set(path.pop()!, "done");
+        pending.pop();
+        continue;
+      }
+      const seen = state.get(next);
+      if (seen === "open") return [...path.slice(path.indexOf(next)), next];
+      if (seen === "done") continue;
+      state.set(next, "open");
+      path.push(next);
+      pending.push(edges(next));
+    }
   }
   return undefined;
 }

@@ -13,7 +13,7 @@ import {
 } from "@runnable-ts/sdk";
 import { Kernel, type RunScope } from "@runnable-ts/kernel";
 import { codeIdentities } from "./code-identity";
-import { dagHash, serializeGraph } from "./dag-hash";
+import { hashOf, serializeGraph } from "./dag-hash";
 import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
 import { checkGraph, typesUsed, walkGraphs, withTerminals } from "./graph-check";
 import { loadExport } from "./load-export";
@@ -78,10 +78,12 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
       cwd,
       signal: controller.signal,
       retryIndicator: env.RUNNABLE_RETRY_INDICATOR ?? "",
+      observed: options.onEvent !== undefined,
       emit: (event) => options.onEvent?.({ ...event, run_id: runId, timestamp: isoNow() }),
       loadExport: (ref) => loadExport(ref, cwd),
     };
-    const hash = dagHash(prepared.graph);
+    const dag = serializeGraph(prepared.graph);
+    const hash = hashOf(dag);
     const config = kernel.config;
     await store.createRunLog({
       run_id: runId,
@@ -102,7 +104,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
         services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
         is_retry: false,
         retry_indicator: services.retryIndicator,
-        dag: serializeGraph(prepared.graph),
+        dag,
         dag_hash: hash,
       },
     });

@@ -28,6 +28,8 @@ export interface AttemptRequest {
   getParameters(): Promise<Parameters>;
   setParameters(parameters: Parameters): Promise<void>;
   codeIdentities(): Promise<CodeIdentity[]>;
+  /** True when tasks may run at the same time (output capture must keep them apart). */
+  concurrent: boolean;
 }
 
 /** Thrown for an attempt that ran out of time. */
@@ -68,7 +70,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
     const values: Record<string, unknown> = {};
     for (const [name, p] of Object.entries(parameters)) values[name] = p.kind === "object" ? await unpickle(services, String(p.value)) : p.value;
     Object.assign(values, req.iterVars);
-    logLines.push(`Parameters available for the execution: ${preview(Object.keys(values), 2000)}`);
+    logLines.push(`Parameters available for the execution: ${Object.keys(values).join(", ")}`);
 
     if (node.catalog?.get.length) getEntries.push(...(await services.catalog.get({ runId: services.runId, patterns: [...node.catalog.get], cwd: services.cwd })));
     for (const name of node.secrets) secrets[name] = await services.secrets.get(name);
@@ -81,7 +83,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
       }
       params = { ...values, ...(parsed.data as Record<string, unknown>) };
     }
-    services.emit({ type: "task_started", step: internalName, inputs: preview(params) });
+    if (services.observed) services.emit({ type: "task_started", step: internalName, inputs: preview(params) });
     const returned = await invoke(req, params, inputParameters, secrets, logLines);
     outputs = await toParameters(node.returns, returned, req, metrics);
     status = "SUCCESS";
@@ -107,16 +109,21 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
   const secretValues = Object.values(secrets);
   message = redact(message, secretValues);
   if (status === "SUCCESS") await req.setParameters(outputs);
-  services.emit(
+  if (services.observed)
+    services.emit(
     status === "SUCCESS"
       ? { type: "task_completed", step: internalName, outputs: preview(Object.fromEntries(Object.entries(outputs).map(([k, p]) => [k, p.value]))) }
       : { type: "task_error", step: internalName, error: message.slice(0, 256) },
   );
-  const logName = `${internalName}.attempt${req.attemptNumber}.execution.log`;
-  try {
-    await services.catalog.putBytes(services.runId, logName, Buffer.from(redact(logLines.join("\n"), secretValues)));
-  } catch {
-    // An execution log that cannot be stored does not change the task's outcome.
+  if (logLines.length > 1 || status !== "SUCCESS") {
+    // Only tasks that wrote something (or failed) leave an execution log: an empty log per
+    // no-op step would cost a file each and say nothing.
+    const logName = `${internalName}.attempt${req.attemptNumber}.execution.log`;
+    try {
+      await services.catalog.putBytes(services.runId, logName, Buffer.from(redact(logLines.join("\n"), secretValues)));
+    } catch {
+      // An execution log that cannot be stored does not change the task's outcome.
+    }
   }
   addEntries(req.stepLog, putEntries, getEntries);
   return newAttempt({
@@ -170,7 +177,7 @@ async function invoke(
       });
       running.catch(() => undefined);
       return Promise.race([running, aborted]);
-    });
+    }, req.concurrent);
     if (captured.output) logLines.push(captured.output);
     if ("error" in captured && captured.error !== undefined) throw captured.error;
     return captured.result ?? {};

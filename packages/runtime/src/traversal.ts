@@ -71,7 +71,7 @@ export class Traversal {
     stepLog.status = "PROCESSING";
     stepLog.message = "";
     await store.putStepLog(services.runId, stepLog);
-    services.emit({ type: "step_started", step: internalName, step_type: node.type });
+    if (services.observed) services.emit({ type: "step_started", step: internalName, step_type: node.type });
     let status: Status;
     try {
       status = await type.execute(this.context(node, internalName, scope, iterVars, stepLog));
@@ -82,7 +82,7 @@ export class Traversal {
     if (services.signal.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = `cancelled: ${messageOf(services.signal.reason ?? "the run was cancelled")}`;
     stepLog.status = status;
     await store.putStepLog(services.runId, stepLog);
-    services.emit({ type: "step_completed", step: internalName, status, ...(stepLog.message ? { message: stepLog.message } : {}) });
+    if (services.observed) services.emit({ type: "step_completed", step: internalName, status, ...(stepLog.message ? { message: stepLog.message } : {}) });
     return status;
   }
 
@@ -159,6 +159,7 @@ export class Traversal {
           getParameters: () => services.store.getParameters(services.runId, scope),
           setParameters: (p) => services.store.setParameters(services.runId, p, scope),
           codeIdentities: this.deps.codeIdentities,
+          concurrent: this.deps.policy.concurrentBranches && this.deps.policy.maxConcurrency > 1,
         }),
       );
       stepLog.attempts.push(attempt);

@@ -11,6 +11,7 @@ import {
   Pipeline,
   ShellTask,
   pickled,
+  Step,
   z,
   type RunEvent,
 } from "@runnable-ts/sdk";
@@ -172,7 +173,7 @@ describe("conditional and loop", () => {
 
 describe("failure policy: every bad thing is a FAIL step with a message, routed to onFailure", () => {
   const handled = () => new Pipeline({ steps: [new ShellTask({ name: "handler", command: "export handled=yes", returns: ["handled"] })] });
-  const cases: [string, () => FunctionTask | ShellTask, RegExp, string?][] = [
+  const cases: [string, () => Step, RegExp][] = [
     ["a task that throws", () => new FunctionTask({ name: "bad", fn: () => { throw new Error("boom"); }, onFailure: handled() }), /^boom$/],
     ["a shell command exiting 1", () => new ShellTask({ name: "bad", command: "echo oops >&2; exit 1", onFailure: handled() }), /^command exited with code 1: oops$/],
     ["a missing secret", () => new FunctionTask({ name: "bad", fn: () => 1, secrets: ["NOT_SET_ANYWHERE"], onFailure: handled() }), /No secret named "NOT_SET_ANYWHERE"/],

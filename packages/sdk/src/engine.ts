@@ -28,6 +28,8 @@ export interface RunServices {
   readonly signal: AbortSignal;
   /** Stamped on new attempts (`RUNNABLE_RETRY_INDICATOR`). */
   readonly retryIndicator: string;
+  /** True when something listens to the run's events (so building them is worth it). */
+  readonly observed: boolean;
   /** Sends an event to the run's listeners (run_id and timestamp are added). */
   emit(event: { type: string; step: string; [field: string]: unknown }): void;
   /** Loads `<module path>#<export>` relative to the working directory. */

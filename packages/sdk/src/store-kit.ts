@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 
@@ -16,6 +17,23 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     await writeFile(temp, data);
   }
   await rename(temp, path);
+}
+
+/**
+ * {@link writeFileAtomic} without the event-loop round trips: for small records (a step log,
+ * an execution log) a synchronous write costs tens of microseconds where the promise-based
+ * open/write/close/rename sequence costs several times that in thread-pool hops.
+ */
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
+  try {
+    writeFileSync(temp, data);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(temp, data);
+  }
+  renameSync(temp, path);
 }
 
 /**

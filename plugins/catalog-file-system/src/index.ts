@@ -6,7 +6,7 @@ import fg from "fast-glob";
 import {
   definePlugin,
   RunnableError,
-  writeFileAtomic,
+  writeFileAtomicSync,
   z,
   type CatalogService,
   type CatalogTransfer,
@@ -93,7 +93,7 @@ export class FileSystemCatalog implements CatalogService {
 
   async putBytes(runId: string, name: string, data: Uint8Array): Promise<DataCatalogEntry> {
     checkPattern(name, runId);
-    await writeFileAtomic(join(this.runDir(runId), name), data);
+    writeFileAtomicSync(join(this.runDir(runId), name), data);
     return { name, data_hash: createHash("sha256").update(data).digest("hex"), catalog_relative_path: `${runId}/${name}`, stage: "put" };
   }
 

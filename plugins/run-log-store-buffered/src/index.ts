@@ -17,6 +17,15 @@ interface StoredRun {
   branches: Map<string, BranchLog>;
 }
 
+/**
+ * Copies what a store keeps, cheaply: records are copied one level deep and their lists are
+ * new arrays; the attempts and catalog entries inside are taken as they are (the engine never
+ * changes an attempt once it is added).
+ */
+function copyStep(step: StepLog): StepLog {
+  return { ...step, attempts: [...step.attempts], data_catalog: [...step.data_catalog], branches: {} };
+}
+
 /** Keeps run logs in memory for the life of the store instance; nothing is persisted. */
 export class BufferedRunLogStore implements RunLogStore {
   readonly supportsConcurrentWriters = true;
@@ -44,35 +53,35 @@ export class BufferedRunLogStore implements RunLogStore {
   async getParameters(runId: string, branch = ""): Promise<Parameters> {
     const run = this.run(runId);
     const params = branch === "" ? run.header.parameters : run.branches.get(branch)?.parameters;
-    return structuredClone(params ?? {});
+    return { ...params };
   }
 
   async setParameters(runId: string, parameters: Parameters, branch = ""): Promise<void> {
     const run = this.run(runId);
-    if (branch === "") Object.assign(run.header.parameters, structuredClone(parameters));
+    if (branch === "") Object.assign(run.header.parameters, parameters);
     else {
       const log = run.branches.get(branch);
       if (!log) throw new RunnableError("E_RUN_NOT_FOUND", `Run ${runId} has no branch "${branch}"`, { runId });
-      Object.assign(log.parameters, structuredClone(parameters));
+      Object.assign(log.parameters, parameters);
     }
   }
 
   async getStepLog(runId: string, internalName: string): Promise<StepLog | undefined> {
     const step = this.run(runId).steps.get(internalName);
-    return step && structuredClone(step);
+    return step && copyStep(step);
   }
 
   async putStepLog(runId: string, stepLog: StepLog): Promise<void> {
-    this.run(runId).steps.set(stepLog.internal_name, structuredClone({ ...stepLog, branches: {} }));
+    this.run(runId).steps.set(stepLog.internal_name, copyStep(stepLog));
   }
 
   async getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined> {
     const branch = this.run(runId).branches.get(internalName);
-    return branch && structuredClone(branch);
+    return branch && { ...branch, parameters: { ...branch.parameters }, steps: {} };
   }
 
   async putBranchLog(runId: string, branchLog: BranchLog): Promise<void> {
-    this.run(runId).branches.set(branchLog.internal_name, structuredClone({ ...branchLog, steps: {} }));
+    this.run(runId).branches.set(branchLog.internal_name, { ...branchLog, parameters: { ...branchLog.parameters }, steps: {} });
   }
 
   async listRuns(): Promise<RunSummary[]> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RunLogHeader, StepLog } from "@runnable-ts/sdk";
@@ -8,14 +8,14 @@ const header = (runId: string): RunLogHeader => ({ run_id: runId, dag_hash: "h",
 const step = (internal: string): StepLog => ({ name: internal.split(".").pop()!, internal_name: internal, status: "SUCCESS", step_type: "task", message: "", mock: false, attempts: [], branches: {}, data_catalog: [] });
 
 describe("ChunkedFsRunLogStore", () => {
-  it("writes one file per step and branch and assembles them in creation order", async () => {
+  it("writes one journal per scope (run, branch) and assembles steps in creation order", async () => {
     const folder = mkdtempSync(join(tmpdir(), "chunked-"));
     const store = new ChunkedFsRunLogStore(folder);
     await store.createRunLog(header("r"));
     for (const name of ["zeta", "alpha", "par"]) await store.putStepLog("r", step(name));
     await store.putBranchLog("r", { internal_name: "par.b", status: "SUCCESS", steps: {}, parameters: {} });
     await store.putStepLog("r", step("par.b.inner"));
-    expect(readdirSync(join(folder, "r")).sort()).toEqual(["BranchLog-par.b.json", "RunLog.json", "StepLog-alpha.json", "StepLog-par.b.inner.json", "StepLog-par.json", "StepLog-zeta.json"]);
+    expect(readdirSync(join(folder, "r")).sort()).toEqual(["BranchLog-par.b.jsonl", "RunLog.jsonl"]);
     const log = await store.getRunLog("r");
     expect(Object.keys(log.steps)).toEqual(["zeta", "alpha", "par"]);
     expect(Object.keys(log.steps.par!.branches["par.b"]!.steps)).toEqual(["par.b.inner"]);
@@ -34,6 +34,33 @@ describe("ChunkedFsRunLogStore", () => {
     const log = await store.getRunLog("r");
     expect(Object.keys(log.steps.m!.branches)).toHaveLength(20);
     expect(log.steps.m!.branches["m.7"]!.parameters).toEqual({ b7: { kind: "json", value: 7 } });
+  });
+
+  it("sees what another store instance (another process) appended, incrementally", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "chunked-"));
+    const writer = new ChunkedFsRunLogStore(folder);
+    const reader = new ChunkedFsRunLogStore(folder);
+    await writer.createRunLog(header("r"));
+    expect(await reader.getParameters("r")).toEqual({});
+    await writer.setParameters("r", { a: { kind: "json", value: 1 } });
+    await writer.putStepLog("r", step("s1"));
+    expect(await reader.getParameters("r")).toEqual({ a: { kind: "json", value: 1 } });
+    expect((await reader.getStepLog("r", "s1"))?.status).toBe("SUCCESS");
+  });
+
+  it("ignores a last line cut short by a crash, and reports corruption elsewhere", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "chunked-"));
+    const store = new ChunkedFsRunLogStore(folder);
+    await store.createRunLog(header("r"));
+    await store.putStepLog("r", step("s1"));
+    appendFileSync(join(folder, "r", "RunLog.jsonl"), '{"t":"step","seq":1,"log":{"name":"s2","inter');
+    const resumed = new ChunkedFsRunLogStore(folder);
+    expect(Object.keys((await resumed.getRunLog("r")).steps)).toEqual(["s1"]);
+    // A retry appending after the torn line first cuts it off, so the journal stays readable.
+    await resumed.putStepLog("r", step("s3"));
+    expect(Object.keys((await new ChunkedFsRunLogStore(folder).getRunLog("r")).steps)).toEqual(["s1", "s3"]);
+    writeFileSync(join(folder, "r", "RunLog.jsonl"), `not json\n${readFileSync(join(folder, "r", "RunLog.jsonl"), "utf8")}`);
+    await expect(new ChunkedFsRunLogStore(folder).getRunLog("r")).rejects.toThrow(/is corrupt/);
   });
 
   it("refuses an existing run id and an unknown one", async () => {
