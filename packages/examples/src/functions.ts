@@ -52,7 +52,7 @@ export function chunks(): number[] {
 }
 
 /** Processes one chunk. */
-export function processChunk({ chunk, multiplier }: { chunk: number; multiplier: number }): number {
+export function processChunk({ chunk, multiplier = 10 }: { chunk: number; multiplier?: number }): number {
   return chunk * multiplier;
 }
 
