@@ -1,11 +1,13 @@
 import { parseArgs } from "node:util";
 import { isRunnableError, RunnableError } from "@runnable-ts/sdk";
 import type { CommandContext } from "./command";
-import { configCommand } from "./commands/config";
-import { executeCommand } from "./commands/execute";
-import { runsCommand, showCommand } from "./commands/show";
-import { pluginsCommand } from "./commands/plugins";
-import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "@runnable-ts/runtime";
+// Commands (and the runtime they pull in) load only when run: `runnable --help` stays fast.
+const commands = {
+  config: () => import("./commands/config.js"),
+  execute: () => import("./commands/execute.js"),
+  show: () => import("./commands/show.js"),
+  plugins: () => import("./commands/plugins.js"),
+};
 import { processOutput, type Output } from "./output";
 
 interface CommandSpec {
@@ -32,10 +34,10 @@ const COMMANDS: Record<string, CommandSpec> = {
       json: { type: "boolean", description: "print the final run log as JSON" },
       quiet: { type: "boolean", description: "print only the outcome" },
     },
-    run: (ctx, v, p, out) => {
+    run: async (ctx, v, p, out) => {
       const file = p[0];
       if (!file) throw usage("execute needs the pipeline file");
-      return executeCommand(
+      return (await commands.execute()).executeCommand(
         ctx,
         file,
         { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), json: v.json === true, quiet: v.quiet === true },
@@ -47,16 +49,16 @@ const COMMANDS: Record<string, CommandSpec> = {
     summary: "Show a run log as a tree (--json: the full run log)",
     usage: "runnable show <run_id> [--json] [-c config]",
     options: { ...COMMON, json: { type: "boolean", description: "print the run log as one JSON document" } },
-    run: (ctx, v, p, out) => {
+    run: async (ctx, v, p, out) => {
       if (!p[0]) throw usage("show needs a run id");
-      return showCommand(ctx, p[0], { json: v.json === true }, out);
+      return (await commands.show()).showCommand(ctx, p[0], { json: v.json === true }, out);
     },
   },
   runs: {
     summary: "List the runs in the configured run-log store",
     usage: "runnable runs [--json] [-c config]",
     options: { ...COMMON, json: { type: "boolean", description: "print as JSON" } },
-    run: (ctx, v, _p, out) => runsCommand(ctx, { json: v.json === true }, out),
+    run: async (ctx, v, _p, out) => (await commands.show()).runsCommand(ctx, { json: v.json === true }, out),
   },
   plugins: {
     summary: "List every discovered plugin and every manifest problem",
@@ -66,13 +68,13 @@ const COMMANDS: Record<string, CommandSpec> = {
       json: { type: "boolean", description: "print {plugins, problems} as JSON" },
       check: { type: "boolean", description: "also import every plugin module; exit 1 on any problem" },
     },
-    run: (ctx, v, _p, out) => pluginsCommand(ctx, { json: v.json === true, check: v.check === true }, out),
+    run: async (ctx, v, _p, out) => (await commands.plugins()).pluginsCommand(ctx, { json: v.json === true, check: v.check === true }, out),
   },
   config: {
     summary: "Show the configuration in effect and the plugin serving each service",
     usage: "runnable config [--json] [-c config]",
     options: { ...COMMON, json: { type: "boolean", description: "print as JSON" } },
-    run: (ctx, v, _p, out) => configCommand(ctx, { json: v.json === true }, out),
+    run: async (ctx, v, _p, out) => (await commands.config()).configCommand(ctx, { json: v.json === true }, out),
   },
 };
 
@@ -134,6 +136,7 @@ export async function main(argv: string[], output: Output = processOutput, cwd: 
     output.out(commandHelp(spec));
     return 0;
   }
+  const { DEFAULT_SERVICES, DISTRIBUTION_DIR } = await import("@runnable-ts/runtime");
   const ctx: CommandContext = {
     kernelOptions: {
       cwd,
