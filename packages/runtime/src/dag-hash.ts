@@ -22,16 +22,30 @@ export function hashOf(serialized: unknown): string {
 
 function toPlain(value: unknown): unknown {
   if (typeof value === "function") return `function:${value.name || "anonymous"}`;
+  if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map(toPlain);
-  if (typeof value === "object" && value !== null) {
-    if (typeof (value as { safeParse?: unknown }).safeParse === "function") return "schema";
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [k, toPlain(v)]));
+  if (typeof (value as { safeParse?: unknown }).safeParse === "function") return "schema";
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = toPlain(v);
   }
-  return value;
+  return out;
 }
 
+/** JSON with object keys sorted, built in one pass. */
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]])) : v,
-  );
+  if (typeof value !== "object" || value === null) return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + canonicalJson(value[i]);
+    return `${out}]`;
+  }
+  const keys = Object.keys(value).sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    out += `${i > 0 ? "," : ""}${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`;
+  }
+  return `${out}}`;
 }

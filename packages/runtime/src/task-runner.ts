@@ -148,16 +148,20 @@ async function invoke(
   logLines: string[],
 ): Promise<Record<string, unknown>> {
   const { node, services } = req;
-  const controller = new AbortController();
-  const onRunAbort = (): void => controller.abort(new Error(`cancelled: ${messageOf(services.signal.reason ?? "the run was cancelled")}`));
-  if (services.signal.aborted) onRunAbort();
-  services.signal.addEventListener("abort", onRunAbort, { once: true });
-  const timer = node.timeout_ms !== undefined ? setTimeout(() => controller.abort(new TimeoutError(node.timeout_ms!)), node.timeout_ms) : undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    if (controller.signal.aborted) reject(controller.signal.reason);
-    controller.signal.addEventListener("abort", () => reject(controller.signal.reason), { once: true });
-  });
-  aborted.catch(() => undefined);
+  // Without a timeout the task shares the run's signal (no controller per attempt); with one,
+  // its own controller follows the run's signal and the timer.
+  let signal = services.signal;
+  let timer: NodeJS.Timeout | undefined;
+  let onRunAbort: (() => void) | undefined;
+  if (node.timeout_ms !== undefined) {
+    const controller = new AbortController();
+    onRunAbort = (): void => controller.abort(services.signal.reason);
+    if (services.signal.aborted) onRunAbort();
+    services.signal.addEventListener("abort", onRunAbort, { once: true });
+    timer = setTimeout(() => controller.abort(new TimeoutError(node.timeout_ms!)), node.timeout_ms);
+    signal = controller.signal;
+  }
+  const aborted = abortedPromise(signal);
   try {
     const captured = await captureOutput((log) => {
       const running = req.taskType.execute({
@@ -170,7 +174,7 @@ async function invoke(
         stepName: req.internalName,
         attempt: req.attemptNumber,
         cwd: services.cwd,
-        signal: controller.signal,
+        signal,
         emit: (event) => services.emit({ ...event, step: req.internalName }),
         log,
         loadExport: (ref) => services.loadExport(ref),
@@ -183,8 +187,25 @@ async function invoke(
     return captured.result ?? {};
   } finally {
     if (timer) clearTimeout(timer);
-    services.signal.removeEventListener("abort", onRunAbort);
+    if (onRunAbort) services.signal.removeEventListener("abort", onRunAbort);
   }
+}
+
+const abortedPromises = new WeakMap<AbortSignal, Promise<never>>();
+
+/** One promise per signal that rejects with a "cancelled" error when the signal aborts. */
+function abortedPromise(signal: AbortSignal): Promise<never> {
+  let promise = abortedPromises.get(signal);
+  if (!promise) {
+    const reasonOf = (): unknown => (signal.reason instanceof TimeoutError ? signal.reason : new Error(`cancelled: ${messageOf(signal.reason ?? "the run was cancelled")}`));
+    promise = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(reasonOf());
+      else signal.addEventListener("abort", () => reject(reasonOf()), { once: true });
+    });
+    promise.catch(() => undefined);
+    abortedPromises.set(signal, promise);
+  }
+  return promise;
 }
 
 async function toParameters(returns: readonly ReturnSpec[], values: Record<string, unknown>, req: AttemptRequest, metrics: Record<string, unknown>): Promise<Parameters> {

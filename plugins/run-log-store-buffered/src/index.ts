@@ -18,9 +18,9 @@ interface StoredRun {
 }
 
 /**
- * Copies what a store keeps, cheaply: records are copied one level deep and their lists are
- * new arrays; the attempts and catalog entries inside are taken as they are (the engine never
- * changes an attempt once it is added).
+ * Copies what a store keeps and hands out, cheaply: records are copied one level deep and their
+ * lists are new arrays; attempts, catalog entries and parameter values inside are shared (the
+ * engine never changes an attempt once it is added, and treats values as immutable).
  */
 function copyStep(step: StepLog): StepLog {
   return { ...step, attempts: [...step.attempts], data_catalog: [...step.data_catalog], branches: {} };
@@ -34,7 +34,7 @@ export class BufferedRunLogStore implements RunLogStore {
   async createRunLog(header: RunLogHeader): Promise<void> {
     if (this.runs.has(header.run_id))
       throw new RunnableError("E_RUN_EXISTS", `A run with id "${header.run_id}" already exists`, { runId: header.run_id });
-    this.runs.set(header.run_id, { header: structuredClone(header), steps: new Map(), branches: new Map() });
+    this.runs.set(header.run_id, { header: { ...header, parameters: { ...header.parameters } }, steps: new Map(), branches: new Map() });
   }
 
   async exists(runId: string): Promise<boolean> {
@@ -43,11 +43,12 @@ export class BufferedRunLogStore implements RunLogStore {
 
   async getRunLog(runId: string): Promise<RunLog> {
     const run = this.run(runId);
-    return structuredClone(assembleRunLog(run.header, run.steps.values(), run.branches.values()));
+    const branches = [...run.branches.values()].map((b) => ({ ...b, parameters: { ...b.parameters } }));
+    return assembleRunLog({ ...run.header, parameters: { ...run.header.parameters } }, [...run.steps.values()].map(copyStep), branches);
   }
 
   async updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void> {
-    Object.assign(this.run(runId).header, structuredClone(patch));
+    Object.assign(this.run(runId).header, patch);
   }
 
   async getParameters(runId: string, branch = ""): Promise<Parameters> {
