@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunLog, StepLog } from "@runnable-ts/sdk";
 import * as examples from "../src/index";
-import { run, STORES, values, workdir } from "./support";
+import { MATRIX, run, values, workdir as makeWorkdir, type StoreName } from "./support";
 
 const step = (log: RunLog, name: string): StepLog => {
   const found = Object.values(log.steps).find((s) => s.internal_name === name);
@@ -10,7 +10,9 @@ const step = (log: RunLog, name: string): StepLog => {
   return found;
 };
 
-describe.each(STORES)("examples under local with the %s store", (store) => {
+describe.each(MATRIX)("examples with the %s store under the %s executor", (store, executor) => {
+  const workdir = (s: StoreName, extra = "") => makeWorkdir(s, extra, executor);
+
   it("01 tasks: function, shell and stub run in order and the run succeeds", async () => {
     const { dir, config } = workdir(store);
     const { runLog } = await run(examples.tasks.pipeline, dir, config);

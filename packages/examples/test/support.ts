@@ -10,13 +10,20 @@ export const EXAMPLES_DIR = join(__dirname, "..");
 export const STORES = ["chunked-fs", "file-system", "buffered"] as const;
 export type StoreName = (typeof STORES)[number];
 
+/** Executors the examples run under: every combination with every store. */
+export const EXECUTORS = ["local", "async-local"] as const;
+export type ExecutorName = (typeof EXECUTORS)[number];
+
+/** Every (store, executor) pair. */
+export const MATRIX: [StoreName, ExecutorName][] = STORES.flatMap((s) => EXECUTORS.map((e) => [s, e] as [StoreName, ExecutorName]));
+
 /** A fresh working directory with the examples' parameters file and .env, and a config file. */
-export function workdir(store: StoreName, extraConfig = ""): { dir: string; config: string } {
+export function workdir(store: StoreName, extraConfig = "", executor: ExecutorName = "local"): { dir: string; config: string } {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-example-")));
   copyFileSync(join(EXAMPLES_DIR, "parameters.yaml"), join(dir, "parameters.yaml"));
   copyFileSync(join(EXAMPLES_DIR, ".env.example"), join(dir, ".env"));
   const config = join(dir, "config.yaml");
-  writeFileSync(config, `run-log-store: { type: ${store} }\ncatalog: { type: file-system }\n${extraConfig}`);
+  writeFileSync(config, `pipeline-executor: { type: ${executor} }\nrun-log-store: { type: ${store} }\ncatalog: { type: file-system }\n${extraConfig}`);
   return { dir, config };
 }
 

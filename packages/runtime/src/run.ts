@@ -20,6 +20,7 @@ import { loadExport } from "./load-export";
 import { loadParameters } from "./parameters";
 import { messageOf } from "./redact";
 import { generateRunId } from "./run-id";
+import { serializedStore } from "./serialized-store";
 import { Traversal } from "./traversal";
 
 /** Where a pipeline definition came from, recorded in the run log for re-entry and retry. */
@@ -30,8 +31,8 @@ export interface RunOptions extends ExecuteOptions {
   definition: DefinitionSource;
   /** Environment for config, parameters and run id lookup (default `process.env`; never written). */
   env?: NodeJS.ProcessEnv;
-  /** Receives every event of the run. */
-  onEvent?: (event: RunEvent) => void;
+  /** Receives every event of the run; a returned promise makes generator tasks wait for it. */
+  onEvent?: (event: RunEvent) => void | Promise<void>;
 }
 
 /** Outcome of {@link runPipeline}. */
@@ -117,7 +118,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
         services,
         traverse: (policy) =>
           new Traversal({
-            services,
+            services: policy.concurrentBranches && !store.supportsConcurrentWriters ? { ...services, store: serializedStore(store) } : services,
             nodeTypes: prepared.nodeTypes,
             taskType: async (name) => {
               let type = prepared.taskTypes.get(name);

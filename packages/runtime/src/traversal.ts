@@ -52,12 +52,24 @@ export class Traversal {
     for (;;) {
       const node = graph.steps[name];
       if (!node) throw new Error(`graph ${scope || "(root)"} has no step "${name}"`);
-      if (services.signal.aborted) return "FAIL";
+      if (services.signal.aborted) {
+        await this.recordCancelled(node, scope);
+        return "FAIL";
+      }
       const status = await this.runStep(node, scope, iterVars);
       const terminal = this.deps.nodeTypes.get(node.type)?.terminal;
       if (terminal) return terminal === "success" ? "SUCCESS" : "FAIL";
       name = status === "SUCCESS" ? (node.next ?? "") : (node.on_failure ?? failStepOf(graph, this.deps.nodeTypes));
     }
+  }
+
+  /** Records the step a cancelled run did not start, so the run log says where it stopped. */
+  private async recordCancelled(node: NodeDef, scope: string): Promise<void> {
+    const { services } = this.deps;
+    const stepLog = newStepLog(node.name, scope ? `${scope}.${node.name}` : node.name, node.type);
+    stepLog.status = "FAIL";
+    stepLog.message = cancelledMessage(services.signal);
+    await services.store.putStepLog(services.runId, stepLog);
   }
 
   private async runStep(node: NodeDef, scope: string, iterVars: IterVars): Promise<Status> {
@@ -79,7 +91,7 @@ export class Traversal {
       status = "FAIL";
       stepLog.message = messageOf(error);
     }
-    if (services.signal.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = `cancelled: ${messageOf(services.signal.reason ?? "the run was cancelled")}`;
+    if (services.signal.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = cancelledMessage(services.signal);
     stepLog.status = status;
     await store.putStepLog(services.runId, stepLog);
     if (services.observed) services.emit({ type: "step_completed", step: internalName, status, ...(stepLog.message ? { message: stepLog.message } : {}) });
@@ -170,6 +182,10 @@ export class Traversal {
     }
     return status;
   }
+}
+
+function cancelledMessage(signal: AbortSignal): string {
+  return `cancelled: ${messageOf(signal.reason ?? "the run was cancelled")}`;
 }
 
 function failStepOf(graph: GraphDef, nodeTypes: ReadonlyMap<string, NodeType>): string {

@@ -19,6 +19,8 @@ export interface ExecuteOptions {
   cwd?: string;
   /** Initial parameters, merged over the parameters file (SDK only). */
   parameters?: Record<string, unknown>;
+  /** `executeStreaming` only: events buffered before generator tasks pause (default 1024). */
+  eventBuffer?: number;
 }
 
 /** What `execute()` needs from `@runnable-ts/runtime`, looked up when first called. */

@@ -30,8 +30,11 @@ export interface RunServices {
   readonly retryIndicator: string;
   /** True when something listens to the run's events (so building them is worth it). */
   readonly observed: boolean;
-  /** Sends an event to the run's listeners (run_id and timestamp are added). */
-  emit(event: { type: string; step: string; [field: string]: unknown }): void;
+  /**
+   * Sends an event to the run's listeners (run_id and timestamp are added). Resolves when the
+   * listener can take more: a slow stream consumer makes the producer wait (backpressure).
+   */
+  emit(event: { type: string; step: string; [field: string]: unknown }): void | Promise<void>;
   /** Loads `<module path>#<export>` relative to the working directory. */
   loadExport(reference: string): Promise<unknown>;
 }
@@ -52,7 +55,8 @@ export interface TaskInvocation {
   readonly cwd: string;
   /** Aborted on timeout or cancellation. */
   readonly signal: AbortSignal;
-  emit(event: { type: string; [field: string]: unknown }): void;
+  /** Emits an event; await it to respect the consumer's pace. */
+  emit(event: { type: string; [field: string]: unknown }): void | Promise<void>;
   /** Appends text to the task's execution log. */
   log(text: string): void;
   /** Loads `<module path>#<export>` relative to the working directory. */

@@ -33,7 +33,8 @@ export async function runTaskFunction(fn: TaskFunction<Record<string, unknown>>,
     if (invocation.signal.aborted) throw invocation.signal.reason;
     if (typeof item !== "object" || item === null || typeof (item as { type?: unknown }).type !== "string") continue;
     const event = item as { type: string; [k: string]: unknown };
-    invocation.emit(event);
+    const pending = invocation.emit(event);
+    if (pending) await pending;
     if (event.type === endType) end = event;
   }
   if (returns.length === 0) return {};

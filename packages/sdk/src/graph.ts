@@ -33,8 +33,8 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** The secrets this task listed, by name. */
   readonly secrets: Readonly<Record<string, string>>;
-  /** Emits an event to the run's event stream (an object with a `type`). */
-  emit(event: { type: string; [key: string]: unknown }): void;
+  /** Emits an event to the run's event stream (an object with a `type`); await it to let a slow consumer set the pace. */
+  emit(event: { type: string; [key: string]: unknown }): void | Promise<void>;
   /** Writes a line to the task's execution log. */
   log(...args: unknown[]): void;
 }
