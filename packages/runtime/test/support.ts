@@ -26,7 +26,7 @@ export async function run(
     env: options.env ?? {},
     ...(options.runId ? { runId: options.runId } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
-    onEvent: (e) => options.events?.push(e),
+    onEvent: (e) => void options.events?.push(e),
   });
   return { ...result, dir: w.dir };
 }
