@@ -10,3 +10,5 @@ export * as loop from "./09-loop";
 export * as secrets from "./10-secrets";
 export * as mocked from "./11-mocked";
 export * as functions from "./functions";
+export * as server from "./server/server";
+export * as serverPipelines from "./server/pipelines";
