@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { fanOutBench, mapIoBench, streamBench } from "./async-bench";
 import { chainBench, mapBench } from "./engine-bench";
 import { cliHelpBench, discoveryBench } from "./kernel-bench";
 import { verdict, type Figure } from "./measure";
@@ -16,6 +17,12 @@ const WORKLOADS: Record<string, (smoke: boolean) => Promise<Figure[]> | Figure[]
     ...(await chainBench(smoke ? [20] : [100, 1000, 10000], "buffered", 50)),
     ...(await chainBench(smoke ? [20] : [100, 1000, 10000], "chunked-fs", 500)),
   ],
+  "w3-async-io": (smoke) => fanOutBench(smoke ? 10 : 50, smoke ? 20 : 200, smoke ? ["async-local"] : ["async-local", "local"]),
+  "w4-fan-out": async (smoke) => [
+    ...(await mapIoBench(smoke ? 200 : 10_000, 10, smoke ? 50 : 1000, "buffered")),
+    ...(await mapIoBench(smoke ? 200 : 10_000, 10, smoke ? 50 : 1000, "chunked-fs")),
+  ],
+  "w5-stream": (smoke) => streamBench(smoke ? 10_000 : 100_000),
   "w2-map": async (smoke) => [
     ...(await mapBench(smoke ? [20] : [100, 1000, 10000], "buffered", 30)),
     ...(await mapBench(smoke ? [20] : [100, 1000], "chunked-fs", 500)),
