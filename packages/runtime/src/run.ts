@@ -139,6 +139,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
       await store.updateRunLog(runId, { status });
     }
     const runLog = await store.getRunLog(runId);
+    await store.close?.();
     services.emit({ type: "pipeline_completed", step: "", status });
     return { runId, status, runLog };
   } finally {

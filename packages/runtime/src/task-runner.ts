@@ -53,6 +53,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
   let status: "SUCCESS" | "FAIL" = "FAIL";
   let message = "";
   let inputParameters: Parameters = {};
+  let usage: { used: Set<string>; available: Parameters } | undefined;
   let outputs: Parameters = {};
   const metrics: Record<string, unknown> = {};
   const getEntries: DataCatalogEntry[] = [];
@@ -66,7 +67,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
 
   try {
     const parameters = await req.getParameters();
-    inputParameters = { ...parameters, ...Object.fromEntries(Object.entries(req.iterVars).map(([k, v]) => [k, { kind: "json" as const, value: v }])) };
+    const available: Parameters = { ...parameters, ...Object.fromEntries(Object.entries(req.iterVars).map(([k, v]) => [k, { kind: "json" as const, value: v }])) };
     const values: Record<string, unknown> = {};
     for (const [name, p] of Object.entries(parameters)) values[name] = p.kind === "object" ? await unpickle(services, String(p.value)) : p.value;
     Object.assign(values, req.iterVars);
@@ -74,17 +75,20 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
 
     if (node.catalog?.get.length) getEntries.push(...(await services.catalog.get({ runId: services.runId, patterns: [...node.catalog.get], cwd: services.cwd })));
     for (const name of node.secrets) secrets[name] = await services.secrets.get(name);
-    let params = values;
+    const used = new Set(Object.keys(req.iterVars));
+    inputParameters = available;
+    usage = { used, available };
+    let params = trackUse(values, used);
     if (node.input) {
-      const parsed = node.input.safeParse(values);
+      const parsed = node.input.safeParse(params);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         throw new Error(`invalid parameter "${issue?.path.map(String).join(".") || "(params)"}": ${issue?.message ?? "rejected by the input schema"}`);
       }
-      params = { ...values, ...(parsed.data as Record<string, unknown>) };
+      params = trackUse({ ...values, ...(parsed.data as Record<string, unknown>) }, used);
     }
     if (services.observed) services.emit({ type: "task_started", step: internalName, inputs: preview(params) });
-    const returned = await invoke(req, params, inputParameters, secrets, logLines);
+    const returned = await invoke(req, params, available, () => Object.keys(available).forEach((k) => used.add(k)), secrets, logLines);
     outputs = await toParameters(node.returns, returned, req, metrics);
     status = "SUCCESS";
   } catch (error) {
@@ -126,6 +130,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
     }
   }
   addEntries(req.stepLog, putEntries, getEntries);
+  if (usage) inputParameters = Object.fromEntries(Object.entries(usage.available).filter(([k]) => usage!.used.has(k)));
   return newAttempt({
     attempt_number: req.attemptNumber,
     start_time: start,
@@ -140,10 +145,33 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
   });
 }
 
+/**
+ * The parameters object a task receives, recording which parameters it reads: the attempt's
+ * `input_parameters` are those (plus map variables / loop indices), not every parameter in
+ * scope — a map over 10,000 items would otherwise copy the list into every iteration's log.
+ */
+function trackUse(values: Record<string, unknown>, used: Set<string>): Record<string, unknown> {
+  return new Proxy(values, {
+    get(target, key, receiver) {
+      if (typeof key === "string" && key in target) used.add(key);
+      return Reflect.get(target, key, receiver);
+    },
+    has(target, key) {
+      if (typeof key === "string" && key in target) used.add(key);
+      return Reflect.has(target, key);
+    },
+    ownKeys(target) {
+      for (const key of Reflect.ownKeys(target)) if (typeof key === "string") used.add(key);
+      return Reflect.ownKeys(target);
+    },
+  });
+}
+
 async function invoke(
   req: AttemptRequest,
   params: Record<string, unknown>,
   parameters: Parameters,
+  useAll: () => void,
   secrets: Record<string, string>,
   logLines: string[],
 ): Promise<Record<string, unknown>> {
@@ -167,7 +195,10 @@ async function invoke(
       const running = req.taskType.execute({
         node,
         params,
-        parameters,
+        get parameters() {
+          useAll();
+          return parameters;
+        },
         iterVars: req.iterVars,
         secrets,
         runId: services.runId,

@@ -1,6 +1,9 @@
 import {
+  diffParameters,
   newAttempt,
   newStepLog,
+  ownerStepOf,
+  parentBranchOf,
   type BranchOutcome,
   type BranchRequest,
   type CodeIdentity,
@@ -43,6 +46,21 @@ export class Traversal {
 
   constructor(private readonly deps: TraversalDeps) {
     this.taskSlots = new Limiter(Math.max(1, deps.policy.maxConcurrency));
+  }
+
+  /** What each running branch inherited from its parent scope when it started. */
+  private readonly inherited = new Map<string, Parameters>();
+
+  /**
+   * The parameters visible in a scope: the root's, or for a branch what it inherited from its
+   * parent scope overlaid with what the branch itself holds. (A branch not started by this
+   * traversal, e.g. in another process, inherits its parent's current parameters.)
+   */
+  async effective(scope: string): Promise<Parameters> {
+    const { store, runId } = this.deps.services;
+    if (scope === "") return store.getParameters(runId);
+    const inherited = this.inherited.get(scope) ?? (await this.effective(parentBranchOf(ownerStepOf(scope))));
+    return { ...inherited, ...(await store.getParameters(runId, scope)) };
   }
 
   /** Runs `graph` as the branch `scope` ("" for the root) and resolves to its final status. */
@@ -104,11 +122,17 @@ export class Traversal {
     const runBranch = async (request: BranchRequest): Promise<BranchOutcome> => {
       if (request.key.includes(".")) throw new Error(`branch key "${request.key}" of ${internalName} may not contain "."`);
       const branchName = `${internalName}.${request.key}`;
-      await store.putBranchLog(services.runId, { internal_name: branchName, status: "PROCESSING", steps: {}, parameters: request.parameters });
+      // The branch inherits its parent's scope by reference: only what differs from it (a loop's
+      // carried values) is stored with the branch, never a copy of every parent parameter.
+      const inherited = await this.effective(scope);
+      this.inherited.set(branchName, inherited);
+      const own = diffParameters(inherited, request.parameters);
+      await store.putBranchLog(services.runId, { internal_name: branchName, status: "PROCESSING", steps: {}, parameters: own });
       const status = await this.runGraph(request.graph, branchName, { ...iterVars, ...request.iterVars });
       const parameters = await store.getParameters(services.runId, branchName);
       await store.putBranchLog(services.runId, { internal_name: branchName, status, steps: {}, parameters });
-      return { internalName: branchName, status, parameters };
+      this.inherited.delete(branchName);
+      return { internalName: branchName, status, parameters: { ...inherited, ...parameters } };
     };
     return {
       node,
@@ -118,7 +142,7 @@ export class Traversal {
       services,
       stepLog,
       saveStepLog: () => store.putStepLog(services.runId, stepLog),
-      getParameters: () => store.getParameters(services.runId, scope),
+      getParameters: () => this.effective(scope),
       setParameters: (parameters: Parameters) => store.setParameters(services.runId, parameters, scope),
       runBranch,
       runBranches: async (count, request) => {
@@ -168,7 +192,7 @@ export class Traversal {
           stepLog,
           services,
           taskType,
-          getParameters: () => services.store.getParameters(services.runId, scope),
+          getParameters: () => this.effective(scope),
           setParameters: (p) => services.store.setParameters(services.runId, p, scope),
           codeIdentities: this.deps.codeIdentities,
           concurrent: this.deps.policy.concurrentBranches && this.deps.policy.maxConcurrency > 1,

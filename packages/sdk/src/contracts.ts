@@ -31,6 +31,8 @@ export interface RunLogStore {
   putBranchLog(runId: string, branchLog: BranchLog): Promise<void>;
   /** Every run in the store. */
   listRuns(): Promise<RunSummary[]>;
+  /** Releases what the store holds open (files, connections); called when a run ends. Optional. */
+  close?(): Promise<void>;
 }
 
 /** Options of a catalog transfer. */

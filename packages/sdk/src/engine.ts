@@ -42,9 +42,12 @@ export interface RunServices {
 /** What a task type receives for one attempt. */
 export interface TaskInvocation {
   readonly node: NodeDef & { readonly command: string | TaskFunction; readonly returns: readonly ReturnSpec[]; readonly [k: string]: unknown };
-  /** Parameter values in scope (pickled ones loaded), with map variables / loop indices on top. */
+  /**
+   * Parameter values in scope (pickled ones loaded), with map variables / loop indices on top.
+   * Reads are recorded: the attempt's `input_parameters` are the parameters the task read.
+   */
   readonly params: Readonly<Record<string, unknown>>;
-  /** Parameters in scope with their kinds (shell tasks pass json/metric ones only). */
+  /** Parameters in scope with their kinds (reading this counts every parameter as used). */
   readonly parameters: Parameters;
   readonly iterVars: IterVars;
   /** The secrets the task listed, resolved. */

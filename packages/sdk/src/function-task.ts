@@ -24,7 +24,7 @@ export async function runTaskFunction(fn: TaskFunction<Record<string, unknown>>,
     emit: (event) => invocation.emit(event),
     log: (...args) => invocation.log(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")),
   };
-  const result = await fn({ ...invocation.params }, context);
+  const result = await fn(invocation.params, context);
   const returns = invocation.node.returns;
   if (!isAsyncIterable(result)) return mapReturnValue(returns, result);
   const endType = typeof invocation.node.stream_end_type === "string" ? invocation.node.stream_end_type : "done";

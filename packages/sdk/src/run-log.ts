@@ -208,6 +208,7 @@ export function diffParameters(before: Parameters, after: Parameters): Parameter
   const out: Parameters = {};
   for (const [name, p] of Object.entries(after)) {
     const old = before[name];
+    if (old === p || (old !== undefined && old.kind === p.kind && old.value === p.value)) continue;
     if (!old || old.kind !== p.kind || JSON.stringify(old.value) !== JSON.stringify(p.value)) out[name] = p;
   }
   return out;

@@ -1,12 +1,13 @@
-import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readSync, readdirSync, statSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { join, resolve } from "node:path";
 import {
   assembleRunLog,
   definePlugin,
-  parentBranchOf,
   RunnableError,
   z,
   type BranchLog,
+  type Parameter,
   type Parameters,
   type RunLog,
   type RunLogHeader,
@@ -14,60 +15,93 @@ import {
   type RunSummary,
   type StepLog,
 } from "@runnable-ts/sdk";
-import { Journal, type JournalRecord } from "./journal";
 
-const ROOT = "RunLog.jsonl";
-const branchFile = (name: string): string => `BranchLog-${name}.jsonl`;
+/** One line of a journal. `s` orders records across writers: later wins, first fixes listing order. */
+type JournalRecord =
+  | { t: "header"; s: number; header: Partial<Omit<RunLogHeader, "run_config" | "parameters">> }
+  | { t: "config"; s: number; config: Record<string, unknown> }
+  | { t: "params"; s: number; scope: string; parameters: Parameters }
+  | { t: "branch"; s: number; branch: Omit<BranchLog, "steps" | "parameters"> }
+  | { t: "step"; s: number; log: StepLog };
 
-/** What one journal (the root's or a branch's) holds once replayed. */
-interface ScopeState {
-  header?: Omit<RunLogHeader, "run_config" | "parameters">;
-  runConfig?: Record<string, unknown>;
-  branch?: Omit<BranchLog, "steps" | "parameters">;
-  /** Creation order of the branch, for listing branches in the order they started. */
-  branchSeq?: number;
-  parameters: Parameters;
-  steps: Map<string, { seq: number; log: StepLog }>;
+interface Versioned<T> {
+  first: number;
+  last: number;
+  value: T;
 }
 
-function applyRecord(state: ScopeState, record: JournalRecord): void {
-  switch (record.t) {
+/** A run replayed from every writer's journal. */
+interface RunState {
+  header: Partial<Omit<RunLogHeader, "run_config" | "parameters">>;
+  headerSeq: Map<string, number>;
+  config?: Versioned<Record<string, unknown>>;
+  params: Map<string, Map<string, Versioned<Parameter>>>;
+  branches: Map<string, Versioned<Omit<BranchLog, "steps" | "parameters">>>;
+  steps: Map<string, Versioned<StepLog>>;
+  /** Bytes read so far, and an unterminated tail, per journal file. */
+  files: Map<string, { offset: number; pending: string }>;
+  /** This store's own journal in the run (created on first write), and its open descriptor. */
+  own?: string;
+  ownFd?: number;
+  /** Modification time of the run folder when it was last listed (a new journal changes it). */
+  listedAt?: number;
+}
+
+function put<T>(map: Map<string, Versioned<T>>, key: string, seq: number, value: T): void {
+  const existing = map.get(key);
+  if (!existing) map.set(key, { first: seq, last: seq, value });
+  else {
+    if (seq >= existing.last) {
+      existing.last = seq;
+      existing.value = value;
+    }
+    if (seq < existing.first) existing.first = seq;
+  }
+}
+
+function apply(state: RunState, r: JournalRecord): void {
+  switch (r.t) {
     case "header":
-      state.header = { ...state.header, ...(record.header as ScopeState["header"]) } as ScopeState["header"];
+      for (const [k, v] of Object.entries(r.header)) {
+        if ((state.headerSeq.get(k) ?? -1) > r.s) continue;
+        state.headerSeq.set(k, r.s);
+        (state.header as Record<string, unknown>)[k] = v;
+      }
       break;
     case "config":
-      state.runConfig = record.config as Record<string, unknown>;
+      if (!state.config || r.s >= state.config.last) state.config = { first: state.config?.first ?? r.s, last: r.s, value: r.config };
       break;
-    case "params":
-      Object.assign(state.parameters, record.parameters as Parameters);
-      break;
-    case "branch":
-      state.branch = record.branch as ScopeState["branch"];
-      state.branchSeq ??= record.seq as number;
-      break;
-    case "step": {
-      const log = record.log as StepLog;
-      state.steps.set(log.internal_name, { seq: state.steps.get(log.internal_name)?.seq ?? (record.seq as number), log });
+    case "params": {
+      let scope = state.params.get(r.scope);
+      if (!scope) state.params.set(r.scope, (scope = new Map()));
+      for (const [name, p] of Object.entries(r.parameters)) put(scope, name, r.s, p);
       break;
     }
-    default:
+    case "branch":
+      put(state.branches, r.branch.internal_name, r.s, r.branch);
+      break;
+    case "step":
+      put(state.steps, r.log.internal_name, r.s, r.log);
       break;
   }
 }
 
 let counter = 0;
+/** Increasing within a process; roughly ordered across processes by the clock. */
 const nextSeq = (): number => Date.now() * 1000 + (counter++ % 1000);
 
 /**
- * One folder per run, `<log_folder>/<run_id>/`, holding one append-only journal per scope:
- * `RunLog.jsonl` for the run and its root steps, `BranchLog-<internal name>.jsonl` for each
- * branch and its steps. A write appends one JSON line, so its cost does not grow with the run;
- * branches running at once (in one process or several) write different files. A crash can
- * only cut the last line short, which readers ignore: the run log stays readable for retry.
+ * One folder per run, `<log_folder>/<run_id>/`, holding one append-only journal (JSON lines)
+ * per writer: every store instance that writes to the run appends to its own
+ * `journal-<pid>-<random>.jsonl`. A write is one append (its cost does not grow with the run),
+ * and writers — concurrent branches in one process, or several processes — never write the same
+ * file. Readers replay every journal of the run incrementally (only bytes appended since their
+ * last read) and order records by their sequence number. A crash can only cut the last line of
+ * a journal short; readers ignore it and nobody appends after it.
  */
 export class ChunkedFsRunLogStore implements RunLogStore {
   readonly supportsConcurrentWriters = true;
-  private readonly journals = new Map<string, Journal<ScopeState>>();
+  private readonly runs = new Map<string, RunState>();
 
   constructor(private readonly folder: string) {}
 
@@ -75,28 +109,89 @@ export class ChunkedFsRunLogStore implements RunLogStore {
     return join(this.folder, runId);
   }
 
-  /** The journal of a scope ("" = the run), caught up with what was appended so far. */
-  private journal(runId: string, scope: string): Journal<ScopeState> {
-    const path = join(this.dir(runId), scope === "" ? ROOT : branchFile(scope));
-    let journal = this.journals.get(path);
-    if (!journal) {
-      journal = new Journal<ScopeState>(path, { parameters: {}, steps: new Map() }, applyRecord);
-      this.journals.set(path, journal);
+  /** The run's state, caught up with every journal in its folder. */
+  private state(runId: string): RunState {
+    let state = this.runs.get(runId);
+    if (!state) {
+      state = { header: {}, headerSeq: new Map(), params: new Map(), branches: new Map(), steps: new Map(), files: new Map() };
+      this.runs.set(runId, state);
     }
-    journal.refresh();
-    return journal;
+    const dir = this.dir(runId);
+    const mtime = statSync(dir, { throwIfNoEntry: false })?.mtimeMs;
+    if (mtime === undefined) return state;
+    // List again when a journal was added since (the folder's mtime moved) — or when the mtime is
+    // so recent that another file could have been added within the same clock tick.
+    if (mtime !== state.listedAt || Date.now() - mtime < 50) {
+      state.listedAt = mtime;
+      for (const name of readdirSync(dir)) if (name.endsWith(".jsonl") && name !== state.own && !state.files.has(name)) state.files.set(name, { offset: 0, pending: "" });
+    }
+    for (const name of state.files.keys()) this.catchUp(state, join(dir, name), name);
+    return state;
   }
 
-  private root(runId: string): Journal<ScopeState> {
-    const journal = this.journal(runId, "");
-    if (!journal.state.header) throw new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in ${this.folder}`, { runId });
-    return journal;
+  private catchUp(state: RunState, path: string, name: string): void {
+    const file = state.files.get(name)!;
+    const size = statSync(path, { throwIfNoEntry: false })?.size ?? 0;
+    if (size <= file.offset) return;
+    const fd = openSync(path, "r");
+    let text: string;
+    try {
+      const buffer = Buffer.allocUnsafe(size - file.offset);
+      let read = 0;
+      while (read < buffer.length) {
+        const n = readSync(fd, buffer, read, buffer.length - read, file.offset + read);
+        if (n === 0) break;
+        read += n;
+      }
+      file.offset += read;
+      text = file.pending + buffer.subarray(0, read).toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+    const lines = text.split("\n");
+    file.pending = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line === "") continue;
+      let record: JournalRecord;
+      try {
+        record = JSON.parse(line) as JournalRecord;
+      } catch {
+        throw new RunnableError("E_RUN_NOT_FOUND", `run-log journal ${path} is corrupt: a line does not parse`, { file: path });
+      }
+      apply(state, record);
+    }
   }
 
-  private branch(runId: string, name: string): Journal<ScopeState> {
-    const journal = this.journal(runId, name);
-    if (!journal.state.branch) throw new RunnableError("E_RUN_NOT_FOUND", `Run ${runId} has no branch "${name}"`, { runId });
-    return journal;
+  /** Appends records to this store's own journal of the run and applies them at once. */
+  private write(runId: string, records: JournalRecord[]): void {
+    const state = this.state(runId);
+    if (state.ownFd === undefined) {
+      state.own ??= `journal-${process.pid}-${randomBytes(4).toString("hex")}.jsonl`;
+      state.ownFd = openSync(join(this.dir(runId), state.own), "a");
+    }
+    writeSync(state.ownFd, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
+    for (const r of records) apply(state, r);
+  }
+
+  /** Closes this store's open journals (a later write reopens them). */
+  async close(): Promise<void> {
+    for (const state of this.runs.values())
+      if (state.ownFd !== undefined) {
+        closeSync(state.ownFd);
+        state.ownFd = undefined;
+      }
+  }
+
+  private known(runId: string): RunState {
+    const state = this.state(runId);
+    if (state.header.run_id === undefined) throw new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in ${this.folder}`, { runId });
+    return state;
+  }
+
+  private parameters(state: RunState, scope: string): Parameters {
+    const out: Parameters = {};
+    for (const [name, v] of state.params.get(scope) ?? []) out[name] = v.value;
+    return out;
   }
 
   async createRunLog(header: RunLogHeader): Promise<void> {
@@ -109,70 +204,74 @@ export class ChunkedFsRunLogStore implements RunLogStore {
       throw error;
     }
     const { run_config, parameters, ...rest } = header;
-    const journal = this.journal(header.run_id, "");
-    journal.append({ t: "config", config: run_config });
-    journal.append({ t: "params", parameters });
-    journal.append({ t: "header", header: rest });
+    const s = nextSeq();
+    this.write(header.run_id, [
+      { t: "config", s, config: run_config },
+      { t: "params", s, scope: "", parameters },
+      { t: "header", s, header: rest },
+    ]);
   }
 
   async exists(runId: string): Promise<boolean> {
-    return this.journal(runId, "").state.header !== undefined;
+    return this.state(runId).header.run_id !== undefined;
   }
 
   async getRunLog(runId: string): Promise<RunLog> {
-    const root = this.root(runId).state;
-    const steps: { seq: number; log: StepLog }[] = [...root.steps.values()];
-    const branches: { seq: number; log: BranchLog }[] = [];
-    for (const name of readdirSync(this.dir(runId))) {
-      if (!name.startsWith("BranchLog-") || !name.endsWith(".jsonl")) continue;
-      const state = this.journal(runId, name.slice("BranchLog-".length, -".jsonl".length)).state;
-      if (!state.branch) continue;
-      branches.push({ seq: state.branchSeq ?? 0, log: { ...state.branch, steps: {}, parameters: { ...state.parameters } } });
-      steps.push(...state.steps.values());
-    }
-    steps.sort((a, b) => a.seq - b.seq);
-    branches.sort((a, b) => a.seq - b.seq);
-    const header = { ...root.header!, parameters: { ...root.parameters }, run_config: root.runConfig ?? {} } as RunLogHeader;
-    return structuredClone(assembleRunLog(header, steps.map((s) => s.log), branches.map((b) => b.log)));
+    const state = this.known(runId);
+    const byFirst = <T>(map: Map<string, Versioned<T>>): T[] => [...map.values()].sort((a, b) => a.first - b.first).map((v) => v.value);
+    const header = { ...state.header, parameters: this.parameters(state, ""), run_config: state.config?.value ?? {} } as RunLogHeader;
+    const branches = byFirst(state.branches).map((b) => ({ ...b, steps: {}, parameters: this.parameters(state, b.internal_name) }));
+    return structuredClone(assembleRunLog(header, byFirst(state.steps), branches));
   }
 
   async updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void> {
-    const journal = this.root(runId);
+    this.known(runId);
     const { run_config, ...rest } = patch;
-    if (run_config !== undefined) journal.append({ t: "config", config: run_config });
-    if (Object.keys(rest).length > 0) journal.append({ t: "header", header: rest });
+    const s = nextSeq();
+    const records: JournalRecord[] = [];
+    if (run_config !== undefined) records.push({ t: "config", s, config: run_config });
+    if (Object.keys(rest).length > 0) records.push({ t: "header", s, header: rest });
+    this.write(runId, records);
   }
 
   async getParameters(runId: string, branch = ""): Promise<Parameters> {
-    const journal = branch === "" ? this.root(runId) : this.journal(runId, branch);
-    return { ...journal.state.parameters };
+    return this.parameters(this.known(runId), branch);
   }
 
   async setParameters(runId: string, parameters: Parameters, branch = ""): Promise<void> {
-    (branch === "" ? this.root(runId) : this.branch(runId, branch)).append({ t: "params", parameters });
+    const state = this.known(runId);
+    if (branch !== "" && !state.branches.has(branch)) throw new RunnableError("E_RUN_NOT_FOUND", `Run ${runId} has no branch "${branch}"`, { runId });
+    this.write(runId, [{ t: "params", s: nextSeq(), scope: branch, parameters }]);
   }
 
   async getStepLog(runId: string, internalName: string): Promise<StepLog | undefined> {
-    const found = this.journal(runId, parentBranchOf(internalName)).state.steps.get(internalName)?.log;
+    const found = this.state(runId).steps.get(internalName)?.value;
     return found && structuredClone(found);
   }
 
   async putStepLog(runId: string, stepLog: StepLog): Promise<void> {
-    const journal = this.journal(runId, parentBranchOf(stepLog.internal_name));
-    journal.append({ t: "step", seq: nextSeq(), log: { ...stepLog, branches: {} } });
+    this.write(runId, [{ t: "step", s: nextSeq(), log: { ...stepLog, branches: {} } }]);
   }
 
   async getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined> {
-    const state = this.journal(runId, internalName).state;
-    return state.branch && { ...structuredClone(state.branch), steps: {}, parameters: { ...state.parameters } };
+    const state = this.state(runId);
+    const found = state.branches.get(internalName)?.value;
+    return found && { ...structuredClone(found), steps: {}, parameters: this.parameters(state, internalName) };
   }
 
   async putBranchLog(runId: string, branchLog: BranchLog): Promise<void> {
-    const journal = this.journal(runId, branchLog.internal_name);
+    const state = this.state(runId);
     const { steps: _steps, parameters, ...branch } = branchLog;
-    journal.append({ t: "branch", seq: nextSeq(), branch });
-    const changed = Object.entries(parameters).filter(([k, p]) => JSON.stringify(journal.state.parameters[k]) !== JSON.stringify(p));
-    if (changed.length > 0) journal.append({ t: "params", parameters: Object.fromEntries(changed) });
+    const current = state.params.get(branchLog.internal_name);
+    const changed = Object.entries(parameters).filter(([k, p]) => {
+      const known = current?.get(k)?.value;
+      return known !== p && JSON.stringify(known) !== JSON.stringify(p);
+    });
+    const s = nextSeq();
+    this.write(runId, [
+      { t: "branch", s, branch },
+      ...(changed.length > 0 ? [{ t: "params" as const, s, scope: branchLog.internal_name, parameters: Object.fromEntries(changed) }] : []),
+    ]);
   }
 
   async listRuns(): Promise<RunSummary[]> {
@@ -185,8 +284,8 @@ export class ChunkedFsRunLogStore implements RunLogStore {
     const runs: RunSummary[] = [];
     for (const name of names) {
       if (!statSync(join(this.folder, name)).isDirectory()) continue;
-      const header = this.journal(name, "").state.header;
-      if (header) runs.push({ run_id: header.run_id, status: header.status, tag: header.tag, dag_hash: header.dag_hash });
+      const header = this.state(name).header;
+      if (header.run_id !== undefined) runs.push({ run_id: header.run_id, status: header.status ?? "CREATED", tag: header.tag ?? "", dag_hash: header.dag_hash ?? null });
     }
     return runs;
   }

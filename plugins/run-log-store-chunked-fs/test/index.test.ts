@@ -8,17 +8,36 @@ const header = (runId: string): RunLogHeader => ({ run_id: runId, dag_hash: "h",
 const step = (internal: string): StepLog => ({ name: internal.split(".").pop()!, internal_name: internal, status: "SUCCESS", step_type: "task", message: "", mock: false, attempts: [], branches: {}, data_catalog: [] });
 
 describe("ChunkedFsRunLogStore", () => {
-  it("writes one journal per scope (run, branch) and assembles steps in creation order", async () => {
+  it("appends to one journal per writer and assembles steps and branches in creation order", async () => {
     const folder = mkdtempSync(join(tmpdir(), "chunked-"));
     const store = new ChunkedFsRunLogStore(folder);
     await store.createRunLog(header("r"));
     for (const name of ["zeta", "alpha", "par"]) await store.putStepLog("r", step(name));
     await store.putBranchLog("r", { internal_name: "par.b", status: "SUCCESS", steps: {}, parameters: {} });
     await store.putStepLog("r", step("par.b.inner"));
-    expect(readdirSync(join(folder, "r")).sort()).toEqual(["BranchLog-par.b.jsonl", "RunLog.jsonl"]);
+    expect(readdirSync(join(folder, "r"))).toEqual([expect.stringMatching(/^journal-\d+-[0-9a-f]{8}\.jsonl$/)]);
     const log = await store.getRunLog("r");
     expect(Object.keys(log.steps)).toEqual(["zeta", "alpha", "par"]);
     expect(Object.keys(log.steps.par!.branches["par.b"]!.steps)).toEqual(["par.b.inner"]);
+  });
+
+  it("merges journals written by several writers (processes) into one run log", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "chunked-"));
+    const parent = new ChunkedFsRunLogStore(folder);
+    await parent.createRunLog(header("r"));
+    await parent.putStepLog("r", step("par"));
+    await parent.putBranchLog("r", { internal_name: "par.a", status: "PROCESSING", steps: {}, parameters: {} });
+    await parent.putBranchLog("r", { internal_name: "par.b", status: "PROCESSING", steps: {}, parameters: {} });
+    const childA = new ChunkedFsRunLogStore(folder);
+    const childB = new ChunkedFsRunLogStore(folder);
+    await childA.putStepLog("r", step("par.a.x"));
+    await childB.putStepLog("r", step("par.b.y"));
+    await childA.setParameters("r", { fromA: { kind: "json", value: 1 } }, "par.a");
+    await childB.setParameters("r", { fromB: { kind: "json", value: 2 } }, "par.b");
+    expect(readdirSync(join(folder, "r"))).toHaveLength(3);
+    const log = await parent.getRunLog("r");
+    expect(Object.keys(log.steps.par!.branches["par.a"]!.steps)).toEqual(["par.a.x"]);
+    expect(log.steps.par!.branches["par.b"]!.parameters).toEqual({ fromB: { kind: "json", value: 2 } });
   });
 
   it("loses no parameter when many writers update one scope concurrently", async () => {
@@ -53,13 +72,15 @@ describe("ChunkedFsRunLogStore", () => {
     const store = new ChunkedFsRunLogStore(folder);
     await store.createRunLog(header("r"));
     await store.putStepLog("r", step("s1"));
-    appendFileSync(join(folder, "r", "RunLog.jsonl"), '{"t":"step","seq":1,"log":{"name":"s2","inter');
+    await store.close();
+    const journal = join(folder, "r", readdirSync(join(folder, "r"))[0]!);
+    appendFileSync(journal, '{"t":"step","s":1,"log":{"name":"s2","inter');
     const resumed = new ChunkedFsRunLogStore(folder);
     expect(Object.keys((await resumed.getRunLog("r")).steps)).toEqual(["s1"]);
-    // A retry appending after the torn line first cuts it off, so the journal stays readable.
+    // A retry writes its own journal: nothing is ever appended after the torn line.
     await resumed.putStepLog("r", step("s3"));
     expect(Object.keys((await new ChunkedFsRunLogStore(folder).getRunLog("r")).steps)).toEqual(["s1", "s3"]);
-    writeFileSync(join(folder, "r", "RunLog.jsonl"), `not json\n${readFileSync(join(folder, "r", "RunLog.jsonl"), "utf8")}`);
+    writeFileSync(journal, `not json\n${readFileSync(journal, "utf8")}`);
     await expect(new ChunkedFsRunLogStore(folder).getRunLog("r")).rejects.toThrow(/is corrupt/);
   });
 
