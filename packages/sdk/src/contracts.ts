@@ -31,6 +31,12 @@ export interface RunLogStore {
   putBranchLog(runId: string, branchLog: BranchLog): Promise<void>;
   /** Every run in the store. */
   listRuns(): Promise<RunSummary[]>;
+  /**
+   * Catches up with writes other processes made to the run since this instance last looked.
+   * Optional: stores that read through on every call need not implement it. Executors that run
+   * steps in other processes call it after each one.
+   */
+  refresh?(runId: string): Promise<void>;
   /** Releases what the store holds open (files, connections); called when a run ends. Optional. */
   close?(): Promise<void>;
 }

@@ -177,9 +177,17 @@ export function assembleRunLog(
   return runLog;
 }
 
-/** Current time as ISO-8601 UTC. */
+let lastMs = 0;
+let lastIso = "";
+
+/** Current time as ISO-8601 UTC (formatted once per millisecond). */
 export function isoNow(): string {
-  return new Date().toISOString();
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
 
 /** A step attempt with defaults for the fields not given. */

@@ -109,8 +109,19 @@ export class ChunkedFsRunLogStore implements RunLogStore {
     return join(this.folder, runId);
   }
 
-  /** The run's state, caught up with every journal in its folder. */
+  /**
+   * The run's state. The first access reads every journal of the run; later ones see this
+   * store's own writes at once and other writers' after {@link refresh} (or a full
+   * {@link getRunLog}): looking at the folder on every read would cost more than the read.
+   */
   private state(runId: string): RunState {
+    const state = this.runs.get(runId);
+    if (state) return state;
+    return this.caughtUp(runId);
+  }
+
+  /** The run's state after reading what every other writer appended since the last look. */
+  private caughtUp(runId: string): RunState {
     let state = this.runs.get(runId);
     if (!state) {
       state = { header: {}, headerSeq: new Map(), params: new Map(), branches: new Map(), steps: new Map(), files: new Map() };
@@ -182,8 +193,14 @@ export class ChunkedFsRunLogStore implements RunLogStore {
       }
   }
 
+  /** Catches up with what other processes appended to the run's journals. */
+  async refresh(runId: string): Promise<void> {
+    this.caughtUp(runId);
+  }
+
   private known(runId: string): RunState {
-    const state = this.state(runId);
+    let state = this.state(runId);
+    if (state.header.run_id === undefined) state = this.caughtUp(runId);
     if (state.header.run_id === undefined) throw new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in ${this.folder}`, { runId });
     return state;
   }
@@ -213,10 +230,11 @@ export class ChunkedFsRunLogStore implements RunLogStore {
   }
 
   async exists(runId: string): Promise<boolean> {
-    return this.state(runId).header.run_id !== undefined;
+    return this.caughtUp(runId).header.run_id !== undefined;
   }
 
   async getRunLog(runId: string): Promise<RunLog> {
+    this.caughtUp(runId);
     const state = this.known(runId);
     const byFirst = <T>(map: Map<string, Versioned<T>>): T[] => [...map.values()].sort((a, b) => a.first - b.first).map((v) => v.value);
     const header = { ...state.header, parameters: this.parameters(state, ""), run_config: state.config?.value ?? {} } as RunLogHeader;
@@ -284,7 +302,7 @@ export class ChunkedFsRunLogStore implements RunLogStore {
     const runs: RunSummary[] = [];
     for (const name of names) {
       if (!statSync(join(this.folder, name)).isDirectory()) continue;
-      const header = this.state(name).header;
+      const header = this.caughtUp(name).header;
       if (header.run_id !== undefined) runs.push({ run_id: header.run_id, status: header.status ?? "CREATED", tag: header.tag ?? "", dag_hash: header.dag_hash ?? null });
     }
     return runs;

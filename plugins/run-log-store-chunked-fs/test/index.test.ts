@@ -55,7 +55,7 @@ describe("ChunkedFsRunLogStore", () => {
     expect(log.steps.m!.branches["m.7"]!.parameters).toEqual({ b7: { kind: "json", value: 7 } });
   });
 
-  it("sees what another store instance (another process) appended, incrementally", async () => {
+  it("sees what another store instance (another process) appended, after a refresh", async () => {
     const folder = mkdtempSync(join(tmpdir(), "chunked-"));
     const writer = new ChunkedFsRunLogStore(folder);
     const reader = new ChunkedFsRunLogStore(folder);
@@ -63,6 +63,7 @@ describe("ChunkedFsRunLogStore", () => {
     expect(await reader.getParameters("r")).toEqual({});
     await writer.setParameters("r", { a: { kind: "json", value: 1 } });
     await writer.putStepLog("r", step("s1"));
+    await reader.refresh("r");
     expect(await reader.getParameters("r")).toEqual({ a: { kind: "json", value: 1 } });
     expect((await reader.getStepLog("r", "s1"))?.status).toBe("SUCCESS");
   });
