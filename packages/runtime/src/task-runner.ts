@@ -112,7 +112,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
   }
   const secretValues = Object.values(secrets);
   message = redact(message, secretValues);
-  if (status === "SUCCESS") await req.setParameters(outputs);
+  if (status === "SUCCESS" && Object.keys(outputs).length > 0) await req.setParameters(outputs);
   if (services.observed)
     services.emit(
     status === "SUCCESS"

@@ -100,7 +100,8 @@ export class Traversal {
     const stepLog: StepLog = previous ?? newStepLog(node.name, internalName, node.type);
     stepLog.status = "PROCESSING";
     stepLog.message = "";
-    await store.putStepLog(services.runId, stepLog);
+    // Terminal steps finish at once: their PROCESSING state is not worth a write.
+    if (!type.terminal) await store.putStepLog(services.runId, stepLog);
     if (services.observed) services.emit({ type: "step_started", step: internalName, step_type: node.type });
     let status: Status;
     try {

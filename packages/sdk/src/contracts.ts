@@ -37,6 +37,11 @@ export interface RunLogStore {
    * steps in other processes call it after each one.
    */
   refresh?(runId: string): Promise<void>;
+  /**
+   * Makes every write made so far visible to other processes. Optional: stores that write
+   * through need not implement it. Executors call it before handing a step to another process.
+   */
+  flush?(): Promise<void>;
   /** Releases what the store holds open (files, connections); called when a run ends. Optional. */
   close?(): Promise<void>;
 }

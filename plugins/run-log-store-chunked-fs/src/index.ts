@@ -43,6 +43,8 @@ interface RunState {
   /** This store's own journal in the run (created on first write), and its open descriptor. */
   own?: string;
   ownFd?: number;
+  /** Lines written since the last flush (flushed once per event-loop turn). */
+  buffered: string[];
   /** Modification time of the run folder when it was last listed (a new journal changes it). */
   listedAt?: number;
 }
@@ -124,7 +126,7 @@ export class ChunkedFsRunLogStore implements RunLogStore {
   private caughtUp(runId: string): RunState {
     let state = this.runs.get(runId);
     if (!state) {
-      state = { header: {}, headerSeq: new Map(), params: new Map(), branches: new Map(), steps: new Map(), files: new Map() };
+      state = { header: {}, headerSeq: new Map(), params: new Map(), branches: new Map(), steps: new Map(), files: new Map(), buffered: [] };
       this.runs.set(runId, state);
     }
     const dir = this.dir(runId);
@@ -173,19 +175,44 @@ export class ChunkedFsRunLogStore implements RunLogStore {
     }
   }
 
-  /** Appends records to this store's own journal of the run and applies them at once. */
+  /**
+   * Applies records at once and appends them to this store's own journal of the run. Lines
+   * written in one event-loop turn go out in one write at the end of the turn (concurrent
+   * branches make many small records); a crash can lose at most that turn's lines, never leave
+   * a half-written record that reads as valid.
+   */
   private write(runId: string, records: JournalRecord[]): void {
     const state = this.state(runId);
-    if (state.ownFd === undefined) {
-      state.own ??= `journal-${process.pid}-${randomBytes(4).toString("hex")}.jsonl`;
-      state.ownFd = openSync(join(this.dir(runId), state.own), "a");
+    for (const r of records) {
+      apply(state, r);
+      state.buffered.push(`${JSON.stringify(r)}\n`);
     }
-    writeSync(state.ownFd, records.map((r) => `${JSON.stringify(r)}\n`).join(""));
-    for (const r of records) apply(state, r);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushNow());
+    }
   }
 
-  /** Closes this store's open journals (a later write reopens them). */
+  private flushScheduled = false;
+
+  /** Writes the buffered lines of every run to their journals. */
+  private flushNow(): void {
+    this.flushScheduled = false;
+    for (const [runId, state] of this.runs) {
+      if (state.buffered.length === 0) continue;
+      if (state.ownFd === undefined) {
+        state.own ??= `journal-${process.pid}-${randomBytes(4).toString("hex")}.jsonl`;
+        state.ownFd = openSync(join(this.dir(runId), state.own), "a");
+      }
+      const text = state.buffered.join("");
+      state.buffered = [];
+      writeSync(state.ownFd, text);
+    }
+  }
+
+  /** Flushes and closes this store's journals (a later write reopens them). */
   async close(): Promise<void> {
+    this.flushNow();
     for (const state of this.runs.values())
       if (state.ownFd !== undefined) {
         closeSync(state.ownFd);
@@ -196,6 +223,11 @@ export class ChunkedFsRunLogStore implements RunLogStore {
   /** Catches up with what other processes appended to the run's journals. */
   async refresh(runId: string): Promise<void> {
     this.caughtUp(runId);
+  }
+
+  /** Writes what is buffered now (done at the end of every event-loop turn anyway). */
+  async flush(): Promise<void> {
+    this.flushNow();
   }
 
   private known(runId: string): RunState {
@@ -227,6 +259,7 @@ export class ChunkedFsRunLogStore implements RunLogStore {
       { t: "params", s, scope: "", parameters },
       { t: "header", s, header: rest },
     ]);
+    this.flushNow();
   }
 
   async exists(runId: string): Promise<boolean> {
@@ -239,7 +272,8 @@ export class ChunkedFsRunLogStore implements RunLogStore {
     const byFirst = <T>(map: Map<string, Versioned<T>>): T[] => [...map.values()].sort((a, b) => a.first - b.first).map((v) => v.value);
     const header = { ...state.header, parameters: this.parameters(state, ""), run_config: state.config?.value ?? {} } as RunLogHeader;
     const branches = byFirst(state.branches).map((b) => ({ ...b, steps: {}, parameters: this.parameters(state, b.internal_name) }));
-    return structuredClone(assembleRunLog(header, byFirst(state.steps), branches));
+    // One-level copies: attempts and catalog entries are never changed once recorded.
+    return assembleRunLog(header, byFirst(state.steps).map((s) => ({ ...s, attempts: [...s.attempts], data_catalog: [...s.data_catalog] })), branches);
   }
 
   async updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void> {
@@ -250,6 +284,7 @@ export class ChunkedFsRunLogStore implements RunLogStore {
     if (run_config !== undefined) records.push({ t: "config", s, config: run_config });
     if (Object.keys(rest).length > 0) records.push({ t: "header", s, header: rest });
     this.write(runId, records);
+    this.flushNow();
   }
 
   async getParameters(runId: string, branch = ""): Promise<Parameters> {
@@ -268,7 +303,7 @@ export class ChunkedFsRunLogStore implements RunLogStore {
   }
 
   async putStepLog(runId: string, stepLog: StepLog): Promise<void> {
-    this.write(runId, [{ t: "step", s: nextSeq(), log: { ...stepLog, branches: {} } }]);
+    this.write(runId, [{ t: "step", s: nextSeq(), log: { ...stepLog, attempts: [...stepLog.attempts], data_catalog: [...stepLog.data_catalog], branches: {} } }]);
   }
 
   async getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined> {

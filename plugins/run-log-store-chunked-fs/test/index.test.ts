@@ -15,6 +15,7 @@ describe("ChunkedFsRunLogStore", () => {
     for (const name of ["zeta", "alpha", "par"]) await store.putStepLog("r", step(name));
     await store.putBranchLog("r", { internal_name: "par.b", status: "SUCCESS", steps: {}, parameters: {} });
     await store.putStepLog("r", step("par.b.inner"));
+    await store.flush();
     expect(readdirSync(join(folder, "r"))).toEqual([expect.stringMatching(/^journal-\d+-[0-9a-f]{8}\.jsonl$/)]);
     const log = await store.getRunLog("r");
     expect(Object.keys(log.steps)).toEqual(["zeta", "alpha", "par"]);
@@ -28,12 +29,14 @@ describe("ChunkedFsRunLogStore", () => {
     await parent.putStepLog("r", step("par"));
     await parent.putBranchLog("r", { internal_name: "par.a", status: "PROCESSING", steps: {}, parameters: {} });
     await parent.putBranchLog("r", { internal_name: "par.b", status: "PROCESSING", steps: {}, parameters: {} });
+    await parent.flush();
     const childA = new ChunkedFsRunLogStore(folder);
     const childB = new ChunkedFsRunLogStore(folder);
     await childA.putStepLog("r", step("par.a.x"));
     await childB.putStepLog("r", step("par.b.y"));
     await childA.setParameters("r", { fromA: { kind: "json", value: 1 } }, "par.a");
     await childB.setParameters("r", { fromB: { kind: "json", value: 2 } }, "par.b");
+    await Promise.all([parent.flush(), childA.flush(), childB.flush()]);
     expect(readdirSync(join(folder, "r"))).toHaveLength(3);
     const log = await parent.getRunLog("r");
     expect(Object.keys(log.steps.par!.branches["par.a"]!.steps)).toEqual(["par.a.x"]);
@@ -63,6 +66,8 @@ describe("ChunkedFsRunLogStore", () => {
     expect(await reader.getParameters("r")).toEqual({});
     await writer.setParameters("r", { a: { kind: "json", value: 1 } });
     await writer.putStepLog("r", step("s1"));
+    expect(await reader.getParameters("r")).toEqual({});
+    await writer.flush();
     await reader.refresh("r");
     expect(await reader.getParameters("r")).toEqual({ a: { kind: "json", value: 1 } });
     expect((await reader.getStepLog("r", "s1"))?.status).toBe("SUCCESS");
@@ -80,6 +85,7 @@ describe("ChunkedFsRunLogStore", () => {
     expect(Object.keys((await resumed.getRunLog("r")).steps)).toEqual(["s1"]);
     // A retry writes its own journal: nothing is ever appended after the torn line.
     await resumed.putStepLog("r", step("s3"));
+    await resumed.close();
     expect(Object.keys((await new ChunkedFsRunLogStore(folder).getRunLog("r")).steps)).toEqual(["s1", "s3"]);
     writeFileSync(journal, `not json\n${readFileSync(journal, "utf8")}`);
     await expect(new ChunkedFsRunLogStore(folder).getRunLog("r")).rejects.toThrow(/is corrupt/);
