@@ -80,7 +80,15 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
       signal: controller.signal,
       retryIndicator: env.RUNNABLE_RETRY_INDICATOR ?? "",
       observed: options.onEvent !== undefined,
-      emit: (event) => options.onEvent?.({ ...event, run_id: runId, timestamp: isoNow() }),
+      // Events reach here freshly built (lifecycle literals, or a copy of a user event made by the
+      // task runner), so they are completed in place rather than copied once more.
+      emit: (event) => {
+        if (!options.onEvent) return undefined;
+        const complete = event as { run_id?: string; timestamp?: string };
+        complete.run_id = runId;
+        complete.timestamp = isoNow();
+        return options.onEvent(event as unknown as RunEvent);
+      },
       loadExport: (ref) => loadExport(ref, cwd),
     };
     const dag = serializeGraph(prepared.graph);
@@ -139,10 +147,10 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
       await store.updateRunLog(runId, { status });
     }
     const runLog = await store.getRunLog(runId);
-    await store.close?.();
     services.emit({ type: "pipeline_completed", step: "", status });
     return { runId, status, runLog };
   } finally {
+    await scope.get("run-log-store").close?.();
     await scope.dispose();
   }
 }
