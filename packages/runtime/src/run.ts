@@ -80,15 +80,8 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
       signal: controller.signal,
       retryIndicator: env.RUNNABLE_RETRY_INDICATOR ?? "",
       observed: options.onEvent !== undefined,
-      // Events reach here freshly built (lifecycle literals, or a copy of a user event made by the
-      // task runner), so they are completed in place rather than copied once more.
-      emit: (event) => {
-        if (!options.onEvent) return undefined;
-        const complete = event as { run_id?: string; timestamp?: string };
-        complete.run_id = runId;
-        complete.timestamp = isoNow();
-        return options.onEvent(event as unknown as RunEvent);
-      },
+      emit: (event) => options.onEvent?.({ ...event, run_id: runId, timestamp: isoNow() }),
+      emitFrom: (step, event) => options.onEvent?.({ ...event, step, run_id: runId, timestamp: isoNow() }),
       loadExport: (ref) => loadExport(ref, cwd),
     };
     const dag = serializeGraph(prepared.graph);
@@ -136,6 +129,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
             policy,
             codeIdentities: () => codeIdentities(cwd, runId),
             retry: false,
+            hasComposites: [...walkGraphs(prepared.graph)].length > 1,
           }).runGraph(prepared.graph, "", {}),
       });
       if (controller.signal.aborted) status = "FAIL";

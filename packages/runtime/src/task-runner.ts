@@ -206,7 +206,7 @@ async function invoke(
         attempt: req.attemptNumber,
         cwd: services.cwd,
         signal,
-        emit: (event) => services.emit({ ...event, step: req.internalName }),
+        emit: (event) => services.emitFrom(req.internalName, event),
         log,
         loadExport: (ref) => services.loadExport(ref),
       });

@@ -34,6 +34,8 @@ export interface TraversalDeps {
   codeIdentities(): Promise<CodeIdentity[]>;
   /** True when re-running a run whose log exists (step logs are reused, attempts appended). */
   retry: boolean;
+  /** True when the graph has composite steps (without them no two tasks can ever overlap). */
+  hasComposites: boolean;
 }
 
 /**
@@ -196,7 +198,7 @@ export class Traversal {
           getParameters: () => this.effective(scope),
           setParameters: (p) => services.store.setParameters(services.runId, p, scope),
           codeIdentities: this.deps.codeIdentities,
-          concurrent: this.deps.policy.concurrentBranches && this.deps.policy.maxConcurrency > 1,
+          concurrent: this.deps.policy.concurrentBranches && this.deps.policy.maxConcurrency > 1 && this.deps.hasComposites,
         }),
       );
       stepLog.attempts.push(attempt);

@@ -35,6 +35,8 @@ export interface RunServices {
    * listener can take more: a slow stream consumer makes the producer wait (backpressure).
    */
   emit(event: { type: string; step: string; [field: string]: unknown }): void | Promise<void>;
+  /** Sends an event a task produced, for step `step` (its own fields kept; step, run_id, timestamp set). */
+  emitFrom(step: string, event: { type: string; [field: string]: unknown }): void | Promise<void>;
   /** Loads `<module path>#<export>` relative to the working directory. */
   loadExport(reference: string): Promise<unknown>;
 }
