@@ -63,11 +63,13 @@ export async function mapBench(sizes: number[], store: keyof typeof STORE_CONFIG
   const figures: Figure[] = [];
   const base = await timeRun(map(10), store, 3);
   for (const m of sizes) {
-    const before = process.memoryUsage().rss;
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
     const t = await timeRun(map(m), store, m >= 5000 ? 1 : 3);
+    clearInterval(sampler);
     figures.push({ workload: `W2 map ${store}`, metric: `M=${m} per item`, value: ((t - base) / (m - 10)) * 1000, unit: "µs", target: { max: target } });
     figures.push({ workload: `W2 map ${store}`, metric: `M=${m} wall`, value: t, unit: "ms" });
-    void before;
+    figures.push({ workload: `W2 map ${store}`, metric: `M=${m} peak RSS`, value: peak / 2 ** 20, unit: "MiB" });
   }
   return figures;
 }
