@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     const result = await workload(smoke);
     for (const f of result) {
       const target = f.target ? ("max" in f.target ? `<= ${f.target.max} ${f.unit}` : `>= ${f.target.min} ${f.unit}`) : "";
-      console.log(`${f.workload.padEnd(40)} ${f.metric.padEnd(28)} ${f.value.toFixed(2).padStart(10)} ${f.unit.padEnd(4)} ${target.padEnd(14)} ${verdict(f)}`);
+      console.log(`${f.workload.padEnd(40)} ${f.metric.padEnd(28)} ${f.value.toFixed(2).padStart(10)} ${f.unit.padEnd(4)} ${target.padEnd(14)} ${smoke ? "(smoke size: no verdict)" : verdict(f)}`);
     }
     figures.push(...result);
   }
