@@ -257,3 +257,12 @@ export function upsertBranchLog(runLog: RunLog, branchLog: BranchLog): void {
   const existing = owner.branches[branchLog.internal_name];
   owner.branches[branchLog.internal_name] = { ...branchLog, steps: existing?.steps ?? {} };
 }
+
+/**
+ * Records one successful attempt on a step that has no command of its own (stub, terminal)
+ * and resolves to SUCCESS: the whole `execute` of such node types.
+ */
+export async function succeedStep(context: { stepLog: StepLog; services: { retryIndicator: string } }): Promise<"SUCCESS"> {
+  context.stepLog.attempts.push(newAttempt({ attempt_number: context.stepLog.attempts.length + 1, status: "SUCCESS", retry_indicator: context.services.retryIndicator }));
+  return "SUCCESS";
+}

@@ -1,3 +1,4 @@
 export { createFixtureProject, writePackage, type FixturePackage, type FixtureProject, type FixtureSpec } from "./fixture-project";
 export { createTestKernel } from "./test-kernel";
 export { pluginModule, manifest, type PluginModuleOptions } from "./plugin-sources";
+export { sampleHeader, sampleStep } from "./run-log-samples";

@@ -1,4 +1,4 @@
-import { definePlugin, newAttempt, type NodeType } from "@runnable-ts/sdk";
+import { definePlugin, succeedStep, type NodeType } from "@runnable-ts/sdk";
 
 /**
  * The `fail` node type: ends its graph (run or branch) with status FAIL. Its own step
@@ -7,11 +7,5 @@ import { definePlugin, newAttempt, type NodeType } from "@runnable-ts/sdk";
 export const failNode = definePlugin({
   kind: "node",
   name: "fail",
-  create: (): NodeType => ({
-    terminal: "fail",
-    async execute({ stepLog, services }) {
-      stepLog.attempts.push(newAttempt({ attempt_number: stepLog.attempts.length + 1, status: "SUCCESS", retry_indicator: services.retryIndicator }));
-      return "SUCCESS";
-    },
-  }),
+  create: (): NodeType => ({ terminal: "fail", execute: succeedStep }),
 });

@@ -1,4 +1,4 @@
-import { definePlugin, newAttempt, type NodeType } from "@runnable-ts/sdk";
+import { definePlugin, succeedStep, type NodeType } from "@runnable-ts/sdk";
 
 /**
  * The `success` node type: ends its graph (run or branch) with status SUCCESS. Its own step
@@ -7,11 +7,5 @@ import { definePlugin, newAttempt, type NodeType } from "@runnable-ts/sdk";
 export const successNode = definePlugin({
   kind: "node",
   name: "success",
-  create: (): NodeType => ({
-    terminal: "success",
-    async execute({ stepLog, services }) {
-      stepLog.attempts.push(newAttempt({ attempt_number: stepLog.attempts.length + 1, status: "SUCCESS", retry_indicator: services.retryIndicator }));
-      return "SUCCESS";
-    },
-  }),
+  create: (): NodeType => ({ terminal: "success", execute: succeedStep }),
 });

@@ -1,10 +1,7 @@
-import type { RunLogHeader, StepLog } from "@runnable-ts/sdk";
+import { sampleHeader as header, sampleStep } from "@runnable-ts/testing";
 import { BufferedRunLogStore } from "../src/index";
 
-const header = (runId: string): RunLogHeader => ({ run_id: runId, dag_hash: "h", tag: "", status: "PROCESSING", job: null, parameters: {}, run_config: {} });
-const step = (internal: string, step_type = "task"): StepLog => ({
-  name: internal.split(".").pop() ?? internal, internal_name: internal, status: "SUCCESS", step_type, message: "", mock: false, attempts: [], branches: {}, data_catalog: [],
-});
+const step = (internal: string, step_type = "task") => ({ ...sampleStep(internal), step_type });
 
 describe("BufferedRunLogStore", () => {
   it("assembles steps and branches into the nested run log", async () => {

@@ -1,11 +1,9 @@
 import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunLogHeader, StepLog } from "@runnable-ts/sdk";
+import { sampleHeader as header, sampleStep as step } from "@runnable-ts/testing";
 import { ChunkedFsRunLogStore } from "../src/index";
 
-const header = (runId: string): RunLogHeader => ({ run_id: runId, dag_hash: "h", tag: "", status: "PROCESSING", job: null, parameters: {}, run_config: {} });
-const step = (internal: string): StepLog => ({ name: internal.split(".").pop()!, internal_name: internal, status: "SUCCESS", step_type: "task", message: "", mock: false, attempts: [], branches: {}, data_catalog: [] });
 
 describe("ChunkedFsRunLogStore", () => {
   it("appends to one journal per writer and assembles steps and branches in creation order", async () => {

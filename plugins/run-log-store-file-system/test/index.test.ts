@@ -1,11 +1,9 @@
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunLogHeader, StepLog } from "@runnable-ts/sdk";
+import { sampleHeader as header, sampleStep as step } from "@runnable-ts/testing";
 import { FileSystemRunLogStore } from "../src/index";
 
-const header = (runId: string): RunLogHeader => ({ run_id: runId, dag_hash: "h", tag: "", status: "PROCESSING", job: null, parameters: {}, run_config: {} });
-const step = (internal: string): StepLog => ({ name: internal.split(".").pop()!, internal_name: internal, status: "SUCCESS", step_type: "task", message: "", mock: false, attempts: [], branches: {}, data_catalog: [] });
 
 describe("FileSystemRunLogStore", () => {
   it("keeps one nested JSON document per run, branches inside their step", async () => {
