@@ -45,6 +45,19 @@ const COMMANDS: Record<string, CommandSpec> = {
       );
     },
   },
+  retry: {
+    summary: "Re-run a failed run from its point of failure (same definition, same parameters)",
+    usage: "runnable retry <run_id> [-c config] [--json|--quiet]",
+    options: {
+      ...COMMON,
+      json: { type: "boolean", description: "print the final run log as JSON" },
+      quiet: { type: "boolean", description: "print only the outcome" },
+    },
+    run: async (ctx, v, p, out) => {
+      if (!p[0]) throw usage("retry needs a run id");
+      return (await commands.execute()).retryCommand(ctx, p[0], { json: v.json === true, quiet: v.quiet === true }, out);
+    },
+  },
   show: {
     summary: "Show a run log as a tree (--json: the full run log)",
     usage: "runnable show <run_id> [--json] [-c config]",

@@ -1,5 +1,5 @@
 import { extname, resolve } from "node:path";
-import { GraphError, Pipeline, type GraphDef } from "@runnable-ts/sdk";
+import { captureDefinitions, GraphError, Pipeline, type GraphDef } from "@runnable-ts/sdk";
 import { loadUserModule } from "./load-export";
 import type { DefinitionSource } from "./run";
 import { loadYamlPipeline } from "./yaml-pipeline";
@@ -22,10 +22,16 @@ export async function loadDefinition(file: string, cwd: string, exportName?: str
   const ext = extname(path);
   if (ext === ".yaml" || ext === ".yml") return { graph: loadYamlPipeline(path), source: { kind: "yaml", file: path } };
   if (!MODULE_EXTENSIONS.has(ext)) throw new GraphError([`${file}: expected a .yaml/.yml pipeline or a .ts/.js module exporting "pipeline"`], { file: path });
-  const ns = await loadUserModule(path);
-  const name = exportName ?? ("pipeline" in ns ? "pipeline" : "default");
+  const { result: ns, pipelines } = await captureDefinitions(() => loadUserModule(path));
+  const name = exportName ?? ("pipeline" in ns ? "pipeline" : "default" in ns && ns.default !== undefined ? "default" : undefined);
+  if (name === undefined) {
+    // A script that builds its pipeline and runs it when imported: take the one it ran.
+    const [only, ...more] = pipelines;
+    if (only && more.length === 0) return { graph: only.toGraph(), source: { kind: "sdk", file: path } };
+    throw new GraphError([`${file}: export a pipeline as "pipeline" (export const pipeline = new Pipeline({...}), or a function returning one)`], { file: path });
+  }
   let value: unknown = ns[name];
-  if (typeof value === "function" && !(value instanceof Pipeline)) value = await (value as () => unknown)();
+  if (typeof value === "function" && !(value instanceof Pipeline)) value = await captureDefinitions(async () => (value as () => unknown)()).then((r) => r.result);
   if (!isPipeline(value)) throw new GraphError([`${file}: export "${name}" is not a Pipeline (export const pipeline = new Pipeline({...}), or a function returning one)`], { file: path });
   return { graph: value.toGraph(), source: { kind: "sdk", file: path, exportName: name } };
 }

@@ -1,27 +1,10 @@
-import {
-  ExecutionFailedError,
-  GraphError,
-  isoNow,
-  type ExecuteOptions,
-  type GraphDef,
-  type NodeType,
-  type RunEvent,
-  type RunLog,
-  type RunServices,
-  type Status,
-  type TaskType,
-} from "@runnable-ts/sdk";
-import { Kernel, type RunScope } from "@runnable-ts/kernel";
-import { codeIdentities } from "./code-identity";
+import { ExecutionFailedError, RunnableError, type ExecuteOptions, type GraphDef, type RunEvent, type RunLog, type Status } from "@runnable-ts/sdk";
 import { hashOf, serializeGraph } from "./dag-hash";
-import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
-import { checkGraph, typesUsed, walkGraphs, withTerminals } from "./graph-check";
-import { loadExport } from "./load-export";
+import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
 import { messageOf } from "./redact";
 import { generateRunId } from "./run-id";
-import { serializedStore } from "./serialized-store";
-import { Traversal } from "./traversal";
+import { RunSession } from "./session";
 
 /** Where a pipeline definition came from, recorded in the run log for re-entry and retry. */
 export type DefinitionSource = { kind: "yaml"; file: string } | { kind: "sdk"; file: string | undefined; exportName?: string | undefined };
@@ -33,6 +16,10 @@ export interface RunOptions extends ExecuteOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives every event of the run; a returned promise makes generator tasks wait for it. */
   onEvent?: (event: RunEvent) => void | Promise<void>;
+  /** Retry this failed run instead of starting a new one (else `RUNNABLE_RETRY_RUN_ID`). */
+  retryRunId?: string;
+  /** Receives warnings (e.g. parameters ignored on retry); default `console.warn`. */
+  onWarning?: (message: string) => void;
 }
 
 /** Outcome of {@link runPipeline}. */
@@ -42,111 +29,109 @@ export interface RunResult {
   runLog: RunLog;
 }
 
-/** A pipeline checked and ready: the graph with terminals, its node and task types. */
-interface Prepared {
-  graph: GraphDef;
-  nodeTypes: Map<string, NodeType>;
-  taskTypes: Map<string, TaskType>;
-}
-
 /**
- * Runs a pipeline end to end: configuration and plugins, definition checks (all problems at
- * once, before any run log exists), parameters, the run log, the configured executor. The run
- * log always ends SUCCESS or FAIL, whatever happens inside.
+ * Runs a pipeline end to end — or retries a failed run of it: configuration and plugins,
+ * definition checks (all problems at once, before any run log exists), parameters, the run log,
+ * the configured executor. The run log always ends SUCCESS or FAIL, whatever happens inside.
  *
- * @throws ConfigError, plugin errors, GraphError, RunnableError `E_RUN_EXISTS` — before running.
+ * On retry (`retryRunId` or `RUNNABLE_RETRY_RUN_ID`) the existing run log is reused: steps
+ * whose last attempt succeeded are skipped, failed and unreached ones run again (attempt n+1),
+ * parameters are those the first run left, and a changed definition is refused.
+ *
+ * @throws ConfigError, plugin errors, GraphError, `E_RUN_EXISTS`, `E_RUN_NOT_FOUND`,
+ *   `E_RETRY_DAG_CHANGED` — before anything runs.
  */
 export async function runPipeline(input: GraphDef, options: RunOptions): Promise<RunResult> {
-  const cwd = options.cwd ?? process.cwd();
   const env = options.env ?? process.env;
-  const kernel = await Kernel.create({ cwd, configFile: options.configurationFile, env, defaults: DEFAULT_SERVICES, distributionDirs: [DISTRIBUTION_DIR] });
-  const scope = await kernel.createRun();
+  const session = await RunSession.open(input, options);
   try {
-    const prepared = await prepare(input, scope, cwd);
-    const runId = options.runId ?? env.RUNNABLE_RUN_ID ?? generateRunId();
-    const parameters = loadParameters({ file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE, cwd, env, ...(options.parameters ? { initial: options.parameters } : {}) });
-    const controller = new AbortController();
-    const onAbort = (): void => controller.abort(options.signal?.reason ?? new Error("the run was cancelled"));
-    if (options.signal?.aborted) onAbort();
-    options.signal?.addEventListener("abort", onAbort, { once: true });
-    const store = scope.get("run-log-store");
-    const services: RunServices = {
-      runId,
-      store,
-      catalog: scope.get("catalog"),
-      secrets: scope.get("secrets"),
-      pickler: scope.get("pickler"),
-      cwd,
-      signal: controller.signal,
-      retryIndicator: env.RUNNABLE_RETRY_INDICATOR ?? "",
-      observed: options.onEvent !== undefined,
-      emit: (event) => options.onEvent?.({ ...event, run_id: runId, timestamp: isoNow() }),
-      emitFrom: (step, event) => options.onEvent?.({ ...event, step, run_id: runId, timestamp: isoNow() }),
-      loadExport: (ref) => loadExport(ref, cwd),
-    };
-    const dag = serializeGraph(prepared.graph);
+    const retryId = options.retryRunId ?? (env.RUNNABLE_RETRY_RUN_ID || undefined);
+    const runId = retryId ?? options.runId ?? env.RUNNABLE_RUN_ID ?? generateRunId();
+    const services = session.services(runId);
+    const store = session.store;
+    const dag = serializeGraph(session.prepared.graph);
     const hash = hashOf(dag);
-    const config = kernel.config;
-    await store.createRunLog({
-      run_id: runId,
-      dag_hash: hash,
-      tag: options.tag ?? "",
-      status: "PROCESSING",
-      job: null,
-      parameters,
-      run_config: {
+    if (retryId) await startRetry(session, retryId, dag, hash, options);
+    else {
+      const parameters = loadParameters({ file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE, cwd: session.cwd, env, ...(options.parameters ? { initial: options.parameters } : {}) });
+      const config = session.kernel.config;
+      await store.createRunLog({
         run_id: runId,
-        tag: options.tag ?? "",
-        execution_mode: options.definition.kind,
-        pipeline_definition_file: options.definition.file ?? null,
-        ...(options.definition.kind === "sdk" && options.definition.exportName ? { pipeline_definition_export: options.definition.exportName } : {}),
-        configuration_file: config.file ?? null,
-        parameters_file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE ?? null,
-        cwd,
-        services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
-        is_retry: false,
-        retry_indicator: services.retryIndicator,
-        dag,
         dag_hash: hash,
-      },
-    });
-    services.emit({ type: "pipeline_started", step: "" });
+        tag: options.tag ?? "",
+        status: "PROCESSING",
+        job: null,
+        parameters,
+        run_config: {
+          run_id: runId,
+          tag: options.tag ?? "",
+          execution_mode: options.definition.kind,
+          pipeline_definition_file: options.definition.file ?? null,
+          ...(options.definition.kind === "sdk" && options.definition.exportName ? { pipeline_definition_export: options.definition.exportName } : {}),
+          configuration_file: config.file ?? null,
+          parameters_file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE ?? null,
+          cwd: session.cwd,
+          services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
+          is_retry: false,
+          retries: 0,
+          retry_indicator: services.retryIndicator,
+          dag,
+          dag_hash: hash,
+        },
+      });
+    }
+    services.emit({ type: "pipeline_started", step: "", ...(retryId ? { retry: true } : {}) });
     let status: Status = "FAIL";
     try {
-      status = await scope.get("pipeline-executor").execute({
+      status = await session.scope.get("pipeline-executor").execute({
         runId,
-        graph: prepared.graph,
+        graph: session.prepared.graph,
         services,
-        traverse: (policy) =>
-          new Traversal({
-            services: policy.concurrentBranches && !store.supportsConcurrentWriters ? { ...services, store: serializedStore(store) } : services,
-            nodeTypes: prepared.nodeTypes,
-            taskType: async (name) => {
-              let type = prepared.taskTypes.get(name);
-              if (!type) prepared.taskTypes.set(name, (type = await scope.create("task", name)));
-              return type;
-            },
-            policy,
-            codeIdentities: () => codeIdentities(cwd, runId),
-            retry: false,
-            hasComposites: [...walkGraphs(prepared.graph)].length > 1,
-          }).runGraph(prepared.graph, "", {}),
+        traverse: (policy) => session.traversal(services, policy, retryId !== undefined).runGraph(session.prepared.graph, "", {}),
       });
-      if (controller.signal.aborted) status = "FAIL";
+      if (session.cancelled) status = "FAIL";
     } catch (error) {
       status = "FAIL";
-      await store.updateRunLog(runId, { run_config: { ...(await store.getRunLog(runId)).run_config, error: messageOf(error) } }).catch(() => undefined);
+      const previous = await store.getRunLog(runId).catch(() => undefined);
+      await store.updateRunLog(runId, { run_config: { ...previous?.run_config, error: messageOf(error) } }).catch(() => undefined);
     } finally {
-      options.signal?.removeEventListener("abort", onAbort);
       await store.updateRunLog(runId, { status });
     }
     const runLog = await store.getRunLog(runId);
     services.emit({ type: "pipeline_completed", step: "", status });
     return { runId, status, runLog };
   } finally {
-    await scope.get("run-log-store").close?.();
-    await scope.dispose();
+    await session.close();
   }
+}
+
+/** Checks that a run can be retried with this definition and marks it as running again. */
+async function startRetry(session: RunSession, runId: string, dag: unknown, hash: string, options: RunOptions): Promise<void> {
+  const env = options.env ?? process.env;
+  const store = session.store;
+  if (!(await store.exists(runId))) throw new RunnableError("E_RUN_NOT_FOUND", `Cannot retry run "${runId}": no such run in the configured run-log store`, { runId });
+  const previous = await store.getRunLog(runId);
+  if (previous.status === "SUCCESS") throw new RunnableError("E_USAGE", `Run "${runId}" already succeeded: there is nothing to retry`, { runId });
+  if (previous.dag_hash !== hash) {
+    const changes = describeDagChange(previous.run_config.dag, dag);
+    throw new RunnableError(
+      "E_RETRY_DAG_CHANGED",
+      `Cannot retry run "${runId}": the pipeline definition changed since it ran:\n${changes.map((c) => `  - ${c}`).join("\n")}\nRetry with the definition it ran with, or start a new run.`,
+      { runId, changes },
+    );
+  }
+  const warn = options.onWarning ?? ((m: string) => console.warn(m));
+  const ignored = [
+    ...(options.parametersFile || env.RUNNABLE_PARAMETERS_FILE ? ["the parameters file"] : []),
+    ...(options.parameters ? ["the parameters given to execute()"] : []),
+    ...Object.keys(env).filter((k) => k.startsWith("RUNNABLE_PRM_")),
+  ];
+  if (ignored.length > 0) warn(`retry of ${runId}: ignoring ${ignored.join(", ")} — a retry keeps the parameters the first run left`);
+  const retries = Number(previous.run_config.retries ?? 0) + 1;
+  await store.updateRunLog(runId, {
+    status: "PROCESSING",
+    run_config: { ...previous.run_config, is_retry: true, retries, retry_indicator: env.RUNNABLE_RETRY_INDICATOR ?? String(retries) },
+  });
 }
 
 /** Like {@link runPipeline}, rejecting with ExecutionFailedError when the run ends FAIL. */
@@ -159,46 +144,4 @@ export async function executeGraph(input: GraphDef, options: RunOptions): Promis
 function failureMessage(result: RunResult): string {
   const failed = Object.values(result.runLog.steps).find((s) => s.status === "FAIL" && s.message);
   return `Execution failed for run id: ${result.runId}${failed ? ` (step ${failed.internal_name}: ${failed.message})` : ""}`;
-}
-
-/**
- * Adds the implicit terminals, creates every node and task type the graph uses, and runs the
- * structural and type-specific checks.
- * @throws GraphError with every problem found.
- */
-async function prepare(input: GraphDef, scope: RunScope, cwd: string): Promise<Prepared> {
-  const graph = withTerminals(input);
-  const problems: string[] = [];
-  const { nodeTypes: nodeNames, taskTypes: taskNames } = typesUsed(graph);
-  const nodeTypes = new Map<string, NodeType>();
-  const taskTypes = new Map<string, TaskType>();
-  for (const name of nodeNames) {
-    try {
-      nodeTypes.set(name, await scope.create("node", name));
-    } catch (error) {
-      problems.push(`unknown step type "${name}": ${messageOf(error).split("\n")[0]}`);
-    }
-  }
-  for (const name of taskNames) {
-    try {
-      taskTypes.set(name, await scope.create("task", name));
-    } catch (error) {
-      problems.push(`unknown command_type "${name}": ${messageOf(error).split("\n")[0]}`);
-    }
-  }
-  problems.push(
-    ...checkGraph(graph, nodeTypes, {
-      hasTaskType: (name) => taskTypes.has(name),
-      taskTypes: () => [...taskTypes.keys()],
-    }),
-  );
-  for (const { graph: g, prefix } of walkGraphs(graph))
-    for (const node of Object.values(g.steps)) {
-      if (node.type !== "task") continue;
-      const taskType = taskTypes.get(String(node.command_type));
-      for (const p of (await taskType?.validate?.(node, { loadExport: (ref) => loadExport(ref, cwd) })) ?? [])
-        problems.push(`step "${prefix ? `${prefix}.${node.name}` : node.name}": ${p}`);
-    }
-  if (problems.length > 0) throw new GraphError(problems);
-  return { graph, nodeTypes, taskTypes };
 }

@@ -99,6 +99,11 @@ export class Traversal {
     if (!type) throw new Error(`no node type "${node.type}" for step ${internalName}`);
     const store = services.store;
     const previous = this.deps.retry ? await store.getStepLog(services.runId, internalName) : undefined;
+    if (previous?.status === "SUCCESS" && !type.terminal) {
+      // A retry skips what already succeeded (terminal steps run again: they set the status).
+      if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "already successful" });
+      return "SUCCESS";
+    }
     const stepLog: StepLog = previous ?? newStepLog(node.name, internalName, node.type);
     stepLog.status = "PROCESSING";
     stepLog.message = "";
@@ -125,6 +130,13 @@ export class Traversal {
     const runBranch = async (request: BranchRequest): Promise<BranchOutcome> => {
       if (request.key.includes(".")) throw new Error(`branch key "${request.key}" of ${internalName} may not contain "."`);
       const branchName = `${internalName}.${request.key}`;
+      if (this.deps.retry) {
+        const done = await store.getBranchLog(services.runId, branchName);
+        if (done?.status === "SUCCESS") {
+          if (services.observed) services.emit({ type: "step_skipped", step: branchName, reason: "branch already successful" });
+          return { internalName: branchName, status: "SUCCESS", parameters: { ...(await this.effective(scope)), ...done.parameters } };
+        }
+      }
       // The branch inherits its parent's scope by reference: only what differs from it (a loop's
       // carried values) is stored with the branch, never a copy of every parent parameter.
       const inherited = await this.effective(scope);
@@ -157,11 +169,6 @@ export class Traversal {
         return pool(count, policy.maxConcurrency, async (i) => runBranch(await request(i)));
       },
       runTask: () => this.runTask(node as TaskNodeDef, internalName, scope, iterVars, stepLog),
-      previousBranch: async (key) => {
-        if (!this.deps.retry) return undefined;
-        const branch = await store.getBranchLog(services.runId, `${internalName}.${key}`);
-        return branch && { internalName: branch.internal_name, status: branch.status, parameters: branch.parameters };
-      },
     };
   }
 

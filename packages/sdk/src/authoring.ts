@@ -30,6 +30,27 @@ export interface RuntimeApi {
 }
 
 const RUNTIME_SLOT = Symbol.for("runnable-ts.runtime");
+const CAPTURE_SLOT = Symbol.for("runnable-ts.definition-capture");
+
+/**
+ * Runs `load` in "definition mode": a `Pipeline.execute()` called meanwhile (a module that runs
+ * its pipeline when imported) does not run anything; the pipeline is collected instead. Used to
+ * load a pipeline's definition again in another process or for a retry.
+ */
+export async function captureDefinitions<T>(load: () => Promise<T>): Promise<{ result: T; pipelines: Pipeline[] }> {
+  const g = globalThis as Record<symbol, unknown>;
+  const pipelines: Pipeline[] = [];
+  const previous = g[CAPTURE_SLOT];
+  g[CAPTURE_SLOT] = (p: Pipeline) => pipelines.push(p);
+  try {
+    return { result: await load(), pipelines };
+  } finally {
+    g[CAPTURE_SLOT] = previous;
+  }
+}
+
+/** The placeholder `execute()` resolves to in definition mode (nothing ran). */
+const DEFINITION_MODE_LOG: RunLog = Object.freeze({ run_id: "", dag_hash: null, tag: "", status: "CREATED", steps: {}, job: null, parameters: {}, run_config: { definition_mode: true } }) as RunLog;
 
 /**
  * The runtime, found lazily so the SDK stays the lowest layer: a runtime that registered itself
@@ -317,6 +338,11 @@ export class Pipeline {
    * @throws RunnableError for configuration or definition errors, before anything runs.
    */
   execute(options: ExecuteOptions = {}): Promise<RunLog> {
+    const capture = (globalThis as Record<symbol, unknown>)[CAPTURE_SLOT] as ((p: Pipeline) => void) | undefined;
+    if (capture) {
+      capture(this);
+      return Promise.resolve(DEFINITION_MODE_LOG);
+    }
     return runtimeApi().executePipeline(this, options);
   }
 }

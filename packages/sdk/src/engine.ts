@@ -112,7 +112,10 @@ export interface StepContext {
   getParameters(): Promise<Parameters>;
   /** Merges parameters into this step's scope. */
   setParameters(parameters: Parameters): Promise<void>;
-  /** Runs one branch (creating its branch log) and resolves to its outcome. */
+  /**
+   * Runs one branch (creating its branch log) and resolves to its outcome. On a retry, a
+   * branch that already succeeded is not run again: its recorded outcome is returned.
+   */
   runBranch(request: BranchRequest): Promise<BranchOutcome>;
   /**
    * Runs branches by the executor's policy (one at a time under `local`, concurrently under
@@ -122,8 +125,6 @@ export interface StepContext {
   runBranches(count: number, request: (index: number) => BranchRequest | Promise<BranchRequest>): Promise<BranchOutcome[]>;
   /** Runs one attempt loop of a task step (used by the `task` node type). */
   runTask(): Promise<Status>;
-  /** Previous outcome of a branch when the run is a retry, else undefined. */
-  previousBranch(key: string): Promise<BranchOutcome | undefined>;
 }
 
 /** Facts a node type's definition-time check can use. */

@@ -1,5 +1,6 @@
-import { loadDefinition, runPipeline } from "@runnable-ts/runtime";
-import type { RunEvent } from "@runnable-ts/sdk";
+import { Kernel } from "@runnable-ts/kernel";
+import { loadDefinition, runPipeline, type DefinitionSource, type RunResult } from "@runnable-ts/runtime";
+import { RunnableError, type GraphDef, type RunEvent } from "@runnable-ts/sdk";
 import type { CommandContext } from "../command";
 import type { Output } from "../output";
 
@@ -22,19 +23,53 @@ const MARK: Record<string, string> = { SUCCESS: "ok  ", FAIL: "FAIL" };
 export async function executeCommand(ctx: CommandContext, file: string, flags: ExecuteFlags, output: Output): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   const definition = await loadDefinition(file, cwd);
+  return report(await run(ctx, definition.graph, definition.source, flags, output), flags, output);
+}
+
+/**
+ * `runnable retry <run_id>`: re-runs a failed (or cancelled, or crashed) run from its failure
+ * point, with the definition recorded in its run log. Exit code 1 when the retry fails too.
+ */
+export async function retryCommand(ctx: CommandContext, runId: string, flags: ExecuteFlags, output: Output): Promise<number> {
+  const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  const kernel = await Kernel.create(ctx.kernelOptions);
+  const scope = await kernel.createRun();
+  let config: Record<string, unknown>;
+  try {
+    const store = scope.get("run-log-store");
+    if (!(await store.exists(runId))) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${runId}" in the configured run-log store (pass the config the run used with -c)`, { runId });
+    config = (await store.getRunLog(runId)).run_config;
+  } finally {
+    await scope.get("run-log-store").close?.();
+    await scope.dispose();
+  }
+  const file = config.pipeline_definition_file;
+  if (typeof file !== "string") throw new RunnableError("E_USAGE", `Run "${runId}" does not record where its pipeline was defined; run the definition with RUNNABLE_RETRY_RUN_ID=${runId}`, { runId });
+  const exportName = typeof config.pipeline_definition_export === "string" ? config.pipeline_definition_export : undefined;
+  const definition = await loadDefinition(file, cwd, exportName);
+  return report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output), flags, output);
+}
+
+function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output): Promise<RunResult> {
   const onEvent = (event: RunEvent): void => {
     if (flags.quiet || flags.json) return;
     if (event.type === "step_completed") output.out(`${MARK[String(event.status)] ?? String(event.status)}  ${event.step}${event.message ? `  — ${String(event.message)}` : ""}`);
+    if (event.type === "step_skipped") output.out(`skip  ${event.step}  (${String(event.reason)})`);
   };
-  const result = await runPipeline(definition.graph, {
-    definition: definition.source,
-    cwd,
+  return runPipeline(graph, {
+    definition: source,
+    cwd: ctx.kernelOptions.cwd ?? process.cwd(),
     configurationFile: ctx.kernelOptions.configFile,
     parametersFile: flags.parameters,
     runId: flags.runId,
     tag: flags.tag,
     onEvent,
+    onWarning: (message) => output.err(`warning: ${message}`),
+    ...(flags.retryRunId ? { retryRunId: flags.retryRunId } : {}),
   });
+}
+
+function report(result: RunResult, flags: ExecuteFlags, output: Output): number {
   if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
   else output.out(`run ${result.runId}: ${result.status}`);
   return result.status === "SUCCESS" ? 0 : 1;

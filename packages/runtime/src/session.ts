@@ -1,0 +1,118 @@
+import { isoNow, type GraphDef, type NodeType, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
+import { Kernel, type RunScope } from "@runnable-ts/kernel";
+import { codeIdentities } from "./code-identity";
+import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
+import { prepare, type Prepared } from "./prepare";
+import { loadExport } from "./load-export";
+import { serializedStore } from "./serialized-store";
+import { Traversal } from "./traversal";
+import { walkGraphs } from "./graph-check";
+
+/** What opening a session needs. */
+export interface SessionOptions {
+  cwd?: string;
+  configurationFile?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
+  onEvent?: ((event: RunEvent) => void | Promise<void>) | undefined;
+}
+
+/**
+ * One run's plumbing, shared by every way of running (a whole pipeline, a retry, one step in
+ * another process): configuration and plugins in a child container, the checked graph, the
+ * run's services and a traversal factory. Close it when done.
+ */
+export class RunSession {
+  private constructor(
+    readonly kernel: Kernel,
+    readonly scope: RunScope,
+    readonly prepared: Prepared,
+    readonly cwd: string,
+    readonly env: NodeJS.ProcessEnv,
+    private readonly controller: AbortController,
+    private readonly options: SessionOptions,
+  ) {}
+
+  /**
+   * Loads config and plugins and checks the graph (every problem at once).
+   * @throws ConfigError, plugin errors, GraphError.
+   */
+  static async open(graph: GraphDef, options: SessionOptions): Promise<RunSession> {
+    const cwd = options.cwd ?? process.cwd();
+    const env = options.env ?? process.env;
+    const kernel = await Kernel.create({ cwd, configFile: options.configurationFile, env, defaults: DEFAULT_SERVICES, distributionDirs: [DISTRIBUTION_DIR] });
+    const scope = await kernel.createRun();
+    try {
+      const prepared = await prepare(graph, scope, cwd);
+      const controller = new AbortController();
+      const session = new RunSession(kernel, scope, prepared, cwd, env, controller, options);
+      if (options.signal?.aborted) session.abort();
+      options.signal?.addEventListener("abort", session.abort, { once: true });
+      return session;
+    } catch (error) {
+      await scope.dispose();
+      throw error;
+    }
+  }
+
+  private readonly abort = (): void => this.controller.abort(this.options.signal?.reason ?? new Error("the run was cancelled"));
+
+  /** True once the run was cancelled. */
+  get cancelled(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  get store(): RunLogStore {
+    return this.scope.get("run-log-store");
+  }
+
+  /** The services a run with this id uses. */
+  services(runId: string): RunServices {
+    const onEvent = this.options.onEvent;
+    return {
+      runId,
+      store: this.store,
+      catalog: this.scope.get("catalog"),
+      secrets: this.scope.get("secrets"),
+      pickler: this.scope.get("pickler"),
+      cwd: this.cwd,
+      signal: this.controller.signal,
+      retryIndicator: this.env.RUNNABLE_RETRY_INDICATOR ?? "",
+      observed: onEvent !== undefined,
+      emit: (event) => onEvent?.({ ...event, run_id: runId, timestamp: isoNow() }),
+      emitFrom: (step, event) => onEvent?.({ ...event, step, run_id: runId, timestamp: isoNow() }),
+      loadExport: (ref) => loadExport(ref, this.cwd),
+    };
+  }
+
+  /** A traversal of this session's graph for `services`, by `policy`. */
+  traversal(services: RunServices, policy: TraversalPolicy, retry: boolean): Traversal {
+    const { prepared, scope } = this;
+    const store = services.store;
+    return new Traversal({
+      services: policy.concurrentBranches && !store.supportsConcurrentWriters ? { ...services, store: serializedStore(store) } : services,
+      nodeTypes: prepared.nodeTypes,
+      taskType: async (name: string): Promise<TaskType> => {
+        let type = prepared.taskTypes.get(name);
+        if (!type) prepared.taskTypes.set(name, (type = await scope.create("task", name)));
+        return type;
+      },
+      policy,
+      codeIdentities: () => codeIdentities(this.cwd, services.runId),
+      retry,
+      hasComposites: [...walkGraphs(prepared.graph)].length > 1,
+    });
+  }
+
+  /** Node types of the graph, by name. */
+  get nodeTypes(): ReadonlyMap<string, NodeType> {
+    return this.prepared.nodeTypes;
+  }
+
+  /** Releases the run's plugins (closing the store's files). */
+  async close(): Promise<void> {
+    this.options.signal?.removeEventListener("abort", this.abort);
+    await this.store.close?.();
+    await this.scope.dispose();
+  }
+}
