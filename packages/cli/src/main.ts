@@ -58,6 +58,21 @@ const COMMANDS: Record<string, CommandSpec> = {
       return (await commands.execute()).retryCommand(ctx, p[0], { json: v.json === true, quiet: v.quiet === true }, out);
     },
   },
+  "execute-single-node": {
+    summary: "Run one step of an existing run (used by executors that run steps in their own process)",
+    usage: "runnable execute-single-node <run_id> <definition file> <step internal name> [--iter-variable JSON] [--export name] [-c config]",
+    options: {
+      ...COMMON,
+      "iter-variable": { type: "string", description: "map variables / loop indices of the step's branch, as a JSON object" },
+      export: { type: "string", description: "export holding the pipeline in an SDK module" },
+    },
+    run: async (ctx, v, p, out) => {
+      const [runId, file, step] = p;
+      if (!runId || !file || !step) throw usage("execute-single-node needs <run_id> <definition file> <step internal name>");
+      void out;
+      return (await commands.execute()).executeSingleNodeCommand(ctx, { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export) });
+    },
+  },
   show: {
     summary: "Show a run log as a tree (--json: the full run log)",
     usage: "runnable show <run_id> [--json] [-c config]",

@@ -4,6 +4,8 @@ import { streamGraph } from "./stream";
 
 export { runPipeline, executeGraph, type RunOptions, type RunResult, type DefinitionSource } from "./run";
 export { streamGraph } from "./stream";
+export { executeSingleNode, locateStep, type SingleNodeOptions, type LocatedStep } from "./single-node";
+export { describeDagChange } from "./dag-diff";
 export { loadDefinition, type LoadedDefinition } from "./definition";
 export { loadYamlPipeline, parseYamlPipeline } from "./yaml-pipeline";
 export { checkGraph, withTerminals, walkGraphs, subgraphsOf } from "./graph-check";

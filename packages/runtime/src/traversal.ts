@@ -92,7 +92,8 @@ export class Traversal {
     await services.store.putStepLog(services.runId, stepLog);
   }
 
-  private async runStep(node: NodeDef, scope: string, iterVars: IterVars): Promise<Status> {
+  /** Runs one step of `scope` (its step log, its node type), as `runGraph` does for each. */
+  async runStep(node: NodeDef, scope: string, iterVars: IterVars): Promise<Status> {
     const { services } = this.deps;
     const internalName = scope ? `${scope}.${node.name}` : node.name;
     const type = this.deps.nodeTypes.get(node.type);
@@ -181,7 +182,7 @@ export class Traversal {
       stepLog.attempts.push(newAttempt({ attempt_number: stepLog.attempts.length + 1, status: "SUCCESS", retry_indicator: this.deps.services.retryIndicator }));
       return "SUCCESS";
     };
-    return policy.taskMiddleware({ node, internalName, mock }, execute);
+    return policy.taskMiddleware({ node, internalName, iterVars, stepLog, mock }, execute);
   }
 
   private async runAttempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): Promise<Status> {

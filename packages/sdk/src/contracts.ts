@@ -9,6 +9,8 @@ import type { BranchLog, DataCatalogEntry, Parameters, RunLog, RunLogHeader, Run
 export interface RunLogStore {
   /** True when branches of one run may write concurrently (from several tasks or processes). */
   readonly supportsConcurrentWriters: boolean;
+  /** False when other processes cannot see the runs (an in-memory store); default true. */
+  readonly persistent?: boolean;
   /** Creates the run-level record; rejects with `E_RUN_EXISTS` if the run id is taken. */
   createRunLog(header: RunLogHeader): Promise<void>;
   /** True when a run with this id exists. */

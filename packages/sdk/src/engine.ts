@@ -160,7 +160,19 @@ export interface TraversalPolicy {
    * Wraps every task step's execution (the `mocked` executor skips unpatched tasks; an
    * out-of-process executor runs it elsewhere). Call `next()` to execute normally.
    */
-  readonly taskMiddleware?: (step: { node: NodeDef; internalName: string; mock(): Promise<Status> }, next: (node?: NodeDef) => Promise<Status>) => Promise<Status>;
+  readonly taskMiddleware?: (step: TaskStep, next: (node?: NodeDef) => Promise<Status>) => Promise<Status>;
+}
+
+/** A task step as a task middleware sees it. */
+export interface TaskStep {
+  readonly node: NodeDef;
+  readonly internalName: string;
+  /** Map variables / loop indices in effect. */
+  readonly iterVars: IterVars;
+  /** The step's log; a middleware that runs the step elsewhere copies the outcome into it. */
+  readonly stepLog: StepLog;
+  /** Records the step as a successful mock (`mock: true`) without running it. */
+  mock(): Promise<Status>;
 }
 
 /** A pipeline ready to run, handed to the pipeline executor. */
@@ -170,6 +182,12 @@ export interface PipelineRun {
   readonly services: RunServices;
   /** Walks the graph in this process with `policy` and resolves to the final status. */
   traverse(policy: TraversalPolicy): Promise<Status>;
+  /**
+   * The command line (argv, executable first) that runs one step of this run in a fresh
+   * process (`runnable execute-single-node …`), for executors that run steps elsewhere.
+   * @throws RunnableError when the pipeline's definition cannot be re-loaded (no file recorded).
+   */
+  stepCommand(internalName: string, iterVars: IterVars): string[];
 }
 
 /** Re-exported so plugin authors can type catalog settings. */

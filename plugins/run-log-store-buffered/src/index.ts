@@ -29,6 +29,7 @@ function copyStep(step: StepLog): StepLog {
 /** Keeps run logs in memory for the life of the store instance; nothing is persisted. */
 export class BufferedRunLogStore implements RunLogStore {
   readonly supportsConcurrentWriters = true;
+  readonly persistent = false;
   private readonly runs = new Map<string, StoredRun>();
 
   async createRunLog(header: RunLogHeader): Promise<void> {

@@ -1,5 +1,5 @@
 import { Kernel } from "@runnable-ts/kernel";
-import { loadDefinition, runPipeline, type DefinitionSource, type RunResult } from "@runnable-ts/runtime";
+import { executeSingleNode, loadDefinition, runPipeline, type DefinitionSource, type RunResult } from "@runnable-ts/runtime";
 import { RunnableError, type GraphDef, type RunEvent } from "@runnable-ts/sdk";
 import type { CommandContext } from "../command";
 import type { Output } from "../output";
@@ -73,4 +73,27 @@ function report(result: RunResult, flags: ExecuteFlags, output: Output): number 
   if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
   else output.out(`run ${result.runId}: ${result.status}`);
   return result.status === "SUCCESS" ? 0 : 1;
+}
+
+/**
+ * `runnable execute-single-node <run_id> <definition> <step>`: runs exactly one step of an
+ * existing run (what out-of-process executors start). Exit code 0 when the step succeeded, 1
+ * when it failed.
+ */
+export async function executeSingleNodeCommand(
+  ctx: CommandContext,
+  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined },
+): Promise<number> {
+  const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  let iterVars: Record<string, unknown> = {};
+  if (args.iterVariable) {
+    try {
+      iterVars = JSON.parse(args.iterVariable) as Record<string, unknown>;
+    } catch {
+      throw new RunnableError("E_USAGE", `--iter-variable must be a JSON object, got ${args.iterVariable}`);
+    }
+  }
+  const definition = await loadDefinition(args.file, cwd, args.exportName);
+  const status = await executeSingleNode(definition.graph, { runId: args.runId, step: args.step, iterVars, cwd, configurationFile: ctx.kernelOptions.configFile });
+  return status === "SUCCESS" ? 0 : 1;
 }

@@ -1,0 +1,63 @@
+import { RunnableError, type GraphDef, type IterVars, type NodeDef, type RunEvent, type Status } from "@runnable-ts/sdk";
+import { RunSession } from "./session";
+
+/** Where a step sits: its node and the internal name of the branch holding it ("" = root). */
+export interface LocatedStep {
+  node: NodeDef;
+  scope: string;
+}
+
+/**
+ * Finds a step by internal name (`map_state.2.execute`): step names alternate with branch keys;
+ * a composite's branch for a key is `branches[key]`, or its single `branch` (map, loop).
+ * @throws RunnableError `E_GRAPH_INVALID` naming the segment that does not exist.
+ */
+export function locateStep(graph: GraphDef, internalName: string): LocatedStep {
+  const segments = internalName.split(".");
+  let current = graph;
+  let scope = "";
+  for (let i = 0; ; i += 2) {
+    const name = segments[i] ?? "";
+    const node = current.steps[name];
+    if (!node) throw new RunnableError("E_GRAPH_INVALID", `No step "${name}" in ${scope || "the pipeline"} (looking for ${internalName})`, { step: internalName });
+    if (i === segments.length - 1) return { node, scope };
+    const key = segments[i + 1] ?? "";
+    const branches = node.branches as Record<string, GraphDef> | undefined;
+    const sub = branches?.[key] ?? (node.branch as GraphDef | undefined);
+    if (!sub) throw new RunnableError("E_GRAPH_INVALID", `Step "${name}" has no branch "${key}" (looking for ${internalName})`, { step: internalName });
+    scope = scope ? `${scope}.${name}.${key}` : `${name}.${key}`;
+    current = sub;
+  }
+}
+
+/** Options of {@link executeSingleNode}. */
+export interface SingleNodeOptions {
+  runId: string;
+  /** Internal name of the step to run. */
+  step: string;
+  /** Map variables / loop indices of the step's branch. */
+  iterVars?: IterVars;
+  cwd?: string;
+  configurationFile?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/**
+ * Runs exactly one step of an existing run against its store and catalog (what
+ * `runnable execute-single-node` does in a step's own process). Its parameters come from the
+ * run log; its outcome goes back there. A step that already succeeded is not run again.
+ * Resolves to the step's status.
+ * @throws RunnableError `E_RUN_NOT_FOUND`, `E_GRAPH_INVALID` before running anything.
+ */
+export async function executeSingleNode(graph: GraphDef, options: SingleNodeOptions): Promise<Status> {
+  const session = await RunSession.open(graph, options);
+  try {
+    if (!(await session.store.exists(options.runId))) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${options.runId}" in the configured run-log store`, { runId: options.runId });
+    const { node, scope } = locateStep(session.prepared.graph, options.step);
+    const services = session.services(options.runId);
+    return await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true).runStep(node, scope, options.iterVars ?? {});
+  } finally {
+    await session.close();
+  }
+}
