@@ -58,19 +58,41 @@ const COMMANDS: Record<string, CommandSpec> = {
       return (await commands.execute()).retryCommand(ctx, p[0], { json: v.json === true, quiet: v.quiet === true }, out);
     },
   },
+  "execute-job": {
+    summary: "Run a job: a module exporting `job` (a FunctionJob or ShellJob)",
+    usage: "runnable execute-job <file> [-c config] [-p parameters] [--run-id id] [--tag tag] [--export name] [--json]",
+    options: {
+      ...COMMON,
+      parameters: { type: "string", short: "p", description: "parameters file, YAML or JSON" },
+      "run-id": { type: "string", description: "run id (else RUNNABLE_RUN_ID, else generated)" },
+      tag: { type: "string", description: "a tag recorded in the run log" },
+      export: { type: "string", description: "export holding the job (default: job)" },
+      json: { type: "boolean", description: "print the final run log as JSON" },
+    },
+    run: async (ctx, v, p, out) => {
+      if (!p[0]) throw usage("execute-job needs the job file");
+      return (await commands.execute()).executeJobCommand(
+        ctx,
+        p[0],
+        { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), exportName: str(v.export), json: v.json === true, quiet: false },
+        out,
+      );
+    },
+  },
   "execute-single-node": {
     summary: "Run one step of an existing run (used by executors that run steps in their own process)",
     usage: "runnable execute-single-node <run_id> <definition file> <step internal name> [--iter-variable JSON] [--export name] [-c config]",
     options: {
       ...COMMON,
       "iter-variable": { type: "string", description: "map variables / loop indices of the step's branch, as a JSON object" },
-      export: { type: "string", description: "export holding the pipeline in an SDK module" },
+      export: { type: "string", description: "export holding the pipeline (or job) in an SDK module" },
+      job: { type: "boolean", description: "the definition is a job: run its attempts against the run's job log" },
     },
     run: async (ctx, v, p, out) => {
       const [runId, file, step] = p;
       if (!runId || !file || !step) throw usage("execute-single-node needs <run_id> <definition file> <step internal name>");
       void out;
-      return (await commands.execute()).executeSingleNodeCommand(ctx, { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export) });
+      return (await commands.execute()).executeSingleNodeCommand(ctx, { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true });
     },
   },
   show: {

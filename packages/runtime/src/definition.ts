@@ -1,5 +1,5 @@
 import { extname, resolve } from "node:path";
-import { captureDefinitions, GraphError, Pipeline, type GraphDef } from "@runnable-ts/sdk";
+import { captureDefinitions, GraphError, Job, Pipeline, type GraphDef, type NodeDef } from "@runnable-ts/sdk";
 import { loadUserModule } from "./load-export";
 import type { DefinitionSource } from "./run";
 import { loadYamlPipeline } from "./yaml-pipeline";
@@ -38,4 +38,31 @@ export async function loadDefinition(file: string, cwd: string, exportName?: str
 
 function isPipeline(value: unknown): value is Pipeline {
   return typeof value === "object" && value !== null && typeof (value as Pipeline).toGraph === "function" && Array.isArray((value as Pipeline).steps);
+}
+
+/** A job definition loaded from a module. */
+export interface LoadedJob {
+  node: NodeDef;
+  source: DefinitionSource;
+}
+
+/**
+ * Loads a module exporting `job` (a FunctionJob/ShellJob, or a function returning one), else
+ * its default export, else the one job the module ran when imported.
+ * @throws GraphError when the module holds no job.
+ */
+export async function loadJobDefinition(file: string, cwd: string, exportName?: string): Promise<LoadedJob> {
+  const path = resolve(cwd, file);
+  const { result: ns, jobs } = await captureDefinitions(() => loadUserModule(path));
+  const name = exportName ?? ("job" in ns ? "job" : "default" in ns && ns.default !== undefined ? "default" : undefined);
+  if (name === undefined) {
+    const [only, ...more] = jobs;
+    if (only && more.length === 0) return { node: only.toNode(), source: { kind: "sdk", file: path } };
+    throw new GraphError([`${file}: export a job as "job" (export const job = new FunctionJob({...}))`], { file: path });
+  }
+  let value: unknown = ns[name];
+  if (typeof value === "function" && !(value instanceof Job)) value = (await captureDefinitions(async () => (value as () => unknown)())).result;
+  if (!(typeof value === "object" && value !== null && typeof (value as Job).toNode === "function" && "jobOptions" in value))
+    throw new GraphError([`${file}: export "${name}" is not a job (FunctionJob or ShellJob)`], { file: path });
+  return { node: (value as Job).toNode(), source: { kind: "sdk", file: path, exportName: name } };
 }

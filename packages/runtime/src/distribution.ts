@@ -10,6 +10,7 @@ export const DISTRIBUTION_DIR = resolve(__dirname, "..");
 /** Plugins used for service kinds that the config file does not set (SPEC §3). */
 export const DEFAULT_SERVICES: Readonly<Partial<Record<ServiceKind, string>>> = Object.freeze({
   "pipeline-executor": "local",
+  "job-executor": "local",
   "run-log-store": "chunked-fs",
   catalog: "file-system",
   secrets: "env-secrets",

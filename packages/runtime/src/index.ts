@@ -1,4 +1,5 @@
-import { registerRuntime, type ExecuteOptions, type Pipeline, type RunEvent, type RunLog } from "@runnable-ts/sdk";
+import { registerRuntime, type ExecuteOptions, type Job, type Pipeline, type RunEvent, type RunLog } from "@runnable-ts/sdk";
+import { executeJobNode } from "./job";
 import { executeGraph } from "./run";
 import { streamGraph } from "./stream";
 
@@ -6,7 +7,8 @@ export { runPipeline, executeGraph, type RunOptions, type RunResult, type Defini
 export { streamGraph } from "./stream";
 export { executeSingleNode, locateStep, type SingleNodeOptions, type LocatedStep } from "./single-node";
 export { describeDagChange } from "./dag-diff";
-export { loadDefinition, type LoadedDefinition } from "./definition";
+export { loadDefinition, loadJobDefinition, type LoadedDefinition, type LoadedJob } from "./definition";
+export { runJob, executeJobNode, executeSingleJob } from "./job";
 export { loadYamlPipeline, parseYamlPipeline } from "./yaml-pipeline";
 export { checkGraph, withTerminals, walkGraphs, subgraphsOf } from "./graph-check";
 export { dagHash, serializeGraph } from "./dag-hash";
@@ -26,4 +28,9 @@ export function streamPipeline(pipeline: Pipeline, options: ExecuteOptions): Asy
   return streamGraph(pipeline.toGraph(), { ...options, definition: { kind: "sdk", file: pipeline.definedAt.file, exportName: pipeline.definedAt.exportName } });
 }
 
-registerRuntime({ executePipeline, streamPipeline });
+/** Runs an SDK job (what `Job.execute()` calls). */
+export function executeJob(job: Job, options: ExecuteOptions): Promise<RunLog> {
+  return executeJobNode(job.toNode(), { ...options, definition: { kind: "sdk", file: job.definedAt.file } });
+}
+
+registerRuntime({ executePipeline, streamPipeline, executeJob });

@@ -185,7 +185,15 @@ export class Traversal {
     return policy.taskMiddleware({ node, internalName, iterVars, stepLog, mock }, execute);
   }
 
-  private async runAttempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): Promise<Status> {
+  /**
+   * Runs a job: the attempts of one task at the root scope, recorded on `log` only (a job has
+   * no steps; the caller stores the log as the run's job log).
+   */
+  runJob(node: TaskNodeDef, log: StepLog): Promise<Status> {
+    return this.runAttempts(node, "job", "", {}, log, false);
+  }
+
+  private async runAttempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog, persist = true): Promise<Status> {
     const { services } = this.deps;
     const taskType = await this.deps.taskType(node.command_type);
     const first = stepLog.attempts.length + 1;
@@ -213,7 +221,7 @@ export class Traversal {
       stepLog.message = attempt.message;
       status = attempt.status;
       if (status === "SUCCESS") break;
-      if (n + 1 < first + maxAttempts) await services.store.putStepLog(services.runId, stepLog);
+      if (persist && n + 1 < first + maxAttempts) await services.store.putStepLog(services.runId, stepLog);
     }
     return status;
   }

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FunctionTask, MapStep, Parallel, Pipeline, ShellTask, Stub, type RunLog } from "@runnable-ts/sdk";
-import { runPipeline } from "../src/index";
+import { loadDefinition, runPipeline } from "../src/index";
 import { findStep, workdir } from "./support";
 
 /** Counts executions in a file per task, and fails while the flag file exists. */
@@ -142,5 +142,29 @@ describe.each(["chunked-fs", "file-system"])("retry under %s", (store) => {
     fix();
     await go(pipeline);
     await expect(go(pipeline, { retry: "r1" })).rejects.toThrow(/already succeeded/);
+  });
+});
+
+describe("emulator executor", () => {
+  it("runs every task step in a process of its own, passing state through the run log", async () => {
+    const { dir, config } = workdir("pipeline-executor: emulator\nrun-log-store: { type: chunked-fs }\n");
+    writeFileSync(join(dir, "steps.js"), "exports.pid = () => process.pid;\nexports.twice = ({ first }) => first * 2;\n");
+    writeFileSync(
+      join(dir, "pipeline.yaml"),
+      "dag:\n  start_at: a\n  steps:\n    a: { type: task, command: ./steps.js#pid, returns: [first], next: b }\n    b: { type: task, command: ./steps.js#twice, returns: [second], next: success }\n",
+    );
+    const definition = await loadDefinition("pipeline.yaml", dir);
+    const result = await runPipeline(definition.graph, { definition: definition.source, cwd: dir, configurationFile: config, env: { ...process.env } });
+    expect(result.status).toBe("SUCCESS");
+    const pid = result.runLog.parameters.first?.value as number;
+    expect(pid).not.toBe(process.pid);
+    expect(result.runLog.parameters.second?.value).toBe(pid * 2);
+  });
+
+  it("refuses an in-memory store, which other processes cannot see", async () => {
+    const { dir, config } = workdir("pipeline-executor: emulator\nrun-log-store: { type: buffered }\n");
+    const result = await runPipeline(new Pipeline({ steps: [new Stub({ name: "s" })] }).toGraph(), { definition: { kind: "yaml", file: join(dir, "x.yaml") }, cwd: dir, configurationFile: config, env: {} });
+    expect(result.status).toBe("FAIL");
+    expect(result.runLog.run_config.error).toMatch(/configure a run-log store they can read/);
   });
 });

@@ -27,6 +27,7 @@ export interface ExecuteOptions {
 export interface RuntimeApi {
   executePipeline(pipeline: Pipeline, options: ExecuteOptions): Promise<RunLog>;
   streamPipeline(pipeline: Pipeline, options: ExecuteOptions): AsyncIterable<RunEvent>;
+  executeJob(job: Job, options: ExecuteOptions): Promise<RunLog>;
 }
 
 const RUNTIME_SLOT = Symbol.for("runnable-ts.runtime");
@@ -37,13 +38,14 @@ const CAPTURE_SLOT = Symbol.for("runnable-ts.definition-capture");
  * its pipeline when imported) does not run anything; the pipeline is collected instead. Used to
  * load a pipeline's definition again in another process or for a retry.
  */
-export async function captureDefinitions<T>(load: () => Promise<T>): Promise<{ result: T; pipelines: Pipeline[] }> {
+export async function captureDefinitions<T>(load: () => Promise<T>): Promise<{ result: T; pipelines: Pipeline[]; jobs: Job[] }> {
   const g = globalThis as Record<symbol, unknown>;
   const pipelines: Pipeline[] = [];
+  const jobs: Job[] = [];
   const previous = g[CAPTURE_SLOT];
-  g[CAPTURE_SLOT] = (p: Pipeline) => pipelines.push(p);
+  g[CAPTURE_SLOT] = (p: Pipeline | Job) => (p instanceof Job ? jobs.push(p) : pipelines.push(p));
   try {
-    return { result: await load(), pipelines };
+    return { result: await load(), pipelines, jobs };
   } finally {
     g[CAPTURE_SLOT] = previous;
   }
@@ -338,7 +340,7 @@ export class Pipeline {
    * @throws RunnableError for configuration or definition errors, before anything runs.
    */
   execute(options: ExecuteOptions = {}): Promise<RunLog> {
-    const capture = (globalThis as Record<symbol, unknown>)[CAPTURE_SLOT] as ((p: Pipeline) => void) | undefined;
+    const capture = (globalThis as Record<symbol, unknown>)[CAPTURE_SLOT] as ((p: Pipeline | Job) => void) | undefined;
     if (capture) {
       capture(this);
       return Promise.resolve(DEFINITION_MODE_LOG);
@@ -374,4 +376,63 @@ function callerFile(): string | undefined {
     if (file && !file.startsWith(__dirname) && !file.includes("/node_modules/@runnable-ts/sdk/") && !file.startsWith("node:")) return file;
   }
   return undefined;
+}
+
+/** Options of jobs: a task run on its own, without a graph. */
+export interface JobOptions {
+  returns?: ReturnDecl[];
+  secrets?: string[];
+  /** Files to store after the job (`get` is not supported: a job has no earlier step). */
+  catalog?: Catalog | { put?: string[]; storeCopy?: boolean };
+  maxAttempts?: number;
+  retryDelayMs?: number;
+  timeoutMs?: number;
+}
+
+/** Base of {@link FunctionJob} and {@link ShellJob}. */
+export abstract class Job {
+  readonly definedAt: DefinitionLocation;
+  constructor(readonly jobOptions: JobOptions) {
+    const catalog = jobOptions.catalog instanceof Catalog ? jobOptions.catalog.spec : jobOptions.catalog;
+    if (catalog && "get" in catalog && Array.isArray(catalog.get) && catalog.get.length > 0) throw new GraphError(["a job cannot get files from the catalog (it has no earlier step): use put only"]);
+    this.definedAt = { file: callerFile() };
+  }
+
+  /** The job's task, as a task node named `job`. */
+  abstract toNode(): NodeDef;
+
+  /**
+   * Runs the job and resolves to its run log (the `job` section holds its attempts).
+   * @throws ExecutionFailedError when the job fails.
+   */
+  execute(options: ExecuteOptions = {}): Promise<RunLog> {
+    const capture = (globalThis as Record<symbol, unknown>)[CAPTURE_SLOT] as ((p: Pipeline | Job) => void) | undefined;
+    if (capture) {
+      capture(this);
+      return Promise.resolve(DEFINITION_MODE_LOG);
+    }
+    return runtimeApi().executeJob(this, options);
+  }
+}
+
+/** A job running a TypeScript function (sync or async). */
+export class FunctionJob<P = Record<string, unknown>> extends Job {
+  constructor(readonly options: JobOptions & { fn: TaskFunction<P>; input?: z.ZodType<P> }) {
+    super(options);
+    if (typeof options.fn !== "function") throw new GraphError(["FunctionJob: fn must be a function"]);
+  }
+  toNode(): NodeDef {
+    return { type: "task", name: "job", command_type: isAsyncFunction(this.options.fn) ? "async-function" : "function", command: this.options.fn, ...taskFields({ name: "job", ...this.options }), ...(this.options.input ? { input: this.options.input } : {}), stream_end_type: "done" };
+  }
+}
+
+/** A job running a shell command. */
+export class ShellJob extends Job {
+  constructor(readonly options: JobOptions & { command: string }) {
+    super(options);
+    if (typeof options.command !== "string" || options.command.trim() === "") throw new GraphError(["ShellJob: command must be a non-empty string"]);
+  }
+  toNode(): NodeDef {
+    return { type: "task", name: "job", command_type: "shell", command: this.options.command, ...taskFields({ name: "job", ...this.options }), stream_end_type: "done" };
+  }
 }

@@ -1,4 +1,4 @@
-import type { PipelineRun } from "./engine";
+import type { JobRun, PipelineRun } from "./engine";
 import type { BranchLog, DataCatalogEntry, Parameters, RunLog, RunLogHeader, RunSummary, Status, StepLog } from "./run-log";
 
 /**
@@ -93,7 +93,8 @@ export interface PipelineExecutor {
   execute(run: PipelineRun): Promise<Status>;
 }
 
-/** Runs a single job (a task without a graph). Refined by the jobs issue. */
+/** Runs a single job (a task without a graph): here, or in another process. */
 export interface JobExecutor {
-  execute(job: unknown): Promise<Status>;
+  /** Runs the job and resolves to its final status (the run log's `job` section holds the rest). */
+  execute(job: JobRun): Promise<Status>;
 }

@@ -192,3 +192,15 @@ export interface PipelineRun {
 
 /** Re-exported so plugin authors can type catalog settings. */
 export type { CatalogSpec };
+
+/** A job ready to run, handed to the job executor. */
+export interface JobRun {
+  readonly runId: string;
+  /** The job's task. */
+  readonly node: NodeDef;
+  readonly services: RunServices;
+  /** Runs the job's attempts in this process, recording the run's job log; resolves to its status. */
+  runHere(): Promise<Status>;
+  /** The command line (argv) that runs this job's attempts in a fresh process against this run. */
+  jobCommand(): string[];
+}

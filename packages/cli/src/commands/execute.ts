@@ -1,5 +1,5 @@
 import { Kernel } from "@runnable-ts/kernel";
-import { executeSingleNode, loadDefinition, runPipeline, type DefinitionSource, type RunResult } from "@runnable-ts/runtime";
+import { executeSingleJob, executeSingleNode, loadDefinition, loadJobDefinition, runJob, runPipeline, type DefinitionSource, type RunResult } from "@runnable-ts/runtime";
 import { RunnableError, type GraphDef, type RunEvent } from "@runnable-ts/sdk";
 import type { CommandContext } from "../command";
 import type { Output } from "../output";
@@ -82,9 +82,13 @@ function report(result: RunResult, flags: ExecuteFlags, output: Output): number 
  */
 export async function executeSingleNodeCommand(
   ctx: CommandContext,
-  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined },
+  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined; job: boolean },
 ): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  if (args.job) {
+    const job = await loadJobDefinition(args.file, cwd, args.exportName);
+    return (await executeSingleJob(job.node, { runId: args.runId, cwd, configurationFile: ctx.kernelOptions.configFile })) === "SUCCESS" ? 0 : 1;
+  }
   let iterVars: Record<string, unknown> = {};
   if (args.iterVariable) {
     try {
@@ -96,4 +100,21 @@ export async function executeSingleNodeCommand(
   const definition = await loadDefinition(args.file, cwd, args.exportName);
   const status = await executeSingleNode(definition.graph, { runId: args.runId, step: args.step, iterVars, cwd, configurationFile: ctx.kernelOptions.configFile });
   return status === "SUCCESS" ? 0 : 1;
+}
+
+/** `runnable execute-job <file>`: runs a module's job through the configured job executor. Exit code 1 when it fails. */
+export async function executeJobCommand(ctx: CommandContext, file: string, flags: ExecuteFlags & { exportName?: string | undefined }, output: Output): Promise<number> {
+  const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  const job = await loadJobDefinition(file, cwd, flags.exportName);
+  const result = await runJob(job.node, {
+    definition: job.source,
+    cwd,
+    configurationFile: ctx.kernelOptions.configFile,
+    parametersFile: flags.parameters,
+    runId: flags.runId,
+    tag: flags.tag,
+  });
+  if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
+  else output.out(`job ${result.runId}: ${result.status}${result.runLog.job?.message ? `  — ${result.runLog.job.message}` : ""}`);
+  return result.status === "SUCCESS" ? 0 : 1;
 }

@@ -1,0 +1,121 @@
+import { ExecutionFailedError, newStepLog, RunnableError, type GraphDef, type JobLog, type NodeDef, type RunLog, type RunServices, type Status, type TaskNodeDef } from "@runnable-ts/sdk";
+import { cliBinary } from "./cli-path";
+import { serializeGraph } from "./dag-hash";
+import { loadParameters } from "./parameters";
+import { messageOf } from "./redact";
+import { generateRunId } from "./run-id";
+import type { RunOptions, RunResult } from "./run";
+import { RunSession } from "./session";
+
+/** A job's task node seen as a one-step graph, so it is checked like any task step. */
+function jobGraph(node: NodeDef): GraphDef {
+  return { start_at: "job", steps: { job: { ...node, name: "job", next: "success" } } };
+}
+
+const SEQUENTIAL = { concurrentBranches: false, maxConcurrency: 1 } as const;
+
+/** Runs the job's attempts in this process and records them as the run's job log. */
+async function runJobHere(session: RunSession, services: RunServices): Promise<Status> {
+  const node = session.prepared.graph.steps.job as TaskNodeDef;
+  const log = newStepLog("job", "job", "task");
+  const status = await session.traversal(services, SEQUENTIAL, false).runJob(node, log);
+  const job: JobLog = {
+    status,
+    message: log.message,
+    mock: false,
+    code_identities: log.attempts.at(-1)?.code_identities ?? [],
+    attempts: log.attempts,
+    data_catalog: log.data_catalog,
+  };
+  await services.store.updateRunLog(services.runId, { job, status });
+  return status;
+}
+
+/**
+ * Runs a job (one task, no graph) through the configured job executor: the run log gets a `job`
+ * section with its attempts and catalog entries, its returns become the run's parameters, and
+ * the run's status is the job's.
+ * @throws ConfigError, plugin errors, GraphError, `E_RUN_EXISTS` before anything runs.
+ */
+export async function runJob(node: NodeDef, options: RunOptions): Promise<RunResult> {
+  const env = options.env ?? process.env;
+  const session = await RunSession.open(jobGraph(node), options);
+  try {
+    const runId = options.runId ?? env.RUNNABLE_RUN_ID ?? generateRunId();
+    const services = session.services(runId);
+    const store = session.store;
+    const config = session.kernel.config;
+    const file = options.definition.file;
+    const exportName = options.definition.kind === "sdk" ? options.definition.exportName : undefined;
+    await store.createRunLog({
+      run_id: runId,
+      dag_hash: null,
+      tag: options.tag ?? "",
+      status: "PROCESSING",
+      job: { status: "CREATED", message: "", mock: false, code_identities: [], attempts: [], data_catalog: [] },
+      parameters: loadParameters({ file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE, cwd: session.cwd, env, ...(options.parameters ? { initial: options.parameters } : {}) }),
+      run_config: {
+        run_id: runId,
+        tag: options.tag ?? "",
+        execution_mode: options.definition.kind,
+        job_definition_file: file ?? null,
+        ...(exportName ? { job_definition_export: exportName } : {}),
+        configuration_file: config.file ?? null,
+        cwd: session.cwd,
+        services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
+        job: serializeGraph(jobGraph(node)),
+      },
+    });
+    let status: Status = "FAIL";
+    try {
+      status = await session.scope.get("job-executor").execute({
+        runId,
+        node: session.prepared.graph.steps.job!,
+        services,
+        runHere: () => runJobHere(session, services),
+        jobCommand: () => {
+          if (!file) throw new RunnableError("E_USAGE", "This job does not record the file it was defined in, so it cannot run in another process; run it from a module (runnable execute-job <file>)", { runId });
+          return [
+            process.execPath,
+            cliBinary(session.cwd, env),
+            "execute-single-node",
+            runId,
+            file,
+            "job",
+            "--job",
+            ...(config.file ? ["-c", config.file] : []),
+            ...(exportName ? ["--export", exportName] : []),
+          ];
+        },
+      });
+    } catch (error) {
+      status = "FAIL";
+      await store.updateRunLog(runId, { job: { status: "FAIL", message: messageOf(error), mock: false, code_identities: [], attempts: [], data_catalog: [] } }).catch(() => undefined);
+    }
+    await store.updateRunLog(runId, { status });
+    return { runId, status, runLog: await store.getRunLog(runId) };
+  } finally {
+    await session.close();
+  }
+}
+
+/** Like {@link runJob}, rejecting with ExecutionFailedError when the job fails. */
+export async function executeJobNode(node: NodeDef, options: RunOptions): Promise<RunLog> {
+  const result = await runJob(node, options);
+  if (result.status !== "SUCCESS") throw new ExecutionFailedError(result.runId, result.runLog, `Job failed for run id: ${result.runId}${result.runLog.job?.message ? ` (${result.runLog.job.message})` : ""}`);
+  return result.runLog;
+}
+
+/**
+ * Runs the attempts of an existing run's job in this process (what a job executor that uses
+ * other processes starts: `runnable execute-single-node <run> <file> job --job`).
+ */
+export async function executeSingleJob(node: NodeDef, options: { runId: string; cwd?: string; configurationFile?: string | undefined; env?: NodeJS.ProcessEnv }): Promise<Status> {
+  const session = await RunSession.open(jobGraph(node), options);
+  try {
+    if (!(await session.store.exists(options.runId))) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${options.runId}" in the configured run-log store`, { runId: options.runId });
+    return await runJobHere(session, session.services(options.runId));
+  } finally {
+    await session.close();
+  }
+}
