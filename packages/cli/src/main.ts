@@ -87,12 +87,28 @@ const COMMANDS: Record<string, CommandSpec> = {
       "iter-variable": { type: "string", description: "map variables / loop indices of the step's branch, as a JSON object" },
       export: { type: "string", description: "export holding the pipeline (or job) in an SDK module" },
       job: { type: "boolean", description: "the definition is a job: run its attempts against the run's job log" },
+      create: { type: "boolean", description: "create the run log first when it does not exist (the first step of an orchestrated run)" },
+      parameters: { type: "string", short: "p", description: "parameters file, with --create" },
     },
     run: async (ctx, v, p, out) => {
       const [runId, file, step] = p;
       if (!runId || !file || !step) throw usage("execute-single-node needs <run_id> <definition file> <step internal name>");
       void out;
-      return (await commands.execute()).executeSingleNodeCommand(ctx, { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true });
+      return (await commands.execute()).executeSingleNodeCommand(ctx, { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true, create: v.create === true, parameters: str(v.parameters) });
+    },
+  },
+  fan: {
+    summary: "Fan a composite step out (create its branches) or in (collect them), for orchestrators",
+    usage: "runnable fan <run_id> <definition file> <step internal name> <in|out> [--iter-variable JSON] [--export name] [-c config]",
+    options: {
+      ...COMMON,
+      "iter-variable": { type: "string", description: "map variables / loop indices of the step's branch, as a JSON object" },
+      export: { type: "string", description: "export holding the pipeline in an SDK module" },
+    },
+    run: async (ctx, v, p, out) => {
+      const [runId, file, step, mode] = p;
+      if (!runId || !file || !step || !mode) throw usage("fan needs <run_id> <definition file> <step internal name> <in|out>");
+      return (await commands.execute()).fanCommand(ctx, { runId, file, step, mode, iterVariable: str(v["iter-variable"]), exportName: str(v.export) }, out);
     },
   },
   show: {

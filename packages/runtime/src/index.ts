@@ -5,7 +5,7 @@ import { streamGraph } from "./stream";
 
 export { runPipeline, executeGraph, type RunOptions, type RunResult, type DefinitionSource } from "./run";
 export { streamGraph } from "./stream";
-export { executeSingleNode, locateStep, type SingleNodeOptions, type LocatedStep } from "./single-node";
+export { executeSingleNode, fanStep, locateStep, type SingleNodeOptions, type LocatedStep } from "./single-node";
 export { describeDagChange } from "./dag-diff";
 export { loadDefinition, loadJobDefinition, type LoadedDefinition, type LoadedJob } from "./definition";
 export { runJob, executeJobNode, executeSingleJob } from "./job";

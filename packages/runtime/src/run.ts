@@ -53,34 +53,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     const dag = serializeGraph(session.prepared.graph);
     const hash = hashOf(dag);
     if (retryId) await startRetry(session, retryId, dag, hash, options);
-    else {
-      const parameters = loadParameters({ file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE, cwd: session.cwd, env, ...(options.parameters ? { initial: options.parameters } : {}) });
-      const config = session.kernel.config;
-      await store.createRunLog({
-        run_id: runId,
-        dag_hash: hash,
-        tag: options.tag ?? "",
-        status: "PROCESSING",
-        job: null,
-        parameters,
-        run_config: {
-          run_id: runId,
-          tag: options.tag ?? "",
-          execution_mode: options.definition.kind,
-          pipeline_definition_file: options.definition.file ?? null,
-          ...(options.definition.kind === "sdk" && options.definition.exportName ? { pipeline_definition_export: options.definition.exportName } : {}),
-          configuration_file: config.file ?? null,
-          parameters_file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE ?? null,
-          cwd: session.cwd,
-          services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
-          is_retry: false,
-          retries: 0,
-          retry_indicator: services.retryIndicator,
-          dag,
-          dag_hash: hash,
-        },
-      });
-    }
+    else await createRunLog(session, runId, options);
     services.emit({ type: "pipeline_started", step: "", ...(retryId ? { retry: true } : {}) });
     let status: Status = "FAIL";
     try {
@@ -123,6 +96,38 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
   } finally {
     await session.close();
   }
+}
+
+/** Creates a new run's log: parameters read once, now, and the run config with the dag. */
+export async function createRunLog(session: RunSession, runId: string, options: Pick<RunOptions, "definition" | "parametersFile" | "parameters" | "tag" | "env">): Promise<void> {
+  const env = options.env ?? process.env;
+  const dag = serializeGraph(session.prepared.graph);
+  const hash = hashOf(dag);
+  const config = session.kernel.config;
+  await session.store.createRunLog({
+    run_id: runId,
+    dag_hash: hash,
+    tag: options.tag ?? "",
+    status: "PROCESSING",
+    job: null,
+    parameters: loadParameters({ file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE, cwd: session.cwd, env, ...(options.parameters ? { initial: options.parameters } : {}) }),
+    run_config: {
+      run_id: runId,
+      tag: options.tag ?? "",
+      execution_mode: options.definition.kind,
+      pipeline_definition_file: options.definition.file ?? null,
+      ...(options.definition.kind === "sdk" && options.definition.exportName ? { pipeline_definition_export: options.definition.exportName } : {}),
+      configuration_file: config.file ?? null,
+      parameters_file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE ?? null,
+      cwd: session.cwd,
+      services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
+      is_retry: false,
+      retries: 0,
+      retry_indicator: env.RUNNABLE_RETRY_INDICATOR ?? "",
+      dag,
+      dag_hash: hash,
+    },
+  });
 }
 
 /** Checks that a run can be retried with this definition and marks it as running again. */

@@ -1,4 +1,5 @@
 import { RunnableError, type GraphDef, type IterVars, type NodeDef, type RunEvent, type Status } from "@runnable-ts/sdk";
+import { createRunLog, type DefinitionSource } from "./run";
 import { RunSession } from "./session";
 
 /** Where a step sits: its node and the internal name of the branch holding it ("" = root). */
@@ -33,6 +34,8 @@ export function locateStep(graph: GraphDef, internalName: string): LocatedStep {
 /** Options of {@link executeSingleNode}. */
 export interface SingleNodeOptions {
   runId: string;
+  /** Create the run log when it does not exist (the first step of an orchestrated run). */
+  create?: { definition: DefinitionSource; parametersFile?: string | undefined; tag?: string | undefined };
   /** Internal name of the step to run. */
   step: string;
   /** Map variables / loop indices of the step's branch. */
@@ -53,10 +56,43 @@ export interface SingleNodeOptions {
 export async function executeSingleNode(graph: GraphDef, options: SingleNodeOptions): Promise<Status> {
   const session = await RunSession.open(graph, options);
   try {
+    const store = session.store;
+    if (!(await store.exists(options.runId))) {
+      if (!options.create) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${options.runId}" in the configured run-log store`, { runId: options.runId });
+      await createRunLog(session, options.runId, { ...options.create, env: options.env ?? process.env });
+    }
+    const { node, scope } = locateStep(session.prepared.graph, options.step);
+    const services = session.services(options.runId);
+    const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true).runStep(node, scope, options.iterVars ?? {});
+    // Run alone, a terminal step also settles the status of the graph it ends (as the traversal
+    // does when it walks the whole graph).
+    const terminal = session.nodeTypes.get(node.type)?.terminal;
+    if (terminal) {
+      const outcome = terminal === "success" ? "SUCCESS" : "FAIL";
+      if (scope === "") await store.updateRunLog(options.runId, { status: outcome });
+      else {
+        const branch = await store.getBranchLog(options.runId, scope);
+        if (branch) await store.putBranchLog(options.runId, { ...branch, status: outcome });
+      }
+    }
+    return status;
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * `fan out` / `fan in` of a composite step of an existing run, for orchestrators that run its
+ * branches as separate jobs (`runnable fan`). Out resolves to the branches to run (key and
+ * map/loop variables for each); in to the composite's final status.
+ */
+export async function fanStep(graph: GraphDef, options: SingleNodeOptions & { mode: "in" | "out" }): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
+  const session = await RunSession.open(graph, options);
+  try {
     if (!(await session.store.exists(options.runId))) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${options.runId}" in the configured run-log store`, { runId: options.runId });
     const { node, scope } = locateStep(session.prepared.graph, options.step);
     const services = session.services(options.runId);
-    return await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true).runStep(node, scope, options.iterVars ?? {});
+    return await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, false).fan(node, scope, options.iterVars ?? {}, options.mode);
   } finally {
     await session.close();
   }

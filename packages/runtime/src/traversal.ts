@@ -50,6 +50,31 @@ export class Traversal {
     this.taskSlots = new Limiter(Math.max(1, deps.policy.maxConcurrency));
   }
 
+  /**
+   * How branches are handled: run them (normal), only create their logs and stop (fan-out, for
+   * an orchestrator that runs them elsewhere), or read their recorded outcomes (fan-in).
+   */
+  private fanMode: "run" | "out" | "in" = "run";
+  private fannedOut: { key: string; iterVars: IterVars }[] = [];
+
+  /**
+   * `fan out` / `fan in` of a composite step, for orchestrators that run branches as separate
+   * jobs: out creates the step and branch logs and resolves to the branches to run; in reads
+   * their outcomes, merges or reduces their parameters, and records the step's status.
+   * @throws Error for a step that is not composite or a branch that has not finished.
+   */
+  async fan(node: NodeDef, scope: string, iterVars: IterVars, mode: "out" | "in"): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
+    if (node.type === "loop") throw new Error(`loop steps decide their next iteration from the previous one and cannot be fanned out; run step ${node.name} in one process`);
+    this.fanMode = mode;
+    this.fannedOut = [];
+    try {
+      const status = await this.runStep(node, scope, iterVars);
+      return { status, branches: this.fannedOut };
+    } finally {
+      this.fanMode = "run";
+    }
+  }
+
   /** What each running branch inherited from its parent scope when it started. */
   private readonly inherited = new Map<string, Parameters>();
 
@@ -115,6 +140,7 @@ export class Traversal {
     try {
       status = await type.execute(this.context(node, internalName, scope, iterVars, stepLog));
     } catch (error) {
+      if (error === FAN_OUT_DONE) return "PROCESSING";
       status = "FAIL";
       stepLog.message = messageOf(error);
     }
@@ -131,6 +157,11 @@ export class Traversal {
     const runBranch = async (request: BranchRequest): Promise<BranchOutcome> => {
       if (request.key.includes(".")) throw new Error(`branch key "${request.key}" of ${internalName} may not contain "."`);
       const branchName = `${internalName}.${request.key}`;
+      if (this.fanMode === "in") {
+        const done = await store.getBranchLog(services.runId, branchName);
+        if (done?.status !== "SUCCESS" && done?.status !== "FAIL") throw new Error(`fan in: branch ${branchName} has not finished (${done?.status ?? "never started"})`);
+        return { internalName: branchName, status: done.status, parameters: { ...(await this.effective(scope)), ...done.parameters } };
+      }
       if (this.deps.retry) {
         const done = await store.getBranchLog(services.runId, branchName);
         if (done?.status === "SUCCESS") {
@@ -144,6 +175,10 @@ export class Traversal {
       this.inherited.set(branchName, inherited);
       const own = diffParameters(inherited, request.parameters);
       await store.putBranchLog(services.runId, { internal_name: branchName, status: "PROCESSING", steps: {}, parameters: own });
+      if (this.fanMode === "out") {
+        this.fannedOut.push({ key: request.key, iterVars: { ...iterVars, ...request.iterVars } });
+        throw FAN_OUT_DONE;
+      }
       const status = await this.runGraph(request.graph, branchName, { ...iterVars, ...request.iterVars });
       const parameters = await store.getParameters(services.runId, branchName);
       await store.putBranchLog(services.runId, { internal_name: branchName, status, steps: {}, parameters });
@@ -162,6 +197,10 @@ export class Traversal {
       setParameters: (parameters: Parameters) => store.setParameters(services.runId, parameters, scope),
       runBranch,
       runBranches: async (count, request) => {
+        if (this.fanMode === "out") {
+          for (let i = 0; i < count; i++) await runBranch(await request(i)).catch((e: unknown) => { if (e !== FAN_OUT_DONE) throw e; });
+          throw FAN_OUT_DONE;
+        }
         if (!policy.concurrentBranches) {
           const outcomes: BranchOutcome[] = [];
           for (let i = 0; i < count && !services.signal.aborted; i++) outcomes.push(await runBranch(await request(i)));
@@ -226,6 +265,9 @@ export class Traversal {
     return status;
   }
 }
+
+/** Thrown through a composite's execute once its branches are created, in fan-out mode. */
+const FAN_OUT_DONE = Symbol("fan-out done");
 
 function cancelledMessage(signal: AbortSignal): string {
   return `cancelled: ${messageOf(signal.reason ?? "the run was cancelled")}`;

@@ -14,9 +14,11 @@ function counted(dir: string, name: string, failWhen?: (p: Record<string, unknow
 }
 const runs = (dir: string, name: string): number => (existsSync(join(dir, `count-${name}`)) ? readFileSync(join(dir, `count-${name}`), "utf8").length : 0);
 
-describe.each(["chunked-fs", "file-system"])("retry under %s", (store) => {
+const RETRY_MATRIX = ["chunked-fs", "file-system"].flatMap((store) => ["local", "async-local"].map((executor) => [store, executor]));
+
+describe.each(RETRY_MATRIX)("retry under %s with the %s executor", (store, executor) => {
   const setup = () => {
-    const w = workdir(`run-log-store: { type: ${store} }\ncatalog: { type: file-system }\n`);
+    const w = workdir(`pipeline-executor: { type: ${executor} }\nrun-log-store: { type: ${store} }\ncatalog: { type: file-system }\n`);
     writeFileSync(join(w.dir, "fail-flag"), "");
     const go = (pipeline: Pipeline, extra: { retry?: string; env?: NodeJS.ProcessEnv; warnings?: string[] } = {}) =>
       runPipeline(pipeline.toGraph(), {

@@ -1,5 +1,5 @@
 import { Kernel } from "@runnable-ts/kernel";
-import { executeSingleJob, executeSingleNode, loadDefinition, loadJobDefinition, runJob, runPipeline, type DefinitionSource, type RunResult } from "@runnable-ts/runtime";
+import { executeSingleJob, executeSingleNode, fanStep, loadDefinition, loadJobDefinition, runJob, runPipeline, type DefinitionSource, type RunResult } from "@runnable-ts/runtime";
 import { RunnableError, type GraphDef, type RunEvent } from "@runnable-ts/sdk";
 import type { CommandContext } from "../command";
 import type { Output } from "../output";
@@ -82,24 +82,59 @@ function report(result: RunResult, flags: ExecuteFlags, output: Output): number 
  */
 export async function executeSingleNodeCommand(
   ctx: CommandContext,
-  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined; job: boolean },
+  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined; job: boolean; create: boolean; parameters?: string | undefined },
 ): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   if (args.job) {
     const job = await loadJobDefinition(args.file, cwd, args.exportName);
     return (await executeSingleJob(job.node, { runId: args.runId, cwd, configurationFile: ctx.kernelOptions.configFile })) === "SUCCESS" ? 0 : 1;
   }
-  let iterVars: Record<string, unknown> = {};
-  if (args.iterVariable) {
-    try {
-      iterVars = JSON.parse(args.iterVariable) as Record<string, unknown>;
-    } catch {
-      throw new RunnableError("E_USAGE", `--iter-variable must be a JSON object, got ${args.iterVariable}`);
-    }
-  }
   const definition = await loadDefinition(args.file, cwd, args.exportName);
-  const status = await executeSingleNode(definition.graph, { runId: args.runId, step: args.step, iterVars, cwd, configurationFile: ctx.kernelOptions.configFile });
+  const status = await executeSingleNode(definition.graph, {
+    runId: args.runId,
+    step: args.step,
+    iterVars: parseIterVars(args.iterVariable),
+    cwd,
+    configurationFile: ctx.kernelOptions.configFile,
+    ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
+  });
   return status === "SUCCESS" ? 0 : 1;
+}
+
+function parseIterVars(text: string | undefined): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  throw new RunnableError("E_USAGE", `--iter-variable must be a JSON object, got ${text}`);
+}
+
+/**
+ * `runnable fan <run_id> <definition> <step> <in|out>`: a composite step's fan-out (create its
+ * branch logs; print the branches to run as JSON) or fan-in (collect their outcomes; merge or
+ * reduce their parameters). For orchestrators that run branches as separate jobs.
+ */
+export async function fanCommand(
+  ctx: CommandContext,
+  args: { runId: string; file: string; step: string; mode: string; iterVariable?: string | undefined; exportName?: string | undefined },
+  output: Output,
+): Promise<number> {
+  if (args.mode !== "in" && args.mode !== "out") throw new RunnableError("E_USAGE", `fan takes "in" or "out", got "${args.mode}"`);
+  const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  const definition = await loadDefinition(args.file, cwd, args.exportName);
+  const result = await fanStep(definition.graph, {
+    runId: args.runId,
+    step: args.step,
+    iterVars: parseIterVars(args.iterVariable),
+    cwd,
+    configurationFile: ctx.kernelOptions.configFile,
+    mode: args.mode,
+  });
+  output.out(JSON.stringify(result));
+  return result.status === "FAIL" ? 1 : 0;
 }
 
 /** `runnable execute-job <file>`: runs a module's job through the configured job executor. Exit code 1 when it fails. */
