@@ -93,3 +93,27 @@ export async function streamBench(count: number): Promise<Figure[]> {
     { workload: `W5 stream ${count} events`, metric: "median yield->consumer", value: median(latencies) * 1000, unit: "µs" },
   ];
 }
+
+/** Emulator vs local on a chain of `n` steps: the per-step cost of a process per step. */
+export async function emulatorBench(n: number): Promise<Figure[]> {
+  const steps = Array.from({ length: n }, (_, i) => `    s${i}: { type: task, command: ./steps.js#inc, returns: [value], next: ${i === n - 1 ? "success" : `s${i + 1}`} }`).join("\n");
+  const yaml = `dag:\n  start_at: s0\n  steps:\n${steps}\n`;
+  const times: Record<string, number> = {};
+  for (const executor of ["local", "emulator"]) {
+    const w = workdir(`pipeline-executor: ${executor}\nrun-log-store: chunked-fs\ncatalog: do-nothing\n`);
+    writeFileSync(join(w.dir, "pipeline.yaml"), yaml);
+    writeFileSync(join(w.dir, "steps.js"), "exports.inc = ({ value = 0 }) => value + 1;\n");
+    const { loadDefinition } = await import("@runnable-ts/runtime");
+    const definition = await loadDefinition("pipeline.yaml", w.dir);
+    const start = performance.now();
+    const result = await runPipeline(definition.graph, { definition: definition.source, cwd: w.dir, configurationFile: w.config, env: { ...process.env } });
+    times[executor] = performance.now() - start;
+    w.remove();
+    if (result.status !== "SUCCESS") throw new Error(`emulator bench failed under ${executor}`);
+  }
+  return [
+    { workload: `emulator chain of ${n}`, metric: "local wall", value: times.local!, unit: "ms" },
+    { workload: `emulator chain of ${n}`, metric: "emulator wall", value: times.emulator!, unit: "ms" },
+    { workload: `emulator chain of ${n}`, metric: "per-step overhead", value: (times.emulator! - times.local!) / n, unit: "ms", target: { max: 150 } },
+  ];
+}

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { fanOutBench, mapIoBench, streamBench } from "./async-bench";
+import { emulatorBench, fanOutBench, mapIoBench, streamBench } from "./async-bench";
 import { chainBench, mapBench } from "./engine-bench";
 import { cliHelpBench, discoveryBench } from "./kernel-bench";
 import { verdict, type Figure } from "./measure";
@@ -23,6 +23,7 @@ const WORKLOADS: Record<string, (smoke: boolean) => Promise<Figure[]> | Figure[]
     ...(await mapIoBench(smoke ? 200 : 10_000, 10, smoke ? 50 : 1000, "chunked-fs")),
   ],
   "w5-stream": (smoke) => streamBench(smoke ? 10_000 : 100_000),
+  emulator: (smoke) => emulatorBench(smoke ? 3 : 20),
   "w2-map": async (smoke) => [
     ...(await mapBench(smoke ? [20] : [100, 1000, 10000], "buffered", 30)),
     ...(await mapBench(smoke ? [20] : [100, 1000], "chunked-fs", 500)),

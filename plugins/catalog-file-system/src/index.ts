@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { copyFile, mkdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import fg from "fast-glob";
+import type FastGlob from "fast-glob";
 import {
   definePlugin,
   RunnableError,
@@ -22,6 +22,11 @@ export function sha256File(path: string): Promise<string> {
       .on("error", reject)
       .on("end", () => resolvePromise(hash.digest("hex")));
   });
+}
+
+/** fast-glob, loaded on the first transfer (most steps move no files: keep start-up light). */
+function glob(pattern: string, options: FastGlob.Options): Promise<string[]> {
+  return (require("fast-glob") as typeof FastGlob)(pattern, options);
 }
 
 function checkPattern(pattern: string, runId: string): void {
@@ -54,7 +59,7 @@ export class FileSystemCatalog implements CatalogService {
     const entries: DataCatalogEntry[] = [];
     for (const pattern of transfer.patterns) {
       checkPattern(pattern, transfer.runId);
-      const matches = (await fg(pattern, { cwd: root, onlyFiles: true, dot: true, ignore: ["**/*.execution.log", "objects/**"] })).sort();
+      const matches = (await glob(pattern, { cwd: root, onlyFiles: true, dot: true, ignore: ["**/*.execution.log", "objects/**"] })).sort();
       if (matches.length === 0 && !transfer.allowMissing)
         throw new RunnableError("E_CATALOG", `catalog get: no files match "${pattern}" in the catalog of run ${transfer.runId}`, { runId: transfer.runId });
       for (const rel of matches) {
@@ -76,7 +81,7 @@ export class FileSystemCatalog implements CatalogService {
     if (own && !own.startsWith("..")) ignore.push(`${own.split(sep).join("/")}/**`);
     for (const pattern of transfer.patterns) {
       checkPattern(pattern, transfer.runId);
-      const matches = (await fg(pattern, { cwd: transfer.cwd, onlyFiles: true, dot: true, ignore })).sort();
+      const matches = (await glob(pattern, { cwd: transfer.cwd, onlyFiles: true, dot: true, ignore })).sort();
       if (matches.length === 0 && !transfer.allowMissing)
         throw new RunnableError("E_CATALOG", `catalog put: no files match "${pattern}" in ${transfer.cwd}`, { runId: transfer.runId });
       for (const rel of matches) {
