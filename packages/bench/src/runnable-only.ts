@@ -1,7 +1,10 @@
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "@runnable-ts/runtime";
 import { Kernel } from "@runnable-ts/kernel";
+import { DEFAULT_SERVICES, DISTRIBUTION_DIR, loadDefinition, runPipeline } from "@runnable-ts/runtime";
 import { createFixtureProject, manifest, pluginModule, type FixturePackage } from "@runnable-ts/testing";
 import { median, timeIt, type Figure } from "./measure";
 
@@ -49,4 +52,27 @@ export function cliHelpBench(cli: string, repeat: number): Figure[] {
     if (i > 0) times.push(performance.now() - start);
   }
   return [{ workload: "cli cold start", metric: "runnable --help, median", value: median(times), unit: "ms", target: { max: 300 } }];
+}
+
+/** Emulator vs local on a chain of `n` steps: the per-step cost of a process per step. */
+export async function emulatorBench(n: number): Promise<Figure[]> {
+  const steps = Array.from({ length: n }, (_, i) => `    s${i}: { type: task, command: ./steps.js#inc, returns: [value], next: ${i === n - 1 ? "success" : `s${i + 1}`} }`).join("\n");
+  const times: Record<string, number> = {};
+  for (const executor of ["local", "emulator"]) {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-emu-")));
+    writeFileSync(join(dir, "config.yaml"), `pipeline-executor: ${executor}\nrun-log-store: chunked-fs\ncatalog: do-nothing\n`);
+    writeFileSync(join(dir, "pipeline.yaml"), `dag:\n  start_at: s0\n  steps:\n${steps}\n`);
+    writeFileSync(join(dir, "steps.js"), "exports.inc = ({ value = 0 }) => value + 1;\n");
+    const definition = await loadDefinition("pipeline.yaml", dir);
+    const start = performance.now();
+    const result = await runPipeline(definition.graph, { definition: definition.source, cwd: dir, configurationFile: join(dir, "config.yaml"), env: { ...process.env } });
+    times[executor] = performance.now() - start;
+    rmSync(dir, { recursive: true, force: true });
+    if (result.status !== "SUCCESS") throw new Error(`emulator bench failed under ${executor}`);
+  }
+  return [
+    { workload: `emulator chain of ${n}`, metric: "local wall", value: times.local!, unit: "ms" },
+    { workload: `emulator chain of ${n}`, metric: "emulator wall", value: times.emulator!, unit: "ms" },
+    { workload: `emulator chain of ${n}`, metric: "per-step overhead", value: (times.emulator! - times.local!) / n, unit: "ms", target: { max: 150 } },
+  ];
 }

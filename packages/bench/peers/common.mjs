@@ -1,0 +1,17 @@
+// Shared by the peer workers: argument parsing, timing, the result line.
+export const [workload, sizeArg, repsArg, variant = ""] = process.argv.slice(2);
+export const size = Number(sizeArg);
+export const reps = Number(repsArg);
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `once` (warm-up then `reps` times) and prints {times, rss} as the last line. */
+export async function measure(once, extra = () => ({})) {
+  await once(true);
+  const times = [];
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now();
+    await once(false);
+    times.push(performance.now() - start);
+  }
+  console.log(JSON.stringify({ times, rss: process.resourceUsage().maxRSS * 1024, ...extra() }));
+}

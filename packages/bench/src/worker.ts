@@ -1,0 +1,122 @@
+/**
+ * One measurement of runnable-ts in a fresh process (started by main.ts, like the peers'
+ * workers): `node worker.js <workload> <size> <reps> <variant>`; prints {times, rss, …} last.
+ */
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { AsyncFunctionTask, AsyncPipeline, FunctionTask, MapStep, Parallel, Pipeline, type GraphDef } from "@runnable-ts/sdk";
+import { runPipeline, streamGraph } from "@runnable-ts/runtime";
+
+const [workload = "", sizeArg = "0", repsArg = "1", variant = ""] = process.argv.slice(2);
+const size = Number(sizeArg);
+const reps = Number(repsArg);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Config of a variant: `<store>` or `<store>+<executor>`. */
+function configOf(v: string, concurrency = 64): string {
+  const [store = "buffered", executor = "local"] = v.split("+");
+  const catalog = store === "buffered" ? "do-nothing" : "file-system";
+  return `pipeline-executor: { type: ${executor}${executor === "async-local" ? `, config: { max_concurrency: ${concurrency} }` : ""} }\nrun-log-store: { type: ${store} }\ncatalog: { type: ${catalog} }\n`;
+}
+
+const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-bench-")));
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+
+async function run(graph: GraphDef, config: string): Promise<void> {
+  const file = join(dir, "config.yaml");
+  writeFileSync(file, config);
+  const result = await runPipeline(graph, { definition: { kind: "sdk", file: undefined }, cwd: dir, configurationFile: file, env: {} });
+  if (result.status !== "SUCCESS") throw new Error(`run failed: ${JSON.stringify(result.runLog).slice(0, 400)}`);
+}
+
+function chain(n: number): GraphDef {
+  return new Pipeline({
+    steps: Array.from({ length: n }, (_, i) =>
+      i === 0 ? new FunctionTask({ name: "s0", fn: () => 0, returns: ["value"] }) : new FunctionTask({ name: `s${i}`, fn: ({ value }: { value: number }) => value + 1, returns: ["value"] }),
+    ),
+  }).toGraph();
+}
+
+function map(m: number, ms: number): GraphDef {
+  const work = ms > 0 ? new AsyncFunctionTask({ name: "work", fn: async ({ item }: { item: number }) => { await sleep(ms); return item * 2; }, returns: ["doubled"] }) : new FunctionTask({ name: "work", fn: ({ item }: { item: number }) => item * 2, returns: ["doubled"] });
+  return new Pipeline({
+    steps: [
+      new FunctionTask({ name: "load", fn: () => Array.from({ length: m }, (_, i) => i), returns: ["items"] }),
+      new MapStep({ name: "m", iterateOn: "items", iterateAs: "item", branch: new Pipeline({ steps: [work] }) }),
+    ],
+  }).toGraph();
+}
+
+function fanOut(branches: number, ms: number): GraphDef {
+  return new Pipeline({
+    steps: [
+      new Parallel({
+        name: "par",
+        branches: Object.fromEntries(Array.from({ length: branches }, (_, i) => [`b${i}`, new Pipeline({ steps: [new AsyncFunctionTask({ name: "io", fn: async () => { await sleep(ms); } })] })])),
+      }),
+    ],
+  }).toGraph();
+}
+
+async function measure(once: () => Promise<void>, extra: () => Record<string, unknown> = () => ({})): Promise<void> {
+  await once();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now();
+    await once();
+    times.push(performance.now() - start);
+  }
+  console.log(JSON.stringify({ times, rss: process.resourceUsage().maxRSS * 1024, ...extra() }));
+}
+
+async function main(): Promise<void> {
+  switch (workload) {
+    case "w1": {
+      const graph = chain(size);
+      return measure(() => run(graph, configOf(variant)));
+    }
+    case "w2": {
+      const graph = map(size, 0);
+      return measure(() => run(graph, configOf(variant)));
+    }
+    case "w3": {
+      const graph = fanOut(size, 200);
+      return measure(() => run(graph, configOf(variant)));
+    }
+    case "w4": {
+      const graph = map(size, 10);
+      return measure(() => run(graph, configOf(variant, 1000)));
+    }
+    case "w5": {
+      const graph = new AsyncPipeline({
+        steps: [new AsyncFunctionTask({ name: "gen", fn: async function* () { for (let i = 0; i < size; i++) yield { type: "tick", t: performance.now() }; } })],
+      }).toGraph();
+      const file = join(dir, "config.yaml");
+      writeFileSync(file, configOf("buffered+async-local"));
+      let rate = 0;
+      const latencies: number[] = [];
+      return measure(
+        async () => {
+          const start = performance.now();
+          let seen = 0;
+          for await (const event of streamGraph(graph, { definition: { kind: "sdk", file: undefined }, cwd: dir, configurationFile: file, env: {} })) {
+            if (event.type !== "tick") continue;
+            if (++seen % 100 === 0) latencies.push(performance.now() - (event.t as number));
+          }
+          if (seen !== size) throw new Error(`streamed ${seen} of ${size}`);
+          rate = size / ((performance.now() - start) / 1000);
+        },
+        () => ({ eventsPerSecond: rate, latencyMicros: (latencies.sort((a, b) => a - b)[Math.floor(latencies.length / 2)] ?? 0) * 1000 }),
+      );
+    }
+    default:
+      throw new Error(`unknown workload ${workload}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
