@@ -6,7 +6,8 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `once` (warm-up then `reps` times) and prints {times, rss} as the last line. */
 export async function measure(once, extra = () => ({})) {
-  await once(true);
+  // Warm-up: three runs (the JIT settles after a few), none for long runs (they warm up by themselves).
+  for (let i = 0; i < (size < 10_000 ? 3 : 0); i++) await once(true);
   const times = [];
   for (let i = 0; i < reps; i++) {
     const start = performance.now();

@@ -74,10 +74,19 @@ function scaling(workload: string, label: string, systems: System[], sizes: numb
   const small = sizes[0]!;
   for (const system of systems) {
     let base: number | undefined;
+    let previous: { size: number; ms: number } | undefined;
     for (const size of sizes) {
       const argv = system.argv(workload, size, repsFor(size, smoke));
       if (!argv) continue;
+      // Peers grow faster than linearly on long chains: skip a size whose estimate (quadratic
+      // from the previous size) exceeds the time budget, instead of waiting for a timeout.
+      const estimate = previous ? previous.ms * (size / previous.size) ** 2 : 0;
+      if (estimate > timeout) {
+        rows.push({ workload: label, system: system.name, family: system.family, size, error: `skipped: ~${(estimate / 1000).toFixed(0)} s estimated from N=${previous!.size}` });
+        continue;
+      }
       const m = measureIn(argv, timeout);
+      if (!m.error) previous = { size, ms: median(m.times) };
       const row: Row = { workload: label, system: system.name, family: system.family, size, rssMiB: mib(m.rss) };
       if (m.error) row.error = m.error;
       else {
@@ -182,7 +191,7 @@ async function main(): Promise<void> {
   const pick = (list: System[]): System[] =>
     list.filter((s) => (s.family === "ours" ? families.includes("ours") : families.some((f) => s.name.toLowerCase().startsWith(f))));
   const sizes = values.sizes ? values.sizes.split(",").map(Number) : smoke ? [10, 50] : [10, 100, 1000, 10000];
-  const timeout = smoke ? 60_000 : 120_000;
+  const timeout = 60_000;
   const started = performance.now();
   console.log(`runnable-ts bench — ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}${smoke ? ", smoke sizes (no verdicts)" : ""}`);
   console.log("Each figure is a median over repetitions, each system measured in a fresh process; ratio = figure / best peer's (below 1: better).");

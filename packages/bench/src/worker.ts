@@ -61,7 +61,8 @@ function fanOut(branches: number, ms: number): GraphDef {
 }
 
 async function measure(once: () => Promise<void>, extra: () => Record<string, unknown> = () => ({})): Promise<void> {
-  await once();
+  // Warm-up: three runs (the JIT settles after a few), none for long runs (they warm up by themselves).
+  for (let i = 0; i < (size < 10_000 ? 3 : 0); i++) await once();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     const start = performance.now();

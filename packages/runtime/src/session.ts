@@ -1,5 +1,6 @@
 import { isoNow, type GraphDef, type NodeType, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
-import { Kernel, type RunScope } from "@runnable-ts/kernel";
+import type { Kernel, RunScope } from "@runnable-ts/kernel";
+import { cachedKernel } from "./kernel-cache";
 import { codeIdentities } from "./code-identity";
 import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
 import { prepare, type Prepared } from "./prepare";
@@ -40,7 +41,7 @@ export class RunSession {
   static async open(graph: GraphDef, options: SessionOptions): Promise<RunSession> {
     const cwd = options.cwd ?? process.cwd();
     const env = options.env ?? process.env;
-    const kernel = await Kernel.create({ cwd, configFile: options.configurationFile, env, defaults: DEFAULT_SERVICES, distributionDirs: [DISTRIBUTION_DIR] });
+    const kernel = await cachedKernel({ cwd, configFile: options.configurationFile, env, defaults: DEFAULT_SERVICES, distributionDirs: [DISTRIBUTION_DIR] });
     const scope = await kernel.createRun();
     try {
       const prepared = await prepare(graph, scope, cwd);

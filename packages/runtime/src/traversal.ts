@@ -152,65 +152,73 @@ export class Traversal {
   }
 
   private context(node: NodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): StepContext {
-    const { services, policy } = this.deps;
-    const store = services.store;
-    const runBranch = async (request: BranchRequest): Promise<BranchOutcome> => {
-      if (request.key.includes(".")) throw new Error(`branch key "${request.key}" of ${internalName} may not contain "."`);
-      const branchName = `${internalName}.${request.key}`;
-      if (this.fanMode === "in") {
-        const done = await store.getBranchLog(services.runId, branchName);
-        if (done?.status !== "SUCCESS" && done?.status !== "FAIL") throw new Error(`fan in: branch ${branchName} has not finished (${done?.status ?? "never started"})`);
-        return { internalName: branchName, status: done.status, parameters: { ...(await this.effective(scope)), ...done.parameters } };
-      }
-      if (this.deps.retry) {
-        const done = await store.getBranchLog(services.runId, branchName);
-        if (done?.status === "SUCCESS") {
-          if (services.observed) services.emit({ type: "step_skipped", step: branchName, reason: "branch already successful" });
-          return { internalName: branchName, status: "SUCCESS", parameters: { ...(await this.effective(scope)), ...done.parameters } };
-        }
-      }
-      // The branch inherits its parent's scope by reference: only what differs from it (a loop's
-      // carried values) is stored with the branch, never a copy of every parent parameter.
-      const inherited = await this.effective(scope);
-      this.inherited.set(branchName, inherited);
-      const own = diffParameters(inherited, request.parameters);
-      await store.putBranchLog(services.runId, { internal_name: branchName, status: "PROCESSING", steps: {}, parameters: own });
-      if (this.fanMode === "out") {
-        this.fannedOut.push({ key: request.key, iterVars: { ...iterVars, ...request.iterVars } });
-        throw FAN_OUT_DONE;
-      }
-      const status = await this.runGraph(request.graph, branchName, { ...iterVars, ...request.iterVars });
-      const parameters = await store.getParameters(services.runId, branchName);
-      await store.putBranchLog(services.runId, { internal_name: branchName, status, steps: {}, parameters });
-      this.inherited.delete(branchName);
-      return { internalName: branchName, status, parameters: { ...inherited, ...parameters } };
-    };
-    return {
-      node,
-      internalName,
-      scope,
-      iterVars,
-      services,
-      stepLog,
-      saveStepLog: () => store.putStepLog(services.runId, stepLog),
-      getParameters: () => this.effective(scope),
-      setParameters: (parameters: Parameters) => store.setParameters(services.runId, parameters, scope),
-      runBranch,
-      runBranches: async (count, request) => {
-        if (this.fanMode === "out") {
-          for (let i = 0; i < count; i++) await runBranch(await request(i)).catch((e: unknown) => { if (e !== FAN_OUT_DONE) throw e; });
-          throw FAN_OUT_DONE;
-        }
-        if (!policy.concurrentBranches) {
-          const outcomes: BranchOutcome[] = [];
-          for (let i = 0; i < count && !services.signal.aborted; i++) outcomes.push(await runBranch(await request(i)));
-          return outcomes;
-        }
-        return pool(count, policy.maxConcurrency, async (i) => runBranch(await request(i)));
-      },
-      runTask: () => this.runTask(node as TaskNodeDef, internalName, scope, iterVars, stepLog),
-    };
+    return new StepContextImpl(this, node, internalName, scope, iterVars, stepLog);
   }
+
+  /** `StepContext.runBranch` of a step: one branch, its log, its outcome. @internal */
+  async runBranchOf(step: StepContextImpl, request: BranchRequest): Promise<BranchOutcome> {
+    const { services } = this.deps;
+    const store = services.store;
+    const { internalName, scope, iterVars } = step;
+    if (request.key.includes(".")) throw new Error(`branch key "${request.key}" of ${internalName} may not contain "."`);
+    const branchName = `${internalName}.${request.key}`;
+    if (this.fanMode === "in") {
+      const done = await store.getBranchLog(services.runId, branchName);
+      if (done?.status !== "SUCCESS" && done?.status !== "FAIL") throw new Error(`fan in: branch ${branchName} has not finished (${done?.status ?? "never started"})`);
+      return { internalName: branchName, status: done.status, parameters: { ...(await this.effective(scope)), ...done.parameters } };
+    }
+    if (this.deps.retry) {
+      const done = await store.getBranchLog(services.runId, branchName);
+      if (done?.status === "SUCCESS") {
+        if (services.observed) services.emit({ type: "step_skipped", step: branchName, reason: "branch already successful" });
+        return { internalName: branchName, status: "SUCCESS", parameters: { ...(await this.effective(scope)), ...done.parameters } };
+      }
+    }
+    // The branch inherits its parent's scope by reference: only what differs from it (a loop's
+    // carried values) is stored with the branch, never a copy of every parent parameter.
+    const inherited = await this.effective(scope);
+    this.inherited.set(branchName, inherited);
+    const own = diffParameters(inherited, request.parameters);
+    await store.putBranchLog(services.runId, { internal_name: branchName, status: "PROCESSING", steps: {}, parameters: own });
+    if (this.fanMode === "out") {
+      this.fannedOut.push({ key: request.key, iterVars: { ...iterVars, ...request.iterVars } });
+      throw FAN_OUT_DONE;
+    }
+    const status = await this.runGraph(request.graph, branchName, { ...iterVars, ...request.iterVars });
+    const parameters = await store.getParameters(services.runId, branchName);
+    await store.putBranchLog(services.runId, { internal_name: branchName, status, steps: {}, parameters });
+    this.inherited.delete(branchName);
+    return { internalName: branchName, status, parameters: { ...inherited, ...parameters } };
+  }
+
+  /** `StepContext.runBranches`: by the policy, sequential or a bounded pool. @internal */
+  async runBranchesOf(step: StepContextImpl, count: number, request: (index: number) => BranchRequest | Promise<BranchRequest>): Promise<BranchOutcome[]> {
+    const { services, policy } = this.deps;
+    if (this.fanMode === "out") {
+      for (let i = 0; i < count; i++)
+        await this.runBranchOf(step, await request(i)).catch((e: unknown) => {
+          if (e !== FAN_OUT_DONE) throw e;
+        });
+      throw FAN_OUT_DONE;
+    }
+    if (!policy.concurrentBranches) {
+      const outcomes: BranchOutcome[] = [];
+      for (let i = 0; i < count && !services.signal.aborted; i++) outcomes.push(await this.runBranchOf(step, await request(i)));
+      return outcomes;
+    }
+    return pool(count, policy.maxConcurrency, async (i) => this.runBranchOf(step, await request(i)));
+  }
+
+  /** `StepContext.runTask`. @internal */
+  runTaskOf(step: StepContextImpl): Promise<Status> {
+    return this.runTask(step.node as TaskNodeDef, step.internalName, step.scope, step.iterVars, step.stepLog);
+  }
+
+  /** The run's services. @internal */
+  get services(): RunServices {
+    return this.deps.services;
+  }
+
 
   private async runTask(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): Promise<Status> {
     const { policy } = this.deps;
@@ -263,6 +271,49 @@ export class Traversal {
       if (persist && n + 1 < first + maxAttempts) await services.store.putStepLog(services.runId, stepLog);
     }
     return status;
+  }
+}
+
+/**
+ * The context a node type's `execute` gets. A class (methods on the prototype) rather than an
+ * object of closures: one is made per step, so per-step allocations matter.
+ */
+class StepContextImpl implements StepContext {
+  constructor(
+    private readonly traversal: Traversal,
+    readonly node: NodeDef,
+    readonly internalName: string,
+    readonly scope: string,
+    readonly iterVars: IterVars,
+    readonly stepLog: StepLog,
+  ) {}
+
+  get services(): RunServices {
+    return this.traversal.services;
+  }
+
+  saveStepLog(): Promise<void> {
+    return this.services.store.putStepLog(this.services.runId, this.stepLog);
+  }
+
+  getParameters(): Promise<Parameters> {
+    return this.traversal.effective(this.scope);
+  }
+
+  setParameters(parameters: Parameters): Promise<void> {
+    return this.services.store.setParameters(this.services.runId, parameters, this.scope);
+  }
+
+  runBranch(request: BranchRequest): Promise<BranchOutcome> {
+    return this.traversal.runBranchOf(this, request);
+  }
+
+  runBranches(count: number, request: (index: number) => BranchRequest | Promise<BranchRequest>): Promise<BranchOutcome[]> {
+    return this.traversal.runBranchesOf(this, count, request);
+  }
+
+  runTask(): Promise<Status> {
+    return this.traversal.runTaskOf(this);
   }
 }
 

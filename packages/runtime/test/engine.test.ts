@@ -15,6 +15,8 @@ import {
   z,
   type RunEvent,
 } from "@runnable-ts/sdk";
+import { createFixtureProject, manifest, pluginModule } from "@runnable-ts/testing";
+import { runPipeline } from "../src/index";
 import { allStepNames, findStep, run, workdir } from "./support";
 
 const task = (name: string, fn: (p: Record<string, unknown>) => unknown, returns: string[] = []) => new FunctionTask({ name, fn, returns });
@@ -323,4 +325,27 @@ describe("runs and secrets", () => {
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+}
+
+describe("kernel reuse across runs", () => {
+  it("never serves a stale plugin list or config after an install or a config edit", async () => {
+    const project = createFixtureProject({ files: { "runnable-config.yaml": "run-log-store: { type: custom }\n" } });
+    const pipeline = new Pipeline({ steps: [task("a", () => 1)] });
+    const go = () => runFrom(project.dir, pipeline);
+    await expect(go()).rejects.toMatchObject({ code: "E_PLUGIN_NOT_FOUND" });
+    // "npm install custom-store": the package appears and package.json lists it.
+    project.install("custom-store", {
+      packageJson: { runnable: manifest("run-log-store", "custom", "./index.js#plugin") },
+      files: { "index.js": `const { BufferedRunLogStore } = require(${JSON.stringify(require.resolve("@runnable-ts/run-log-store-buffered"))});\n${pluginModule({ format: "cjs", exportName: "plugin", kind: "run-log-store", name: "custom", create: "new BufferedRunLogStore()" })}` },
+    });
+    project.write("package.json", JSON.stringify({ name: "fixture-project", dependencies: { "custom-store": "1.0.0" } }));
+    await expect(go()).resolves.toMatchObject({ status: "SUCCESS" });
+    project.write("runnable-config.yaml", "run-log-store: { type: custom-missing-now }\n");
+    await expect(go()).rejects.toMatchObject({ code: "E_PLUGIN_NOT_FOUND", message: expect.stringContaining("custom-missing-now") });
+    project.remove();
+  });
+});
+
+function runFrom(dir: string, pipeline: Pipeline) {
+  return runPipeline(pipeline.toGraph(), { definition: { kind: "sdk", file: undefined }, cwd: dir, env: {} });
 }
