@@ -61,8 +61,10 @@ function fanOut(branches: number, ms: number): GraphDef {
 }
 
 async function measure(once: () => Promise<void>, extra: () => Record<string, unknown> = () => ({})): Promise<void> {
-  // Warm-up: three runs (the JIT settles after a few), none for long runs (they warm up by themselves).
-  for (let i = 0; i < (size < 10_000 ? 3 : 0); i++) await once();
+  // Warm-up: three runs of the step workloads (the JIT settles after a few), one of the I/O
+  // workloads, none for long runs or the 10 s sequential fan-out (they warm up by themselves).
+  const warmups = workload === "w1" || workload === "w2" ? (size < 10_000 ? 3 : 0) : variant.endsWith("+local") || size >= 10_000 ? 0 : 1;
+  for (let i = 0; i < warmups; i++) await once();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     const start = performance.now();
