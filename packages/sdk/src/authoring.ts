@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { GraphError, RunnableError } from "./errors";
 import type { CatalogSpec, GraphDef, NodeDef, ReturnSpec, TaskFunction } from "./graph";
 import type { z } from "zod";
@@ -368,12 +369,15 @@ function mapValues<T, U>(record: Record<string, T>, fn: (value: T) => U): Record
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
 }
 
+/** This package's folder: frames inside it (dist, or src through source maps) are not callers. */
+const SDK_ROOT = `${dirname(__dirname)}/`;
+
 function callerFile(): string | undefined {
   const stack = new Error().stack?.split("\n").slice(1) ?? [];
   for (const line of stack) {
     const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/.exec(line.trim());
     const file = match?.[1]?.replace(/^file:\/\//, "");
-    if (file && !file.startsWith(__dirname) && !file.includes("/node_modules/@runnable-ts/sdk/") && !file.startsWith("node:")) return file;
+    if (file && !file.startsWith(SDK_ROOT) && !file.includes("/node_modules/@runnable-ts/sdk/") && !file.startsWith("node:")) return file;
   }
   return undefined;
 }
