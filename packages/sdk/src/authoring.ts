@@ -369,15 +369,15 @@ function mapValues<T, U>(record: Record<string, T>, fn: (value: T) => U): Record
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
 }
 
-/** This package's folder: frames inside it (dist, or src through source maps) are not callers. */
-const SDK_ROOT = `${dirname(__dirname)}/`;
+/** This package's code (dist, or src through source maps): frames in it are not callers. */
+const SDK_CODE = [`${dirname(__dirname)}/dist/`, `${dirname(__dirname)}/src/`];
 
 function callerFile(): string | undefined {
   const stack = new Error().stack?.split("\n").slice(1) ?? [];
   for (const line of stack) {
     const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/.exec(line.trim());
     const file = match?.[1]?.replace(/^file:\/\//, "");
-    if (file && !file.startsWith(SDK_ROOT) && !file.includes("/node_modules/@runnable-ts/sdk/") && !file.startsWith("node:")) return file;
+    if (file && !SDK_CODE.some((dir) => file.startsWith(dir)) && !file.includes("/node_modules/@runnable-ts/sdk/") && !file.startsWith("node:")) return file;
   }
   return undefined;
 }
