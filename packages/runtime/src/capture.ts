@@ -33,13 +33,13 @@ function install(): void {
  * AsyncLocalStorage keeps concurrent tasks apart (it slows every promise a little, so it is
  * only used when needed).
  */
-export async function captureOutput<T>(fn: (log: (text: string) => void) => Promise<T>, concurrent: boolean): Promise<{ result?: T; error?: unknown; output: string }> {
+export async function captureOutput<T>(fn: (log: (text: string) => void) => Promise<T>, concurrent: boolean | "off"): Promise<{ result?: T; error?: unknown; output: string }> {
   install();
   const sink: Sink = { lines: [] };
   const log = (text: string): void => void sink.lines.push(text);
-  if (!concurrent) current = sink;
+  if (concurrent === false) current = sink;
   try {
-    const result = await (concurrent ? storage.run(sink, () => fn(log)) : fn(log));
+    const result = await (concurrent === true ? storage.run(sink, () => fn(log)) : fn(log));
     return { result, output: sink.lines.join("\n") };
   } catch (error) {
     return { error, output: sink.lines.join("\n") };

@@ -28,8 +28,8 @@ export interface AttemptRequest {
   getParameters(): Promise<Parameters>;
   setParameters(parameters: Parameters): Promise<void>;
   codeIdentities(): Promise<CodeIdentity[]>;
-  /** True when tasks may run at the same time (output capture must keep them apart). */
-  concurrent: boolean;
+  /** True when tasks may run at the same time (output capture must keep them apart); "off": do not capture console output. */
+  concurrent: boolean | "off";
 }
 
 /** Thrown for an attempt that ran out of time. */

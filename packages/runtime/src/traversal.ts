@@ -46,8 +46,13 @@ export interface TraversalDeps {
 export class Traversal {
   private readonly taskSlots: Limiter;
 
+  /** How console output is captured: per task when tasks can overlap, else with a plain variable. */
+  private readonly concurrentCapture: boolean | "off";
+
   constructor(private readonly deps: TraversalDeps) {
     this.taskSlots = new Limiter(Math.max(1, deps.policy.maxConcurrency));
+    const overlap = deps.policy.concurrentBranches && deps.policy.maxConcurrency > 1 && deps.hasComposites;
+    this.concurrentCapture = overlap ? (deps.policy.captureConsole === false ? "off" : true) : false;
   }
 
   /**
@@ -261,7 +266,7 @@ export class Traversal {
           getParameters: () => this.effective(scope),
           setParameters: (p) => services.store.setParameters(services.runId, p, scope),
           codeIdentities: this.deps.codeIdentities,
-          concurrent: this.deps.policy.concurrentBranches && this.deps.policy.maxConcurrency > 1 && this.deps.hasComposites,
+          concurrent: this.concurrentCapture,
         }),
       );
       stepLog.attempts.push(attempt);

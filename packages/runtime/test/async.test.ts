@@ -323,3 +323,36 @@ describe("isolation", () => {
     expect(process.env.token).toBeUndefined();
   });
 });
+
+describe("console capture under async-local", () => {
+  it("keeps each concurrent task's console output in its own execution log, unless turned off", async () => {
+    const pipeline = () =>
+      new Pipeline({
+        steps: [
+          new Parallel({
+            name: "par",
+            branches: Object.fromEntries(
+              ["a", "b", "c"].map((k) => [k, new Pipeline({ steps: [new AsyncFunctionTask({ name: "talk", fn: async () => { for (let i = 0; i < 3; i++) { await sleep(5); console.log(`${k} says ${i}`); } } })] })]),
+            ),
+          }),
+        ],
+      });
+    const on = workdir(ASYNC);
+    const { runLog } = await run(pipeline(), on);
+    const { readFileSync } = jest.requireActual<typeof import("node:fs")>("node:fs");
+    for (const k of ["a", "b", "c"]) {
+      const text = readFileSync(join(on.dir, ".catalog", runLog.run_id, `par.${k}.talk.attempt1.execution.log`), "utf8");
+      expect(text).toContain(`${k} says 0\n${k} says 1\n${k} says 2`);
+      expect(text).not.toMatch(new RegExp(`(${["a", "b", "c"].filter((x) => x !== k).join("|")}) says`));
+    }
+    const off = workdir("pipeline-executor: { type: async-local, config: { capture_console: false } }\nrun-log-store: { type: buffered }\ncatalog: { type: file-system }\n");
+    const spy = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      const second = await run(pipeline(), off);
+      const { existsSync } = jest.requireActual<typeof import("node:fs")>("node:fs");
+      expect(existsSync(join(off.dir, ".catalog", second.runLog.run_id, "par.a.talk.attempt1.execution.log"))).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
