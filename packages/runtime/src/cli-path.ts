@@ -14,3 +14,36 @@ export function cliBinary(cwd: string, env: NodeJS.ProcessEnv = process.env): st
     throw new RunnableError("E_USAGE", "Running steps in their own process needs the runnable CLI: npm install @runnable-ts/cli (or set RUNNABLE_CLI)");
   }
 }
+
+/**
+ * The argv that runs one step (or a job: `target` "job" with `--job`) of a run in a fresh
+ * process: `node <runnable> execute-single-node <run> <definition file> <target> [...]`, with the
+ * run's config file and the SDK export when known.
+ * @throws RunnableError when the definition file is unknown (the run cannot be re-entered).
+ */
+export function singleNodeCommand(args: {
+  runId: string;
+  file: string | undefined;
+  target: string;
+  extra: string[];
+  configFile: string | undefined;
+  exportName: string | undefined;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}): string[] {
+  if (!args.file)
+    throw new RunnableError("E_USAGE", "This run does not record the file its definition came from, so its steps cannot run in other processes; run it from a module (runnable execute <file>)", {
+      runId: args.runId,
+    });
+  return [
+    process.execPath,
+    cliBinary(args.cwd, args.env),
+    "execute-single-node",
+    args.runId,
+    args.file,
+    args.target,
+    ...args.extra,
+    ...(args.configFile ? ["-c", args.configFile] : []),
+    ...(args.exportName ? ["--export", args.exportName] : []),
+  ];
+}

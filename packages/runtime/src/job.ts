@@ -1,5 +1,5 @@
 import { ExecutionFailedError, newStepLog, RunnableError, type GraphDef, type JobLog, type NodeDef, type RunLog, type RunServices, type Status, type TaskNodeDef } from "@runnable-ts/sdk";
-import { cliBinary } from "./cli-path";
+import { singleNodeCommand } from "./cli-path";
 import { serializeGraph } from "./dag-hash";
 import { loadParameters } from "./parameters";
 import { messageOf } from "./redact";
@@ -73,20 +73,7 @@ export async function runJob(node: NodeDef, options: RunOptions): Promise<RunRes
         node: session.prepared.graph.steps.job!,
         services,
         runHere: () => runJobHere(session, services),
-        jobCommand: () => {
-          if (!file) throw new RunnableError("E_USAGE", "This job does not record the file it was defined in, so it cannot run in another process; run it from a module (runnable execute-job <file>)", { runId });
-          return [
-            process.execPath,
-            cliBinary(session.cwd, env),
-            "execute-single-node",
-            runId,
-            file,
-            "job",
-            "--job",
-            ...(config.file ? ["-c", config.file] : []),
-            ...(exportName ? ["--export", exportName] : []),
-          ];
-        },
+        jobCommand: () => singleNodeCommand({ runId, file, target: "job", extra: ["--job"], configFile: config.file, exportName, cwd: session.cwd, env }),
       });
     } catch (error) {
       status = "FAIL";

@@ -1,6 +1,6 @@
 import { ExecutionFailedError, RunnableError, type ExecuteOptions, type GraphDef, type RunEvent, type RunLog, type Status } from "@runnable-ts/sdk";
 import { hashOf, serializeGraph } from "./dag-hash";
-import { cliBinary } from "./cli-path";
+import { singleNodeCommand } from "./cli-path";
 import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
 import { messageOf } from "./redact";
@@ -62,25 +62,17 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
         graph: session.prepared.graph,
         services,
         traverse: (policy) => session.traversal(services, policy, retryId !== undefined).runGraph(session.prepared.graph, "", {}),
-        stepCommand: (step, iterVars) => {
-          const file = options.definition.file;
-          if (!file)
-            throw new RunnableError("E_USAGE", "This pipeline does not record the file it was defined in, so its steps cannot run in other processes; run it from a module (runnable execute <file>)", { runId });
-          const exportName = options.definition.kind === "sdk" ? options.definition.exportName : undefined;
-          const configFile = session.kernel.config.file;
-          return [
-            process.execPath,
-            cliBinary(session.cwd, env),
-            "execute-single-node",
+        stepCommand: (step, iterVars) =>
+          singleNodeCommand({
             runId,
-            file,
-            step,
-            "--iter-variable",
-            JSON.stringify(iterVars),
-            ...(configFile ? ["-c", configFile] : []),
-            ...(exportName ? ["--export", exportName] : []),
-          ];
-        },
+            file: options.definition.file,
+            target: step,
+            extra: ["--iter-variable", JSON.stringify(iterVars)],
+            configFile: session.kernel.config.file,
+            exportName: options.definition.kind === "sdk" ? options.definition.exportName : undefined,
+            cwd: session.cwd,
+            env,
+          }),
       });
       if (session.cancelled) status = "FAIL";
     } catch (error) {
