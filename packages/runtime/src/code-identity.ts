@@ -1,7 +1,9 @@
 import { execFile } from "node:child_process";
 import type { CodeIdentity } from "@runnable-ts/sdk";
 
-const cache = new Map<string, Promise<CodeIdentity[]>>();
+const cache = new Map<string, { at: number; identities: Promise<CodeIdentity[]> }>();
+/** How long a git identity is reused for runs in the same folder (runs per request add up). */
+const REUSE_MS = 2000;
 
 function git(cwd: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
@@ -11,29 +13,28 @@ function git(cwd: string, args: string[]): Promise<string | undefined> {
 
 /**
  * The git identity of `cwd`: commit, whether the tree is clean (dependable), remote url and the
- * changed files. Empty outside a git repository. Computed once per run.
+ * changed files. Empty outside a git repository. Asked of git at most once per folder every
+ * two seconds (three git processes cost ~10 ms; a server may start many runs a second).
  */
-export function codeIdentities(cwd: string, runId: string): Promise<CodeIdentity[]> {
-  const key = `${runId}\0${cwd}`;
-  let pending = cache.get(key);
-  if (!pending) {
-    pending = (async () => {
-      const commit = await git(cwd, ["rev-parse", "HEAD"]);
-      if (!commit) return [];
-      const [status, url] = await Promise.all([git(cwd, ["status", "--porcelain"]), git(cwd, ["config", "--get", "remote.origin.url"])]);
-      const changed = (status ?? "").split("\n").filter(Boolean).map((l) => l.slice(3));
-      return [
-        {
-          code_identifier: commit,
-          code_identifier_type: "git",
-          code_identifier_dependable: changed.length === 0,
-          code_identifier_url: url ?? "",
-          code_identifier_message: changed.length === 0 ? "" : `changes found in ${changed.slice(0, 20).join(", ")}`,
-        },
-      ];
-    })();
-    cache.set(key, pending);
-    if (cache.size > 100) cache.delete(cache.keys().next().value as string);
-  }
+export function codeIdentities(cwd: string): Promise<CodeIdentity[]> {
+  const hit = cache.get(cwd);
+  if (hit && Date.now() - hit.at < REUSE_MS) return hit.identities;
+  const pending = (async () => {
+    const commit = await git(cwd, ["rev-parse", "HEAD"]);
+    if (!commit) return [];
+    const [status, url] = await Promise.all([git(cwd, ["status", "--porcelain"]), git(cwd, ["config", "--get", "remote.origin.url"])]);
+    const changed = (status ?? "").split("\n").filter(Boolean).map((l) => l.slice(3));
+    return [
+      {
+        code_identifier: commit,
+        code_identifier_type: "git",
+        code_identifier_dependable: changed.length === 0,
+        code_identifier_url: url ?? "",
+        code_identifier_message: changed.length === 0 ? "" : `changes found in ${changed.slice(0, 20).join(", ")}`,
+      },
+    ];
+  })();
+  cache.set(cwd, { at: Date.now(), identities: pending });
+  if (cache.size > 100) cache.delete(cache.keys().next().value as string);
   return pending;
 }

@@ -1,5 +1,4 @@
 import { ExecutionFailedError, RunnableError, type ExecuteOptions, type GraphDef, type RunEvent, type RunLog, type Status } from "@runnable-ts/sdk";
-import { hashOf, serializeGraph } from "./dag-hash";
 import { singleNodeCommand } from "./cli-path";
 import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
@@ -50,8 +49,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     const runId = retryId ?? options.runId ?? env.RUNNABLE_RUN_ID ?? generateRunId();
     const services = session.services(runId);
     const store = session.store;
-    const dag = serializeGraph(session.prepared.graph);
-    const hash = hashOf(dag);
+    const { dag, dagHash: hash } = session.prepared;
     if (retryId) await startRetry(session, retryId, dag, hash, options);
     else await createRunLog(session, runId, options);
     services.emit({ type: "pipeline_started", step: "", ...(retryId ? { retry: true } : {}) });
@@ -93,8 +91,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
 /** Creates a new run's log: parameters read once, now, and the run config with the dag. */
 export async function createRunLog(session: RunSession, runId: string, options: Pick<RunOptions, "definition" | "parametersFile" | "parameters" | "tag" | "env">): Promise<void> {
   const env = options.env ?? process.env;
-  const dag = serializeGraph(session.prepared.graph);
-  const hash = hashOf(dag);
+  const { dag, dagHash: hash } = session.prepared;
   const config = session.kernel.config;
   await session.store.createRunLog({
     run_id: runId,

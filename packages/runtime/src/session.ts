@@ -99,7 +99,7 @@ export class RunSession {
         return type;
       },
       policy,
-      codeIdentities: () => codeIdentities(this.cwd, services.runId),
+      codeIdentities: () => codeIdentities(this.cwd),
       retry,
       hasComposites: [...walkGraphs(prepared.graph)].length > 1,
     });

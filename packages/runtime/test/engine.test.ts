@@ -349,3 +349,23 @@ describe("kernel reuse across runs", () => {
 function runFrom(dir: string, pipeline: Pipeline) {
   return runPipeline(pipeline.toGraph(), { definition: { kind: "sdk", file: undefined }, cwd: dir, env: {} });
 }
+
+describe("code identity", () => {
+  it("records the git commit of the working directory and whether the tree was clean", async () => {
+    const { execFileSync } = jest.requireActual<typeof import("node:child_process")>("node:child_process");
+    const { dir, config } = workdir();
+    const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: dir, encoding: "utf8" }).trim();
+    git("init", "-q");
+    git("add", "config.yaml");
+    git("commit", "-q", "-m", "init");
+    const commit = git("rev-parse", "HEAD");
+    const { runLog } = await run(new Pipeline({ steps: [task("a", () => 1)] }), { dir, config });
+    expect(findStep(runLog, "a")?.attempts[0]?.code_identities).toEqual([
+      expect.objectContaining({ code_identifier: commit, code_identifier_type: "git", code_identifier_dependable: expect.any(Boolean) }),
+    ]);
+    // The run's own files (catalog, logs) make the tree dirty: the identity says so, naming them.
+    expect(findStep(runLog, "a")?.attempts[0]?.code_identities[0]?.code_identifier_dependable).toBe(
+      findStep(runLog, "a")?.attempts[0]?.code_identities[0]?.code_identifier_message === "",
+    );
+  });
+});

@@ -311,8 +311,18 @@ export class Pipeline {
     this.definedAt = options.definedAt ?? { file: callerFile() };
   }
 
-  /** The validated-shape graph of this pipeline (checked fully by the runtime before running). */
+  private graph: GraphDef | undefined;
+
+  /**
+   * The graph of this pipeline (checked fully by the runtime before running). Built once: a
+   * pipeline's steps do not change after construction.
+   */
   toGraph(): GraphDef {
+    this.graph ??= this.buildGraph();
+    return this.graph;
+  }
+
+  private buildGraph(): GraphDef {
     const steps: Record<string, NodeDef> = {};
     const add = (pipeline: Pipeline, problems: string[]): void => {
       pipeline.steps.forEach((step, i) => {
