@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { isoNow, type GraphDef, type NodeType, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
 import type { Kernel, RunScope } from "@runnable-ts/kernel";
 import { cachedKernel } from "./kernel-cache";
@@ -46,6 +47,8 @@ export class RunSession {
     try {
       const prepared = await prepare(graph, scope, cwd);
       const controller = new AbortController();
+      // Every running task listens to the run's signal; hundreds at once is expected, not a leak.
+      setMaxListeners(0, controller.signal);
       const session = new RunSession(kernel, scope, prepared, cwd, env, controller, options);
       if (options.signal?.aborted) session.abort();
       options.signal?.addEventListener("abort", session.abort, { once: true });

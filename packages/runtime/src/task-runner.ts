@@ -189,7 +189,6 @@ async function invoke(
     timer = setTimeout(() => controller.abort(new TimeoutError(node.timeout_ms!)), node.timeout_ms);
     signal = controller.signal;
   }
-  const aborted = abortedPromise(signal);
   try {
     const captured = await captureOutput((log) => {
       const running = req.taskType.execute({
@@ -210,8 +209,7 @@ async function invoke(
         log,
         loadExport: (ref) => services.loadExport(ref),
       });
-      running.catch(() => undefined);
-      return Promise.race([running, aborted]);
+      return untilAborted(running, signal);
     }, req.concurrent);
     if (captured.output) logLines.push(captured.output);
     if ("error" in captured && captured.error !== undefined) throw captured.error;
@@ -222,21 +220,31 @@ async function invoke(
   }
 }
 
-const abortedPromises = new WeakMap<AbortSignal, Promise<never>>();
-
-/** One promise per signal that rejects with a "cancelled" error when the signal aborts. */
-function abortedPromise(signal: AbortSignal): Promise<never> {
-  let promise = abortedPromises.get(signal);
-  if (!promise) {
-    const reasonOf = (): unknown => (signal.reason instanceof TimeoutError ? signal.reason : new Error(`cancelled: ${messageOf(signal.reason ?? "the run was cancelled")}`));
-    promise = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(reasonOf());
-      else signal.addEventListener("abort", () => reject(reasonOf()), { once: true });
-    });
-    promise.catch(() => undefined);
-    abortedPromises.set(signal, promise);
+/**
+ * `running`, or a rejection as soon as `signal` aborts (a task that ignores its signal is left
+ * behind, its outcome ignored). The abort listener is removed when the task settles, so nothing
+ * accumulates on the run's signal over thousands of attempts.
+ */
+function untilAborted<T>(running: Promise<T>, signal: AbortSignal): Promise<T> {
+  const reasonOf = (): unknown => (signal.reason instanceof TimeoutError ? signal.reason : new Error(`cancelled: ${messageOf(signal.reason ?? "the run was cancelled")}`));
+  if (signal.aborted) {
+    running.catch(() => undefined);
+    return Promise.reject(reasonOf());
   }
-  return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(reasonOf());
+    signal.addEventListener("abort", onAbort, { once: true });
+    running.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 async function toParameters(returns: readonly ReturnSpec[], values: Record<string, unknown>, req: AttemptRequest, metrics: Record<string, unknown>): Promise<Parameters> {
