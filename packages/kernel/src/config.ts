@@ -2,8 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { cosmiconfig, defaultLoaders } from "cosmiconfig";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
-import { ConfigError, isPluginKind, isRunnableError, SERVICE_KINDS, type ServiceKind } from "@runnable-ts/sdk";
+import { ConfigError, isPluginKind, isRunnableError, SERVICE_KINDS, z, type ServiceKind } from "@runnable-ts/sdk";
 
 /** File names searched for from the working directory up to the project root, first wins. */
 export const CONFIG_SEARCH_PLACES = [
