@@ -136,15 +136,16 @@ export interface RunSummary {
   dag_hash: string | null;
 }
 
-/** The internal name of the branch that holds a step, or `""` for the root graph. */
+/** The internal name of the branch that holds a step (`map.1` for `map.1.task`), or `""` for a root step. */
 export function parentBranchOf(internalName: string): string {
-  const parts = internalName.split(".");
-  return parts.length < 3 ? "" : parts.slice(0, -1).join(".");
+  const dot = internalName.lastIndexOf(".");
+  return dot < 0 ? "" : internalName.slice(0, dot);
 }
 
-/** The internal name of the composite step that owns a branch. */
+/** The internal name of the composite step that owns a branch (`map` for `map.1`). */
 export function ownerStepOf(branchInternalName: string): string {
-  return branchInternalName.split(".").slice(0, -1).join(".");
+  const dot = branchInternalName.lastIndexOf(".");
+  return dot < 0 ? "" : branchInternalName.slice(0, dot);
 }
 
 /**
