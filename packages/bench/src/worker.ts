@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { AsyncFunctionTask, AsyncPipeline, FunctionTask, MapStep, Parallel, Pipeline, type GraphDef } from "@runnable-ts/sdk";
 import { runPipeline, streamGraph } from "@runnable-ts/runtime";
+import { timeIt } from "./measure";
 
 const [workload = "", sizeArg = "0", repsArg = "1", variant = ""] = process.argv.slice(2);
 const size = Number(sizeArg);
@@ -64,13 +65,7 @@ async function measure(once: () => Promise<void>, extra: () => Record<string, un
   // Warm-up: three runs of the step workloads (the JIT settles after a few), one of the I/O
   // workloads, none for long runs or the 10 s sequential fan-out (they warm up by themselves).
   const warmups = workload === "w1" || workload === "w2" ? (size < 10_000 ? 3 : 0) : variant.endsWith("+local") || size >= 10_000 ? 0 : 1;
-  for (let i = 0; i < warmups; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const start = performance.now();
-    await once();
-    times.push(performance.now() - start);
-  }
+  const times = await timeIt(once, reps, warmups);
   console.log(JSON.stringify({ times, rss: process.resourceUsage().maxRSS * 1024, ...extra() }));
 }
 

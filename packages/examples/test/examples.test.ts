@@ -23,7 +23,8 @@ describe.each(MATRIX)("examples with the %s store under the %s executor", (store
     expect(logs).toEqual(expect.arrayContaining(["hello.attempt1.execution.log", "shell.attempt1.execution.log"]));
     expect(readFileSync(join(dir, ".catalog", runLog.run_id, "shell.attempt1.execution.log"), "utf8")).toContain("shell says: Hello World!");
     expect(readFileSync(join(dir, ".catalog", runLog.run_id, "hello.attempt1.execution.log"), "utf8")).toContain("Hello World!");
-    expect(step(runLog, "hello").attempts[0]?.code_identities).toEqual(expect.any(Array));
+    // The working directory is a fresh temp folder, not a git repository: no code identity.
+    expect(step(runLog, "hello").attempts[0]?.code_identities).toEqual([]);
     expect(runLog.dag_hash).toMatch(/^[0-9a-f]{64}$/);
   });
 

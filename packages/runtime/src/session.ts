@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { isoNow, type GraphDef, type NodeType, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
+import { isoNow, RunnableError, type GraphDef, type NodeType, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
 import type { Kernel, RunScope } from "@runnable-ts/kernel";
 import { cachedKernel } from "./kernel-cache";
 import { codeIdentities } from "./code-identity";
@@ -111,6 +111,21 @@ export class RunSession {
   /** Node types of the graph, by name. */
   get nodeTypes(): ReadonlyMap<string, NodeType> {
     return this.prepared.nodeTypes;
+  }
+
+  /**
+   * Runs `work` on a session for an existing run (a step, a fan, a job run in another process)
+   * and closes it afterwards.
+   * @throws RunnableError `E_RUN_NOT_FOUND` when the run is not in the store.
+   */
+  static async withRun<T>(graph: GraphDef, options: SessionOptions & { runId: string }, work: (session: RunSession) => Promise<T>): Promise<T> {
+    const session = await RunSession.open(graph, options);
+    try {
+      if (!(await session.store.exists(options.runId))) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${options.runId}" in the configured run-log store`, { runId: options.runId });
+      return await work(session);
+    } finally {
+      await session.close();
+    }
   }
 
   /** Releases the run's plugins (closing the store's files). */

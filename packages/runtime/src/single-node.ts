@@ -86,14 +86,10 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
  * branches as separate jobs (`runnable fan`). Out resolves to the branches to run (key and
  * map/loop variables for each); in to the composite's final status.
  */
-export async function fanStep(graph: GraphDef, options: SingleNodeOptions & { mode: "in" | "out" }): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
-  const session = await RunSession.open(graph, options);
-  try {
-    if (!(await session.store.exists(options.runId))) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${options.runId}" in the configured run-log store`, { runId: options.runId });
+export function fanStep(graph: GraphDef, options: SingleNodeOptions & { mode: "in" | "out" }): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
+  return RunSession.withRun(graph, options, (session) => {
     const { node, scope } = locateStep(session.prepared.graph, options.step);
     const services = session.services(options.runId);
-    return await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, false).fan(node, scope, options.iterVars ?? {}, options.mode);
-  } finally {
-    await session.close();
-  }
+    return session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, false).fan(node, scope, options.iterVars ?? {}, options.mode);
+  });
 }
