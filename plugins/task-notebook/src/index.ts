@@ -73,6 +73,8 @@ async function execute(invocation: TaskInvocation, deps: PluginDeps): Promise<Re
     cwd: invocation.cwd,
     env: kernelEnvironment(invocation.secrets, invocation.runId, invocation.attempt),
     signal: invocation.signal,
+  }).catch((error: Error) => {
+    throw new NotebookFailure(`${shown}: ${error.message}`);
   });
   if (invocation.signal.aborted) throw new NotebookFailure(`${shown}: stopped (the kernel was killed)`);
   if (outcome.executed === undefined) throw new NotebookFailure(`${shown}: ${explainFailure(outcome.stderr, outcome.code, kernel)}`);
