@@ -78,13 +78,20 @@ interface StoredCell {
 const storedNotebook = (dir: string, runId: string, name: string): { cells: StoredCell[] } => JSON.parse(readFileSync(join(dir, ".catalog", runId, name), "utf8")) as { cells: StoredCell[] };
 const outputText = (cell: StoredCell | undefined): string => (cell?.outputs ?? []).map((o) => o.text ?? `${o.ename}: ${o.evalue}`).join("");
 
+/** True while the process runs (a killed process whose parent is gone may stay a zombie until PID 1 reaps it). */
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return !existsSync("/proc/self"); // no /proc (not Linux): kill(pid, 0) is all there is
+  }
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
 };
 
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {
