@@ -244,6 +244,18 @@ describe("notebook task type: errors before or instead of Jupyter", () => {
     expect(error.message).toContain('step "pickles": return "x": a notebook returns json or metric values, not pickled objects');
   });
 
+  it("a parameter the notebook declares whose value has no Python literal fails the step naming it, before Jupyter starts", async () => {
+    const w = workdir();
+    writeNotebook(w.dir, "when.ipynb", [{ source: "when = None", tags: ["parameters"] }]);
+    const { runLog } = await run(
+      new Pipeline({ steps: [new FunctionTask({ name: "date", fn: () => new Date(0), returns: [{ name: "when", kind: "object" }] }), new NotebookTask({ name: "nb", notebook: "when.ipynb" })] }).toGraph(),
+      w,
+    );
+    expect(runLog.status).toBe("FAIL");
+    expect(findStep(runLog, "nb").message).toBe('parameter "when" cannot be passed to the notebook: a Date instance is not JSON (notebook parameters must be JSON values)');
+    expect(existsSync(join(w.dir, ".catalog", runLog.run_id, "nb.attempt1.ipynb"))).toBe(false);
+  });
+
   it("without Jupyter on PATH the step fails saying what to install, and the run ends FAIL", async () => {
     const w = workdir();
     writeNotebook(w.dir, "ok.ipynb", [{ source: "x = 1" }]);
