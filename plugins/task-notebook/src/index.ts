@@ -18,6 +18,15 @@ class NotebookFailure extends Error {
   }
 }
 
+/** `work`'s result; what it throws becomes a {@link NotebookFailure} (message prefixed). */
+async function asFailure<T>(work: () => T | Promise<T>, prefix = ""): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw new NotebookFailure(`${prefix}${(error as Error).message}`);
+  }
+}
+
 function kernelOf(node: NodeDef): string {
   return typeof node.kernel === "string" ? node.kernel : DEFAULT_KERNEL;
 }
@@ -57,25 +66,20 @@ function parameterSource(invocation: TaskInvocation): ParameterSource {
 async function execute(invocation: TaskInvocation, deps: PluginDeps): Promise<Record<string, unknown>> {
   const shown = String(invocation.node.command);
   const kernel = kernelOf(invocation.node);
-  const source = await readNotebook(resolve(invocation.cwd, shown), shown).catch((error: Error) => {
-    throw new NotebookFailure(error.message);
-  });
+  const source = await asFailure(() => readNotebook(resolve(invocation.cwd, shown), shown));
   const returns = invocation.node.returns.map((r) => r.name);
-  let prepared;
-  try {
-    prepared = prepareNotebook(source, parameterSource(invocation), returns);
-  } catch (error) {
-    throw new NotebookFailure((error as Error).message);
-  }
-  const outcome = await executeNotebook({
-    notebook: JSON.stringify(prepared.notebook),
-    kernel,
-    cwd: invocation.cwd,
-    env: kernelEnvironment(invocation.secrets, invocation.runId, invocation.attempt),
-    signal: invocation.signal,
-  }).catch((error: Error) => {
-    throw new NotebookFailure(`${shown}: ${error.message}`);
-  });
+  const prepared = await asFailure(() => prepareNotebook(source, parameterSource(invocation), returns));
+  const outcome = await asFailure(
+    () =>
+      executeNotebook({
+        notebook: JSON.stringify(prepared.notebook),
+        kernel,
+        cwd: invocation.cwd,
+        env: kernelEnvironment(invocation.secrets, invocation.runId, invocation.attempt),
+        signal: invocation.signal,
+      }),
+    `${shown}: `,
+  );
   if (invocation.signal.aborted) throw new NotebookFailure(`${shown}: stopped (the kernel was killed)`);
   if (outcome.executed === undefined) throw new NotebookFailure(`${shown}: ${explainFailure(outcome.stderr, outcome.code, kernel)}`);
   const result = readExecuted(parseNotebook(outcome.executed, shown), prepared, shown, returns, Object.values(invocation.secrets));
