@@ -108,6 +108,7 @@ export {
   Job,
   Loop,
   MapStep,
+  NotebookTask,
   Parallel,
   Pipeline,
   ShellJob,

@@ -13,6 +13,7 @@ export interface ExecutedResult {
   returns: Record<string, unknown>;
 }
 
+// eslint-disable-next-line no-control-regex -- terminal colour codes start with ESC
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 
 /** `text` without terminal colour codes (IPython colours its tracebacks). */

@@ -70,7 +70,12 @@ export function descendantsOf(root: number): number[] {
   }
   const out: number[] = [];
   const queue = [root];
-  for (let i = 0; i < queue.length; i++) for (const child of children.get(queue[i]!) ?? []) if (!out.includes(child)) (out.push(child), queue.push(child));
+  for (let i = 0; i < queue.length; i++)
+    for (const child of children.get(queue[i]!) ?? [])
+      if (!out.includes(child)) {
+        out.push(child);
+        queue.push(child);
+      }
   return out;
 }
 

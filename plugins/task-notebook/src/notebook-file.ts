@@ -60,7 +60,7 @@ export function parseNotebook(text: string, shown: string): Notebook {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new Error(`notebook ${shown} is not valid JSON (${(error as Error).message})`);
+    throw new Error(`notebook ${shown} is not valid JSON (${(error as Error).message})`, { cause: error });
   }
   const nb = value as Partial<Notebook> | null;
   if (typeof nb !== "object" || nb === null || !Array.isArray(nb.cells) || typeof nb.nbformat !== "number" || nb.nbformat < 4)

@@ -113,7 +113,7 @@ export function prepareNotebook(source: Notebook, params: ParameterSource, retur
     try {
       lines.push(`${name} = ${pythonLiteral(value)}`);
     } catch (error) {
-      throw new Error(`parameter "${name}" cannot be passed to the notebook: ${(error as Error).message} (notebook parameters must be JSON values)`);
+      throw new Error(`parameter "${name}" cannot be passed to the notebook: ${(error as Error).message} (notebook parameters must be JSON values)`, { cause: error });
     }
   }
   const injected = codeCell(lines.join("\n"), id("injected-parameters"), [INJECTED_TAG]);
