@@ -38,6 +38,11 @@ export class Masker {
     return redact(buffer.slice(0, cut), this.secrets);
   }
 
+  /** The masked remainder, left in place (for reading a log that is still being written). */
+  pending(): string {
+    return redact(this.tail, this.secrets);
+  }
+
   /** The masked remainder. */
   end(): string {
     const rest = redact(this.tail, this.secrets);

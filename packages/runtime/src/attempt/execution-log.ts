@@ -62,7 +62,7 @@ export class ExecutionLog {
 
   /** The text written so far (for tests and small logs; reads a spilled log back). */
   text(): string {
-    const rest = this.parts.join("");
+    const rest = this.parts.join("") + (this.masker?.pending() ?? "");
     if (!this.spool) return rest;
     return readFileSync(this.spool.path, "utf8") + rest;
   }
