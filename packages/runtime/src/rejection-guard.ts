@@ -14,8 +14,8 @@ function onUnhandledRejection(reason: unknown): void {
     task.rejected(reason);
     return;
   }
-  const origin = task ? `created by task ${task.step}, which had already finished` : "not created by a running task";
-  const text = `runnable: warning: a promise was rejected and never handled (${origin}): ${messageOf(reason)}`;
+  const origin = task ? `created by task ${task.step}, which had already finished` : "not by a task still running";
+  const text = `runnable: warning: a promise was rejected and never handled (${origin}; the run goes on): ${messageOf(reason)}`;
   realConsole.warn(task ? task.mask(text) : text);
 }
 
