@@ -88,5 +88,5 @@ export function currentTask(): TaskSink | undefined {
  * `emit`: what the listener prints, and the promises it makes, are the host program's.
  */
 export function hostCall<T>(fn: () => T): T {
-  return installed ? storage.run(undefined as unknown as TaskSink, fn) : fn();
+  return inFlight === 0 ? fn() : storage.run(undefined as unknown as TaskSink, fn);
 }

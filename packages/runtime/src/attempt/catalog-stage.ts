@@ -1,10 +1,14 @@
 import type { Stage } from "./context";
 
 /** Copies the task's `catalog.get` files from the run's catalog into the working directory. */
-export const catalogGetStage: Stage = async (ctx, next) => {
+export const catalogGetStage: Stage = (ctx, next) => {
   const { node, services } = ctx;
-  if (node.catalog?.get.length) ctx.getEntries.push(...(await services.catalog.get({ runId: services.runId, patterns: [...node.catalog.get], cwd: services.cwd })));
-  return next();
+  const patterns = node.catalog?.get;
+  if (!patterns?.length) return next();
+  return services.catalog.get({ runId: services.runId, patterns: [...patterns], cwd: services.cwd }).then((entries) => {
+    ctx.getEntries.push(...entries);
+    return next();
+  });
 };
 
 /**

@@ -51,7 +51,7 @@ class TaskRecord implements TaskSink {
  * prints is its execution log, events it emits are masked and delivered outside that context (a
  * listener's own console output stays the host's).
  */
-export const invokeStage: Stage = async (ctx) => {
+export const invokeStage: Stage = (ctx) => {
   const { req, services, node } = ctx;
   const step = req.internalName;
   // The preview reads the values directly, not through the tracking proxy: what an attempt
@@ -102,13 +102,21 @@ export const invokeStage: Stage = async (ctx) => {
       running = Promise.reject(thrown);
     }
   }
-  try {
-    ctx.returned = (await settle(running, signal, record)) ?? {};
-  } finally {
+  const cleanUp = (): void => {
     if (timer) clearTimeout(timer);
     if (onRunAbort) services.signal.removeEventListener("abort", onRunAbort);
     if (record) leaveTask(record);
-  }
+  };
+  return settle(running, signal, record).then(
+    (returned) => {
+      cleanUp();
+      ctx.returned = returned ?? {};
+    },
+    (thrown: unknown) => {
+      cleanUp();
+      throw thrown;
+    },
+  );
 };
 
 function abortReason(signal: AbortSignal): unknown {

@@ -5,25 +5,26 @@ import type { Stage } from "./context";
  * Turns whatever the inner stages throw — any value, `undefined` included — into a FAIL
  * attempt with a message; SUCCESS when they complete.
  */
-export const guardStage: Stage = async (ctx, next) => {
-  try {
-    await next();
-    ctx.status = "SUCCESS";
-  } catch (thrown) {
-    ctx.fail(thrown);
-  }
-};
+export const guardStage: Stage = (ctx, next) =>
+  next().then(
+    () => {
+      ctx.status = "SUCCESS";
+    },
+    (thrown: unknown) => ctx.fail(thrown),
+  );
 
 /** After a successful attempt, merges its output parameters into the step's scope. */
-export const publishStage: Stage = async (ctx, next) => {
-  await next();
-  if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
-  try {
-    await ctx.req.setParameters(ctx.outputs);
-  } catch (error) {
-    ctx.outputs = {};
-    ctx.fail(error, "storing the returns: ");
-  }
+export const publishStage: Stage = (ctx, next) => {
+  if (ctx.node.returns.length === 0) return next();
+  return next().then(async () => {
+    if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
+    try {
+      await ctx.req.setParameters(ctx.outputs);
+    } catch (error) {
+      ctx.outputs = {};
+      ctx.fail(error, "storing the returns: ");
+    }
+  });
 };
 
 /** After the attempt, emits `task_completed` (outputs previewed) or `task_error`, masked. */
@@ -45,12 +46,14 @@ export const eventsStage: Stage = (ctx, next) => {
  * per no-op step would cost a file each and say nothing. A log that cannot be stored does not
  * change the outcome.
  */
-export const executionLogStage: Stage = async (ctx, next) => {
-  try {
-    await next();
-  } finally {
+export const executionLogStage: Stage = (ctx, next) => {
+  const finish = (): Promise<void> | void => {
     const { services } = ctx;
-    if (ctx.log.wrote) await ctx.log.store(services.catalog, services.runId, `${ctx.req.internalName}.attempt${ctx.req.attemptNumber}.execution.log`).catch(() => undefined);
-    else ctx.log.discard();
-  }
+    if (!ctx.log.wrote) return ctx.log.discard();
+    return ctx.log.store(services.catalog, services.runId, `${ctx.req.internalName}.attempt${ctx.req.attemptNumber}.execution.log`).catch(() => undefined);
+  };
+  return next().then(finish, async (error: unknown) => {
+    await finish();
+    throw error;
+  });
 };

@@ -33,9 +33,11 @@ export function jsonProblem(value: unknown, depth = 0): string | undefined {
  * holding a secret's value (`E_SECRET_LEAK`, naming the return and the secret, never the value)
  * fails the attempt.
  */
-export const returnsStage: Stage = async (ctx, next) => {
-  await next();
-  ctx.outputs = await toParameters(ctx);
+export const returnsStage: Stage = (ctx, next) => {
+  if (ctx.node.returns.length === 0) return next();
+  return next().then(async () => {
+    ctx.outputs = await toParameters(ctx);
+  });
 };
 
 async function toParameters(ctx: AttemptContext): Promise<Parameters> {

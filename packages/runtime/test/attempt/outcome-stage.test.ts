@@ -1,5 +1,5 @@
 import { executionLogStage, eventsStage, guardStage, publishStage } from "../../src/attempt/outcome-stage";
-import { context, fakeServices, MemoryCatalog, nextDoing, request } from "./fakes";
+import { context, fakeServices, MemoryCatalog, nextDoing, request, taskNode } from "./fakes";
 import { AttemptContext } from "../../src/attempt/context";
 
 describe("guardStage", () => {
@@ -26,8 +26,10 @@ describe("guardStage", () => {
 });
 
 describe("publishStage", () => {
+  const returning = taskNode({ returns: [{ name: "a", kind: "json" }] });
+
   it("stores the outputs of a successful attempt only", async () => {
-    const req = request();
+    const req = request({ node: returning });
     const ok = new AttemptContext(req, "");
     await publishStage(ok, nextDoing(() => {
       ok.status = "SUCCESS";
@@ -39,7 +41,7 @@ describe("publishStage", () => {
   });
 
   it("fails the attempt when the store refuses the outputs", async () => {
-    const ctx = context({ setParameters: () => Promise.reject(new Error("store down")) });
+    const ctx = context({ node: returning, setParameters: () => Promise.reject(new Error("store down")) });
     await publishStage(ctx, nextDoing(() => {
       ctx.status = "SUCCESS";
       ctx.outputs = { a: { kind: "json", value: 1 } };
