@@ -1,4 +1,3 @@
-import { pickled } from "@runnable-ts/sdk";
 import { jsonProblem, returnsStage } from "../../src/attempt/returns-stage";
 import { context, fakeServices, MemoryCatalog, nextDoing, taskNode } from "./fakes";
 
@@ -49,4 +48,3 @@ describe("jsonProblem", () => {
     expect(jsonProblem(1n)).toBe("a bigint");
   });
 });
-void pickled;
