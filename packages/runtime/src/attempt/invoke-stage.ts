@@ -17,13 +17,11 @@ export class TimeoutError extends RunnableError {
  * creates and leaves rejected fails it while it runs (after that, a warning).
  */
 class TaskRecord implements TaskSink {
+  readonly console = true;
   closed = false;
   fail: ((reason: unknown) => void) | undefined;
 
-  constructor(
-    private readonly ctx: AttemptContext,
-    readonly console: boolean,
-  ) {}
+  constructor(private readonly ctx: AttemptContext) {}
 
   get step(): string {
     return this.ctx.req.internalName;
@@ -92,7 +90,7 @@ export const invokeStage: Stage = (ctx) => {
     log: (text) => ctx.log.write(text),
     loadExport: (ref) => services.loadExport(ref),
   };
-  const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx, true);
+  const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx);
   let running: Promise<Record<string, unknown>>;
   if (record) running = enterTask(record, () => req.taskType.execute(invocation));
   else {
