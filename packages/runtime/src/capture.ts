@@ -1,49 +1,92 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { format } from "node:util";
 
-interface Sink {
-  lines: string[];
+/** Where one task's console output and stray rejections go while the task is in flight. */
+export interface TaskSink {
+  /** Internal name of the step (for warnings about the task after it finished). */
+  readonly step: string;
+  /** True when `console.*` calls of the task go to {@link TaskSink.write}; false sends them to the terminal. */
+  readonly console: boolean;
+  /** Set when the task has settled: later output and rejections are no longer its own. */
+  closed: boolean;
+  /** One console line of the task. */
+  write(line: string): void;
+  /** A promise the task created was rejected and nobody handled it, while the task was running. */
+  rejected(reason: unknown): void;
+  /** Masks secrets of the task in a warning about it. */
+  mask(text: string): string;
 }
 
-const storage = new AsyncLocalStorage<Sink>();
+const METHODS = ["log", "info", "warn", "error", "debug", "trace"] as const;
+
+/** The console as it was before capture was installed: the host program's own output. */
+export const realConsole: Pick<Console, (typeof METHODS)[number]> = {
+  log: console.log.bind(console),
+  info: console.info.bind(console),
+  warn: console.warn.bind(console),
+  error: console.error.bind(console),
+  debug: console.debug.bind(console),
+  trace: console.trace.bind(console),
+};
+
+const storage = new AsyncLocalStorage<TaskSink>();
 let installed = false;
-/** The sink of the one task running when tasks run one at a time (no async context needed). */
-let current: Sink | undefined;
+/** Tasks in flight in this process, all runs together. */
+let inFlight = 0;
 
 /**
- * Makes `console.*` calls made inside {@link captureOutput} (and everything they await) land
- * in that call's buffer instead of the terminal. Concurrent tasks each get their own buffer.
+ * Makes `console.*` calls made by a task's own code — the function and everything it awaits or
+ * schedules while it runs — land in that task's sink; every other call (the host program, the
+ * runtime, a task that has finished) reaches the real console.
  */
 function install(): void {
   if (installed) return;
   installed = true;
-  for (const method of ["log", "info", "warn", "error", "debug", "trace"] as const) {
-    const original = console[method].bind(console);
+  for (const method of METHODS) {
+    const original = realConsole[method];
     console[method] = (...args: unknown[]): void => {
-      const sink = current ?? storage.getStore();
-      if (sink) sink.lines.push(format(...args));
+      const sink = storage.getStore();
+      if (sink !== undefined && sink.console && !sink.closed) sink.write(format(...args));
       else original(...args);
     };
   }
 }
 
 /**
- * Runs `fn` with console output captured; resolves to its result and the captured text.
- * With `concurrent` false (tasks run one at a time) the sink is a plain variable; otherwise an
- * AsyncLocalStorage keeps concurrent tasks apart (it slows every promise a little, so it is
- * only used when needed).
+ * Runs a task's code with `sink` as its async context and resolves to what it returns.
+ * Call {@link leaveTask} once it settled.
+ *
+ * Cost: the context lives in an AsyncLocalStorage, whose promise hooks slow every promise of the
+ * process while they are enabled. They are enabled here, only around task code, and disabled
+ * again as soon as no task of any run is in flight — so the runtime's own work between tasks, and
+ * a process whose runs are idle, pay nothing. A task finished with output still scheduled (a
+ * timer it did not await) writes to the real console: it is no longer that task's output.
  */
-export async function captureOutput<T>(fn: (log: (text: string) => void) => Promise<T>, concurrent: boolean | "off"): Promise<{ result?: T; error?: unknown; output: string }> {
+export function enterTask<T>(sink: TaskSink, fn: () => Promise<T>): Promise<T> {
   install();
-  const sink: Sink = { lines: [] };
-  const log = (text: string): void => void sink.lines.push(text);
-  if (concurrent === false) current = sink;
+  inFlight++;
   try {
-    const result = await (concurrent === true ? storage.run(sink, () => fn(log)) : fn(log));
-    return { result, output: sink.lines.join("\n") };
+    return storage.run(sink, fn);
   } catch (error) {
-    return { error, output: sink.lines.join("\n") };
-  } finally {
-    if (current === sink) current = undefined;
+    return Promise.reject(error);
   }
+}
+
+/** Ends the task entered with {@link enterTask}: its sink is closed, hooks off when it was the last. */
+export function leaveTask(sink: TaskSink): void {
+  sink.closed = true;
+  if (--inFlight === 0) storage.disable();
+}
+
+/** The task whose code is running now (its async context), if any. */
+export function currentTask(): TaskSink | undefined {
+  return storage.getStore();
+}
+
+/**
+ * Runs `fn` outside any task's context, e.g. a run's event listener called from a task's
+ * `emit`: what the listener prints, and the promises it makes, are the host program's.
+ */
+export function hostCall<T>(fn: () => T): T {
+  return inFlight === 0 ? fn() : storage.run(undefined as unknown as TaskSink, fn);
 }

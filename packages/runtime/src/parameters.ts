@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { RunnableError, type Parameters } from "@runnable-ts/sdk";
+import { parseLoose, RunnableError, type Parameters } from "@runnable-ts/sdk";
 
 /**
  * Initial parameters of a run: the parameters file (YAML or JSON, a mapping at the top level),
@@ -35,13 +35,4 @@ export function loadParameters(options: { file?: string | undefined; cwd: string
     values[key.slice("RUNNABLE_PRM_".length)] = parseLoose(raw);
   }
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { kind: "json" as const, value: v }]));
-}
-
-/** JSON when it parses, else the string itself. */
-export function parseLoose(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -5,6 +5,7 @@ import { cachedKernel } from "./kernel-cache";
 import { codeIdentities } from "./code-identity";
 import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
 import { prepare, type Prepared } from "./prepare";
+import { holdRejectionGuard } from "./rejection-guard";
 import { loadExport } from "./load-export";
 import { serializedStore } from "./serialized-store";
 import { Traversal } from "./traversal";
@@ -34,6 +35,9 @@ export class RunSession {
     private readonly controller: AbortController,
     private readonly options: SessionOptions,
   ) {}
+
+  /** Releases this run's hold on the process-level unhandled-rejection handler. */
+  private readonly releaseGuard = holdRejectionGuard();
 
   /**
    * Loads config and plugins and checks the graph (every problem at once).
@@ -130,6 +134,7 @@ export class RunSession {
 
   /** Releases the run's plugins (closing the store's files). */
   async close(): Promise<void> {
+    this.releaseGuard();
     this.options.signal?.removeEventListener("abort", this.abort);
     await this.store.close?.();
     await this.scope.dispose();

@@ -71,6 +71,12 @@ export interface CatalogService {
   putBytes(runId: string, name: string, data: Uint8Array): Promise<DataCatalogEntry>;
   /** Reads bytes stored by {@link CatalogService.putBytes}; rejects with `E_CATALOG` when absent. */
   getBytes(runId: string, name: string): Promise<Uint8Array>;
+  /**
+   * Optional: stores bytes read from `data` under a name, without holding them all in memory
+   * (execution logs of tasks that print a lot). Resolves once the whole stream is stored.
+   * Catalogs without it get one {@link CatalogService.putBytes} call with the whole content.
+   */
+  putStream?(runId: string, name: string, data: AsyncIterable<Uint8Array>): Promise<DataCatalogEntry>;
 }
 
 /** Provides secrets by name. */

@@ -20,6 +20,14 @@ export const ERROR_CODES = [
   "E_CATALOG",
   "E_PARAMETERS_INVALID",
   "E_USAGE",
+  // One task attempt (packages/runtime/src/attempt): what made it FAIL.
+  "E_TASK_FAILED",
+  "E_TIMEOUT",
+  "E_CANCELLED",
+  "E_INPUT_INVALID",
+  "E_RETURN_INVALID",
+  "E_SECRET_LEAK",
+  "E_UNHANDLED_REJECTION",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -1,5 +1,7 @@
-import type { TaskInvocation } from "./engine";
-import type { TaskContext, TaskFunction } from "./graph";
+import { isAsyncFunction } from "./authoring";
+import type { TaskInvocation, TaskType } from "./engine";
+import { RunnableError } from "./errors";
+import type { NodeDef, TaskContext, TaskFunction } from "./graph";
 import { mapReturnValue } from "./returns";
 
 /** True for async iterables (what an async generator function returns). */
@@ -13,6 +15,8 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  * event; the one whose type is the node's `stream_end_type` supplies the return value (one
  * return name: that field; several: the fields named by the returns, in order).
  * Resolves to the values by return name. Shared by the `function` and `async-function` task types.
+ * @throws RunnableError `E_RETURN_INVALID` when what the function returned does not fit its returns;
+ *   whatever the function throws, as it threw it.
  */
 export async function runTaskFunction(fn: TaskFunction<Record<string, unknown>>, invocation: TaskInvocation): Promise<Record<string, unknown>> {
   const context: TaskContext = {
@@ -38,7 +42,8 @@ export async function runTaskFunction(fn: TaskFunction<Record<string, unknown>>,
     if (event.type === endType) end = event;
   }
   if (returns.length === 0) return {};
-  if (!end) throw new Error(`the generator ended without yielding a "${endType}" event carrying ${returns.map((r) => r.name).join(", ")}`);
+  const names = returns.map((r) => r.name);
+  if (!end) throw new RunnableError("E_RETURN_INVALID", `the generator ended without yielding a "${endType}" event carrying ${names.join(", ")}`, { step: invocation.stepName, returns: names });
   if (returns.length === 1) {
     const name = returns[0]!.name;
     const { type: _type, ...fields } = end;
@@ -46,6 +51,48 @@ export async function runTaskFunction(fn: TaskFunction<Record<string, unknown>>,
     return { [name]: name in fields ? fields[name] : keys.length === 1 ? fields[keys[0]!] : fields };
   }
   const missing = returns.filter((r) => !(r.name in end!));
-  if (missing.length > 0) throw new Error(`the "${endType}" event lacks ${missing.map((r) => r.name).join(", ")}`);
+  if (missing.length > 0) throw new RunnableError("E_RETURN_INVALID", `the "${endType}" event lacks ${missing.map((r) => r.name).join(", ")}`, { step: invocation.stepName, returns: names });
   return Object.fromEntries(returns.map((r) => [r.name, end![r.name]]));
+}
+
+/** Options of {@link functionTaskType}. */
+export interface FunctionTaskOptions {
+  /** True for `async-function`: only `async` functions and async generator functions are accepted. */
+  readonly requireAsync: boolean;
+}
+
+/**
+ * The task type behind `function` and `async-function`: the command is a function, or
+ * `<module path>#<export>` naming one (loaded relative to the working directory), called by
+ * {@link runTaskFunction}. `validate` reports a command that is not (or does not load as) a
+ * function — or, with `requireAsync`, not an async one — when the pipeline is checked.
+ * @example
+ * export const functionTask = definePlugin({ kind: "task", name: "function", create: () => functionTaskType({ requireAsync: false }) });
+ */
+export function functionTaskType(options: FunctionTaskOptions): TaskType {
+  const expected = options.requireAsync ? "an async function or async generator function (command_type: async-function)" : "a function";
+  const problemOf = (fn: unknown, label: string): string | undefined =>
+    typeof fn !== "function" ? `${label} is not a function` : options.requireAsync && !isAsyncFunction(fn) ? `${label} must be ${expected}` : undefined;
+  const resolve = (node: NodeDef, loadExport: (ref: string) => Promise<unknown>): unknown | Promise<unknown> =>
+    typeof node.command === "function" ? node.command : loadExport(String(node.command));
+  return {
+    async validate(node, services) {
+      const command = node.command;
+      if (typeof command !== "function" && (typeof command !== "string" || !command.includes("#")))
+        return [`command must be ${options.requireAsync ? "an async function" : "a function"} or "<module path>#<export>", got ${JSON.stringify(command)}`];
+      try {
+        const problem = problemOf(await resolve(node, services.loadExport), typeof command === "string" ? command : "fn");
+        return problem ? [problem] : [];
+      } catch (error) {
+        return [error instanceof Error ? error.message : String(error)];
+      }
+    },
+    async execute(invocation) {
+      const command = invocation.node.command;
+      const fn = typeof command === "function" ? command : await invocation.loadExport(String(command));
+      const problem = problemOf(fn, typeof command === "string" ? command : "fn");
+      if (problem) throw new RunnableError("E_TASK_FAILED", problem, { step: invocation.stepName });
+      return runTaskFunction(fn as TaskFunction<Record<string, unknown>>, invocation);
+    },
+  };
 }

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { copyFile, mkdir, readFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
+import { pipeline } from "node:stream/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type FastGlob from "fast-glob";
 import {
@@ -100,6 +102,32 @@ export class FileSystemCatalog implements CatalogService {
     checkPattern(name, runId);
     writeFileAtomicSync(join(this.runDir(runId), name), data);
     return { name, data_hash: createHash("sha256").update(data).digest("hex"), catalog_relative_path: `${runId}/${name}`, stage: "put" };
+  }
+
+  /** Streams `data` to `name` (through a temporary file renamed into place), hashing as it goes. */
+  async putStream(runId: string, name: string, data: AsyncIterable<Uint8Array>): Promise<DataCatalogEntry> {
+    checkPattern(name, runId);
+    const target = join(this.runDir(runId), name);
+    const partial = `${target}.${process.pid}.partial`;
+    await mkdir(dirname(target), { recursive: true });
+    const hash = createHash("sha256");
+    try {
+      await pipeline(
+        data,
+        async function* (source: AsyncIterable<Uint8Array>) {
+          for await (const chunk of source) {
+            hash.update(chunk);
+            yield chunk;
+          }
+        },
+        createWriteStream(partial),
+      );
+      await rename(partial, target);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw new RunnableError("E_CATALOG", `catalog: cannot store "${name}" in the catalog of run ${runId}: ${(error as Error).message}`, { runId }, { cause: error });
+    }
+    return { name, data_hash: hash.digest("hex"), catalog_relative_path: `${runId}/${name}`, stage: "put" };
   }
 
   async getBytes(runId: string, name: string): Promise<Uint8Array> {

@@ -1,8 +1,4 @@
-import { definePlugin, isAsyncFunction, runTaskFunction, type NodeDef, type TaskFunction, type TaskType } from "@runnable-ts/sdk";
-
-async function resolveFunction(node: NodeDef, loadExport: (ref: string) => Promise<unknown>): Promise<unknown> {
-  return typeof node.command === "function" ? node.command : loadExport(String(node.command));
-}
+import { definePlugin, functionTaskType } from "@runnable-ts/sdk";
 
 /**
  * The `async-function` task type: runs an `async` function (awaited) or an async generator
@@ -13,23 +9,5 @@ async function resolveFunction(node: NodeDef, loadExport: (ref: string) => Promi
 export const asyncFunctionTask = definePlugin({
   kind: "task",
   name: "async-function",
-  create: (): TaskType => ({
-    async validate(node, services) {
-      const command = node.command;
-      if (typeof command !== "function" && (typeof command !== "string" || !command.includes("#")))
-        return [`command must be an async function or "<module path>#<export>", got ${JSON.stringify(command)}`];
-      let fn: unknown;
-      try {
-        fn = await resolveFunction(node, services.loadExport);
-      } catch (error) {
-        return [(error as Error).message];
-      }
-      return isAsyncFunction(fn) ? [] : [`${typeof command === "string" ? command : "fn"} must be an async function or async generator function (command_type: async-function)`];
-    },
-    async execute(invocation) {
-      const fn = await resolveFunction(invocation.node, invocation.loadExport);
-      if (!isAsyncFunction(fn)) throw new Error("must be an async function or async generator function");
-      return runTaskFunction(fn as TaskFunction<Record<string, unknown>>, invocation);
-    },
-  }),
+  create: () => functionTaskType({ requireAsync: true }),
 });

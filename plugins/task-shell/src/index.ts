@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { definePlugin, type TaskInvocation, type TaskType } from "@runnable-ts/sdk";
+import { definePlugin, parseLoose, RunnableError, type TaskInvocation, type TaskType } from "@runnable-ts/sdk";
 
 const COLLECT_FD = 3;
 
@@ -27,14 +27,6 @@ function parseEnv(dump: string): Map<string, string> {
     if (eq > 0) out.set(entry.slice(0, eq), entry.slice(eq + 1));
   }
   return out;
-}
-
-function parseLoose(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 /**
@@ -79,7 +71,8 @@ export const shellTask = definePlugin({
           invocation.signal.removeEventListener("abort", kill);
           if (code !== 0) {
             const tail = stderrTail.join("").trim().split("\n").slice(-3).join(" | ");
-            reject(new Error(signal ? `command killed by ${signal}` : `command exited with code ${code}${tail ? `: ${tail}` : ""}`));
+            const what = signal ? `command killed by ${signal}` : `command exited with code ${code}${tail ? `: ${tail}` : ""}`;
+            reject(new RunnableError("E_TASK_FAILED", what, { step: invocation.stepName, exitCode: code, signal }));
             return;
           }
           const env = parseEnv(Buffer.concat(collected).toString("utf8"));
@@ -87,7 +80,7 @@ export const shellTask = definePlugin({
           for (const r of invocation.node.returns) {
             const value = env.get(r.name);
             if (value === undefined) {
-              reject(new Error(`the command did not export "${r.name}" (add: export ${r.name}=<value>)`));
+              reject(new RunnableError("E_RETURN_INVALID", `the command did not export "${r.name}" (add: export ${r.name}=<value>)`, { step: invocation.stepName, return: r.name }));
               return;
             }
             out[r.name] = parseLoose(value);

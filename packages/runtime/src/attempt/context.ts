@@ -1,0 +1,122 @@
+import {
+  isRunnableError,
+  type CodeIdentity,
+  type DataCatalogEntry,
+  type IterVars,
+  type Parameters,
+  type RunServices,
+  type StepLog,
+  type TaskNodeDef,
+  type TaskType,
+} from "@runnable-ts/sdk";
+import { redact, thrownMessage } from "../redact";
+import { ExecutionLog } from "./execution-log";
+
+/** What one attempt of a task needs from the traversal. */
+export interface AttemptRequest {
+  node: TaskNodeDef;
+  internalName: string;
+  iterVars: IterVars;
+  attemptNumber: number;
+  stepLog: StepLog;
+  services: RunServices;
+  taskType: TaskType;
+  getParameters(): Promise<Parameters>;
+  setParameters(parameters: Parameters): Promise<void>;
+  codeIdentities(): Promise<CodeIdentity[]>;
+  /**
+   * How console output is captured: `"off"` sends the task's `console.*` output to the terminal
+   * (ctx.log and shell output are still captured). Any other value captures it per task.
+   */
+  concurrent: boolean | "off";
+}
+
+/**
+ * The state of one attempt, passed through its stages: each stage reads what the outer ones
+ * set up and leaves what the inner ones need (parameters → values, secrets, validated params;
+ * invoke → returned values; returns → output parameters).
+ */
+export class AttemptContext {
+  status: "SUCCESS" | "FAIL" = "FAIL";
+  message = "";
+  /** Parameters in scope with their kinds, map variables / loop indices included (as json). */
+  available: Parameters = {};
+  /** Plain values of `available` (pickled ones loaded). */
+  values: Record<string, unknown> = {};
+  /** What the task receives as its parameters object (validated by the input schema, if any). */
+  params: Record<string, unknown> = {};
+  /** Names of the parameters the task read: they become the attempt's `input_parameters`. */
+  readonly used = new Set<string>();
+  /** The secrets the task listed, by name. */
+  readonly secrets: Record<string, string> = {};
+  /** Secret values, for masking (empty for most tasks). */
+  secretValues: string[] = [];
+  /** What the task type's `execute` resolved to, by return name. */
+  returned: Record<string, unknown> = {};
+  outputs: Parameters = {};
+  readonly metrics: Record<string, unknown> = {};
+  readonly getEntries: DataCatalogEntry[] = [];
+  readonly putEntries: DataCatalogEntry[] = [];
+  readonly log = new ExecutionLog();
+  readonly start: string;
+
+  constructor(
+    readonly req: AttemptRequest,
+    start: string,
+  ) {
+    this.start = start;
+  }
+
+  get services(): RunServices {
+    return this.req.services;
+  }
+
+  get node(): TaskNodeDef {
+    return this.req.node;
+  }
+
+  /** Records `secrets` for the task and for masking everything written about it. */
+  addSecret(name: string, value: string): void {
+    this.secrets[name] = value;
+    if (value.length > 0) {
+      this.secretValues.push(value);
+      this.log.mask(this.secretValues);
+    }
+  }
+
+  /** Masks this attempt's secret values in `text`. */
+  mask(text: string): string {
+    return this.secretValues.length === 0 ? text : redact(text, this.secretValues);
+  }
+
+  /**
+   * Fails the attempt with what was thrown (any value: `throw undefined` is a failure too). The
+   * message and, for unexpected errors, the stack go to the execution log.
+   */
+  fail(thrown: unknown, prefix = ""): void {
+    this.status = "FAIL";
+    this.message = this.mask(`${prefix}${thrownMessage(thrown)}`);
+    this.log.write(`ERROR: ${this.message}`);
+    // A coded error is the framework saying what went wrong (no stack needed); anything else
+    // came from the task's code, where the stack says where.
+    if (thrown instanceof Error && thrown.stack && !isRunnableError(thrown)) this.log.write(thrown.stack);
+  }
+}
+
+/** One stage of an attempt: does its part, calls `next()` for the inner stages, may act after. */
+export type Stage = (ctx: AttemptContext, next: () => Promise<void>) => Promise<void>;
+
+/**
+ * Composes stages, outermost first, into one function (the `(ctx, next)` middleware style of
+ * koa and Temporal's interceptors). The innermost `next` resolves at once.
+ */
+export function compose(stages: readonly Stage[]): (ctx: AttemptContext) => Promise<void> {
+  const done = (): Promise<void> => Promise.resolve();
+  return (ctx) => {
+    const call = (i: number): Promise<void> => {
+      const stage = stages[i];
+      return stage ? stage(ctx, () => call(i + 1)) : done();
+    };
+    return call(0);
+  };
+}

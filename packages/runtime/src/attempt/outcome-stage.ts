@@ -1,0 +1,59 @@
+import { preview } from "../redact";
+import type { Stage } from "./context";
+
+/**
+ * Turns whatever the inner stages throw — any value, `undefined` included — into a FAIL
+ * attempt with a message; SUCCESS when they complete.
+ */
+export const guardStage: Stage = (ctx, next) =>
+  next().then(
+    () => {
+      ctx.status = "SUCCESS";
+    },
+    (thrown: unknown) => ctx.fail(thrown),
+  );
+
+/** After a successful attempt, merges its output parameters into the step's scope. */
+export const publishStage: Stage = (ctx, next) => {
+  if (ctx.node.returns.length === 0) return next();
+  return next().then(async () => {
+    if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
+    try {
+      await ctx.req.setParameters(ctx.outputs);
+    } catch (error) {
+      ctx.outputs = {};
+      ctx.fail(error, "storing the returns: ");
+    }
+  });
+};
+
+/** After the attempt, emits `task_completed` (outputs previewed) or `task_error`, masked. */
+export const eventsStage: Stage = (ctx, next) => {
+  if (!ctx.services.observed) return next();
+  return next().then(() => {
+    const step = ctx.req.internalName;
+    if (ctx.status === "SUCCESS") {
+      const values: Record<string, unknown> = {};
+      for (const name in ctx.outputs) values[name] = ctx.outputs[name]!.value;
+      void ctx.services.emit({ type: "task_completed", step, outputs: ctx.mask(preview(values)) });
+    } else void ctx.services.emit({ type: "task_error", step, error: ctx.message.slice(0, 256) });
+  });
+};
+
+/**
+ * Outermost: once the attempt is over, stores what the task printed (and why it failed) as the
+ * catalog file `<step>.attempt<n>.execution.log` — only when something was written: an empty log
+ * per no-op step would cost a file each and say nothing. A log that cannot be stored does not
+ * change the outcome.
+ */
+export const executionLogStage: Stage = (ctx, next) => {
+  const finish = (): Promise<void> | void => {
+    const { services } = ctx;
+    if (!ctx.log.wrote) return ctx.log.discard();
+    return ctx.log.store(services.catalog, services.runId, `${ctx.req.internalName}.attempt${ctx.req.attemptNumber}.execution.log`).catch(() => undefined);
+  };
+  return next().then(finish, async (error: unknown) => {
+    await finish();
+    throw error;
+  });
+};

@@ -1,0 +1,77 @@
+import { RunnableError, type Parameters } from "@runnable-ts/sdk";
+import { containsSecret, messageOf } from "../redact";
+import type { AttemptContext, Stage } from "./context";
+
+/** Why `value` does not survive a JSON round trip, or undefined when it does. */
+export function jsonProblem(value: unknown, depth = 0): string | undefined {
+  if (depth > 100) return "nested too deeply";
+  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : `the number ${value}`;
+  if (value === undefined) return "undefined";
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const p = jsonProblem(item, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (typeof value === "object") {
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== null) return `a ${(value as object).constructor?.name ?? "class"} instance`;
+    for (const item of Object.values(value)) {
+      const p = jsonProblem(item, depth + 1);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  return `a ${typeof value}`;
+}
+
+/**
+ * After the task: turns what it returned into output parameters by its `returns` (json,
+ * metric, or pickled into the catalog). A missing return, a value JSON cannot carry, or a return
+ * holding a secret's value (`E_SECRET_LEAK`, naming the return and the secret, never the value)
+ * fails the attempt.
+ */
+export const returnsStage: Stage = (ctx, next) => {
+  if (ctx.node.returns.length === 0) return next();
+  return next().then(async () => {
+    ctx.outputs = await toParameters(ctx);
+  });
+};
+
+async function toParameters(ctx: AttemptContext): Promise<Parameters> {
+  const { node, services, returned } = ctx;
+  const step = ctx.req.internalName;
+  const out: Parameters = {};
+  for (const spec of node.returns) {
+    if (!(spec.name in returned)) throw new RunnableError("E_RETURN_INVALID", `the task did not return "${spec.name}"`, { step, return: spec.name });
+    const value = returned[spec.name];
+    if (ctx.secretValues.length > 0 && containsSecret(value, ctx.secretValues)) {
+      const names = Object.entries(ctx.secrets).filter(([, v]) => v.length > 0 && containsSecret(value, [v])).map(([n]) => n);
+      throw new RunnableError(
+        "E_SECRET_LEAK",
+        `return "${spec.name}" contains the value of secret ${names.map((n) => `"${n}"`).join(", ")}; secrets may not leave a task through its returns (return something derived from it instead)`,
+        { step, return: spec.name, secrets: names },
+      );
+    }
+    if (spec.kind === "object") {
+      const name = `objects/${step}/${spec.name}${services.pickler.extension}`;
+      let data: Uint8Array;
+      try {
+        data = await services.pickler.dumps(value);
+      } catch (error) {
+        throw new RunnableError("E_RETURN_INVALID", `cannot pickle return "${spec.name}": ${messageOf(error)}`, { step, return: spec.name }, { cause: error });
+      }
+      await services.catalog.putBytes(services.runId, name, data);
+      out[spec.name] = { kind: "object", value: name };
+      continue;
+    }
+    const problem = jsonProblem(value);
+    if (problem)
+      throw new RunnableError("E_RETURN_INVALID", `return "${spec.name}" is not JSON (${problem}); declare it pickled("${spec.name}") to store it through the pickler`, { step, return: spec.name });
+    if (spec.kind === "metric") ctx.metrics[spec.name] = value;
+    out[spec.name] = { kind: spec.kind, value };
+  }
+  return out;
+}

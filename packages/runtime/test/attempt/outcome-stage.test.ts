@@ -1,0 +1,95 @@
+import { executionLogStage, eventsStage, guardStage, publishStage } from "../../src/attempt/outcome-stage";
+import { context, fakeServices, MemoryCatalog, nextDoing, request, taskNode } from "./fakes";
+import { AttemptContext } from "../../src/attempt/context";
+
+describe("guardStage", () => {
+  it("marks SUCCESS when the inner stages complete", async () => {
+    const ctx = context();
+    await guardStage(ctx, nextDoing());
+    expect(ctx.status).toBe("SUCCESS");
+  });
+
+  it.each([
+    [undefined, "the task threw undefined (not an Error)"],
+    [null, "the task threw null (not an Error)"],
+    ["boom", 'the task threw "boom" (not an Error)'],
+    [42, "the task threw 42 (not an Error)"],
+    [new Error("bad"), "bad"],
+    [{ message: "error-like" }, "error-like"],
+  ])("turns a throw of %p into a FAIL saying what was thrown", async (thrown, message) => {
+    const ctx = context();
+    await guardStage(ctx, () => Promise.reject(thrown));
+    expect(ctx.status).toBe("FAIL");
+    expect(ctx.message).toBe(message);
+    expect(ctx.log.text()).toContain(`ERROR: ${message}`);
+  });
+});
+
+describe("publishStage", () => {
+  const returning = taskNode({ returns: [{ name: "a", kind: "json" }] });
+
+  it("stores the outputs of a successful attempt only", async () => {
+    const req = request({ node: returning });
+    const ok = new AttemptContext(req, "");
+    await publishStage(ok, nextDoing(() => {
+      ok.status = "SUCCESS";
+      ok.outputs = { a: { kind: "json", value: 1 } };
+    }));
+    const failed = new AttemptContext(req, "");
+    await publishStage(failed, nextDoing(() => void (failed.outputs = { b: { kind: "json", value: 2 } })));
+    expect(req.stored).toEqual([{ a: { kind: "json", value: 1 } }]);
+  });
+
+  it("fails the attempt when the store refuses the outputs", async () => {
+    const ctx = context({ node: returning, setParameters: () => Promise.reject(new Error("store down")) });
+    await publishStage(ctx, nextDoing(() => {
+      ctx.status = "SUCCESS";
+      ctx.outputs = { a: { kind: "json", value: 1 } };
+    }));
+    expect(ctx.status).toBe("FAIL");
+    expect(ctx.message).toBe("storing the returns: store down");
+    expect(ctx.outputs).toEqual({});
+  });
+});
+
+describe("eventsStage", () => {
+  it("emits task_completed with masked outputs, or task_error, only when observed", async () => {
+    const events: Record<string, unknown>[] = [];
+    const ok = context({ services: fakeServices({ events }) });
+    ok.addSecret("token", "s3cr3t");
+    await eventsStage(ok, nextDoing(() => {
+      ok.status = "SUCCESS";
+      ok.outputs = { a: { kind: "json", value: "has s3cr3t" } };
+    }));
+    const failed = context({ services: fakeServices({ events }) });
+    await eventsStage(failed, nextDoing(() => failed.fail(new Error("nope"))));
+    expect(events).toEqual([
+      { type: "task_completed", step: "step", outputs: '{"a":"has ***"}' },
+      { type: "task_error", step: "step", error: "nope" },
+    ]);
+  });
+});
+
+describe("executionLogStage", () => {
+  it("stores what was written as <step>.attempt<n>.execution.log, and nothing for a silent task", async () => {
+    const catalog = new MemoryCatalog();
+    const talky = context({ services: fakeServices({ catalog }), attemptNumber: 2 });
+    talky.log.setHeader("header");
+    await executionLogStage(talky, nextDoing(() => talky.log.write("hello")));
+    const silent = context({ services: fakeServices({ catalog }), internalName: "quiet" });
+    await executionLogStage(silent, nextDoing());
+    expect([...catalog.files.keys()]).toEqual(["step.attempt2.execution.log"]);
+    expect(catalog.files.get("step.attempt2.execution.log")!.toString()).toBe("header\nhello");
+  });
+
+  it("does not change the outcome when the log cannot be stored", async () => {
+    const catalog = new MemoryCatalog();
+    catalog.putBytes = () => Promise.reject(new Error("catalog down"));
+    const ctx = context({ services: fakeServices({ catalog }) });
+    await executionLogStage(ctx, nextDoing(() => {
+      ctx.status = "SUCCESS";
+      ctx.log.write("x");
+    }));
+    expect(ctx.status).toBe("SUCCESS");
+  });
+});
