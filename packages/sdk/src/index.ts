@@ -131,7 +131,7 @@ export {
   type StepOptions,
   type TaskOptions,
 } from "./authoring";
-export { mapReturnValue } from "./returns";
-export { runTaskFunction } from "./function-task";
+export { mapReturnValue, parseLoose } from "./returns";
+export { functionTaskType, runTaskFunction, type FunctionTaskOptions } from "./function-task";
 export { KeyedMutex, writeFileAtomic, writeFileAtomicSync } from "./store-kit";
 export { picklerCodecs, registerPicklerCodec, type PicklerCodec } from "./pickler-codecs";
