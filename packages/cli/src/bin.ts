@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { formatError, debugEnabled } from "./errors";
 import { main } from "./main";
 
 // `runnable plugins | head` closes the pipe early: that is not an error.
@@ -7,12 +8,27 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+let settled = false;
+// The event loop drained while the command still waited (a promise that never settles: a plugin
+// or task that never resolves). Node would exit 0; an exit 0 must mean success.
+process.on("beforeExit", () => {
+  if (settled) return;
+  settled = true;
+  process.stderr.write(
+    "error[E_INTERNAL]: the command stopped before it finished: it was waiting for something that will never happen (a plugin, task or module whose promise never settles)\n" +
+      "  help: run with RUNNABLE_DEBUG=1, or find the step that was running in `runnable show <run_id>`\n",
+  );
+  process.exitCode = 1;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
+    settled = true;
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`error: ${String(error)}\n`);
+    settled = true;
+    process.stderr.write(`${formatError(error, debugEnabled()).text}\n`);
     process.exitCode = 1;
   },
 );
