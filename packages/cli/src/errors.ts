@@ -9,7 +9,7 @@ const HELP: Partial<Record<ErrorCode, string>> = {
   E_PLUGIN_LOAD: "`runnable plugins --check` imports every plugin and lists what does not load",
   E_PLUGIN_INVALID: "`runnable plugins --check` imports every plugin and lists what does not load",
   E_USAGE: "`runnable <command> --help` lists the command's arguments and options",
-  E_INTERNAL: "this is a bug in runnable-ts or in a plugin, not in your input; RUNNABLE_DEBUG=1 prints the stack trace to include in a report",
+  E_INTERNAL: "an unexpected error (not one runnable-ts reports on purpose); RUNNABLE_DEBUG=1 prints the stack trace: include it if you report a bug",
 };
 
 /** What an operating-system error code means for the user, and what to do about it. */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseDocument } from "yaml";
-import { GraphError, type GraphDef, type NodeDef, type ReturnSpec } from "@runnable-ts/sdk";
+import { GraphError, RunnableError, type GraphDef, type NodeDef, type ReturnSpec } from "@runnable-ts/sdk";
 
 /**
  * Reads a YAML pipeline (`dag: {description, start_at, steps}`) into the same graph shape the
@@ -11,17 +11,27 @@ export function loadYamlPipeline(file: string): GraphDef {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
-  } catch {
-    throw new GraphError([`pipeline file ${file} does not exist`], { file });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new GraphError([`pipeline file ${file} does not exist`], { file });
+    throw new RunnableError("E_IO", `Cannot read pipeline file ${file}: ${(error as Error).message}`, { file }, { cause: error });
   }
   return parseYamlPipeline(text, file);
 }
+
+/** How many alias expansions a pipeline file may make (the yaml library's guard against alias bombs). */
+const MAX_ALIAS_COUNT = 1000;
 
 /** {@link loadYamlPipeline} on text. */
 export function parseYamlPipeline(text: string, file = "(text)"): GraphDef {
   const doc = parseDocument(text, { prettyErrors: true, merge: true });
   if (doc.errors.length > 0) throw new GraphError(doc.errors.map((e) => `${file}: ${e.message.split("\n")[0]}`), { file });
-  const root = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  let root: unknown;
+  try {
+    root = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // The yaml library's guard against alias bombs ("Excessive alias count …").
+    throw new GraphError([`${file}: ${(error as Error).message} (at most ${MAX_ALIAS_COUNT} alias expansions)`], { file });
+  }
   if (!isRecord(root) || !isRecord(root.dag)) throw new GraphError([`${file}: the pipeline must have a top-level "dag" mapping`], { file });
   const problems: string[] = [];
   const graph = toGraph(root.dag, "dag", problems);
