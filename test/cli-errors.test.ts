@@ -137,6 +137,15 @@ describe("every user error is one error[CODE] block without a stack trace (built
     expect(result.stderr).toMatch(/bomb\.yaml/);
   });
 
+  it("a misspelled key in a YAML step is E_GRAPH_INVALID at file:line:col with a suggestion, before any run exists", () => {
+    const { dir } = project({ "typo.yaml": PIPELINE.replace("returns: [a]", "retuns: [a]") });
+    const result = runCli(["execute", "typo.yaml"], { cwd: dir });
+    expect(result.code).toBe(1);
+    expectErrorBlock(result.stderr, "E_GRAPH_INVALID");
+    expect(result.stderr).toMatch(/typo\.yaml:5:\d+: step "one": unknown key "retuns" \(did you mean "returns"\?\)/);
+    expect(existsSync(join(dir, ".run_log_store"))).toBe(false);
+  });
+
   it("a corrupt file-system run log is reported as a coded error when shown", () => {
     const { dir } = project({ "runnable-config.yaml": "run-log-store: { type: file-system }\n" });
     mkdirSync(join(dir, ".run_log_store"));

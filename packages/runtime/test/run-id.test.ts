@@ -1,9 +1,20 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FunctionTask, Pipeline } from "@runnable-ts/sdk";
 import { executeSingleNode, fanStep, runJob } from "../src/index";
 import { MAX_RUN_ID_LENGTH, resolveRunId, validateRunId } from "../src/run-id";
 import { run, workdir } from "./support";
+
+/** A working directory two levels below a fresh temp folder, so that "../../escape" would land in that folder. */
+function nestedWorkdir(): { root: string; dir: string; config: string } {
+  const root = realpathSync(mkdtempSync(join(tmpdir(), "runnable-run-id-")));
+  const dir = join(root, "a", "b");
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, "config.yaml");
+  writeFileSync(config, "run-log-store: { type: chunked-fs }\n");
+  return { root, dir, config };
+}
 
 const pipeline = (): Pipeline => new Pipeline({ steps: [new FunctionTask({ name: "one", fn: () => 1, returns: ["a"] })] });
 
@@ -31,19 +42,21 @@ describe("run ids are checked at the boundary", () => {
   });
 
   it("refuses a bad id in execute({ runId }), RUNNABLE_RUN_ID, a retry, one step, a fan and a job before writing anything", async () => {
-    const w = workdir("run-log-store: { type: chunked-fs }\n");
+    const w = nestedWorkdir();
     const graph = pipeline().toGraph();
     const common = { cwd: w.dir, configurationFile: w.config, env: {} };
     const invalid = expect.objectContaining({ code: "E_RUN_ID_INVALID" });
-    await expect(run(pipeline(), { ...w, runId: "../../escape" })).rejects.toEqual(invalid);
-    await expect(run(pipeline(), { ...w, env: { RUNNABLE_RUN_ID: "../../escape" } })).rejects.toEqual(invalid);
-    await expect(run(pipeline(), { ...w, env: { RUNNABLE_RETRY_RUN_ID: "../x" } })).rejects.toEqual(invalid);
+    const target = { dir: w.dir, config: w.config };
+    await expect(run(pipeline(), { ...target, runId: "../../escape" })).rejects.toEqual(invalid);
+    await expect(run(pipeline(), { ...target, env: { RUNNABLE_RUN_ID: "../../escape" } })).rejects.toEqual(invalid);
+    await expect(run(pipeline(), { ...target, env: { RUNNABLE_RETRY_RUN_ID: "../x" } })).rejects.toEqual(invalid);
     await expect(executeSingleNode(graph, { ...common, runId: "../x", step: "one" })).rejects.toEqual(invalid);
     await expect(fanStep(graph, { ...common, runId: "../x", step: "one", mode: "out" })).rejects.toEqual(invalid);
     await expect(runJob(graph.steps.one!, { ...common, runId: "a/b", definition: { kind: "sdk", file: undefined } })).rejects.toEqual(invalid);
     // Nothing was written: no store folder, nothing next to the working directory.
     expect(existsSync(join(w.dir, ".run_log_store"))).toBe(false);
-    expect(readdirSync(join(w.dir, "..")).filter((n) => n === "escape" || n === "x")).toEqual([]);
+    expect(readdirSync(w.root)).toEqual(["a"]);
+    expect(readdirSync(join(w.root, "a"))).toEqual(["b"]);
   });
 
   it("refuses a bad id through the SDK's Pipeline.execute()", async () => {
