@@ -10,7 +10,7 @@ export { loadDefinition, loadJobDefinition, type LoadedDefinition, type LoadedJo
 export { runJob, executeSingleJob } from "./job";
 export { walkGraphs, subgraphsOf } from "./graph-check";
 export { validateRunId, MAX_RUN_ID_LENGTH } from "./run-id";
-export { withRunLogStore } from "./session";
+export { closeScope, withRunLogStore } from "./session";
 export { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
 
 /** Runs an SDK pipeline (what `Pipeline.execute()` calls). */

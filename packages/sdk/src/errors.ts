@@ -23,7 +23,6 @@ export const ERROR_CODES = [
   "E_RUN_ID_INVALID",
   "E_PLUGIN_TIMEOUT",
   "E_INTERRUPTED",
-  "E_PROCESS_EXITED",
   "E_IO",
   "E_INTERNAL",
   "E_FAN_INVALID",
