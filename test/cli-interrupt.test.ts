@@ -16,6 +16,7 @@ exports.wait = async (_params, ctx) => {
   });
   return 1;
 };
+exports.stubborn = async () => { fs.writeFileSync("stubborn-started", ""); await new Promise((r) => setTimeout(r, 60000)); return 1; };
 exports.exit = () => { process.exit(Number(process.env.EXIT_WITH || "3")); };
 exports.after = () => 2;
 `;
@@ -131,6 +132,18 @@ describe("interrupting `runnable execute` (built CLI, child process)", () => {
     expect(retry.stdout).toMatch(/skip {2}wait/);
     expect(runLog(dir, "int2").status).toBe("SUCCESS");
     expect(readFileSync(join(dir, "wait-runs"), "utf8")).toBe("x");
+  });
+});
+
+describe("interrupting a task that ignores its signal (built CLI, child process)", () => {
+  it("still ends the run FAIL and exits 130 promptly, without waiting for the task", async () => {
+    const dir = project();
+    writeFileSync(join(dir, "stubborn.yaml"), PIPELINE.replace("#wait", "#stubborn"));
+    const started = Date.now();
+    const result = await interrupt(dir, ["execute", "stubborn.yaml", "--run-id", "st1"], () => existsSync(join(dir, "stubborn-started")), "SIGINT");
+    expect(result.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(runLog(dir, "st1")).toMatchObject({ status: "FAIL", steps: { wait: { status: "FAIL", message: expect.stringMatching(/interrupted by SIGINT/) } } });
   });
 });
 

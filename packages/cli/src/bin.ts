@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 import { formatError, debugEnabled } from "./errors";
+import { interruptionExitCode } from "./interrupt";
 import { main } from "./main";
+
+/** How long an interrupted command waits for what is still winding down before it exits anyway. */
+const INTERRUPTED_GRACE_MS = 1000;
 
 // `runnable plugins | head` closes the pipe early: that is not an error.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -25,6 +29,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     settled = true;
     process.exitCode = code;
+    // The run is recorded; a task that ignored its aborted signal must not keep Ctrl-C waiting.
+    if (interruptionExitCode() !== undefined) setTimeout(() => process.exit(code), INTERRUPTED_GRACE_MS).unref();
   },
   (error: unknown) => {
     settled = true;

@@ -4,6 +4,16 @@ import type { Output } from "./output";
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 type Signal = keyof typeof EXIT_CODES;
 
+let interruptedBy: Signal | undefined;
+
+/**
+ * The exit code of the signal that interrupted a command in this process (130, 143), if any: the
+ * binary then exits without waiting for tasks that ignored their aborted signal.
+ */
+export function interruptionExitCode(): number | undefined {
+  return interruptedBy ? EXIT_CODES[interruptedBy] : undefined;
+}
+
 /** An interruption scope: the signal a run listens to, and the exit code it calls for. */
 export interface Interruption {
   /** Aborted on the first SIGINT or SIGTERM, with an `E_INTERRUPTED` reason naming the signal. */
@@ -31,6 +41,7 @@ export function interruptible(output: Output): Interruption {
         process.exit(EXIT_CODES[name]);
       }
       received = name;
+      interruptedBy = name;
       output.err(`interrupted by ${name}: cancelling the run (send it again to exit at once)`);
       controller.abort(new RunnableError("E_INTERRUPTED", `the run was interrupted by ${name}`, { signal: name }));
     };
