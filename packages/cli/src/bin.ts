@@ -25,6 +25,11 @@ process.on("beforeExit", () => {
   process.exitCode = 1;
 });
 
+// A task called process.exit(0) before the command finished: the run did not succeed.
+process.on("exit", (code) => {
+  if (!settled && code === 0) process.exitCode = 1;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     settled = true;

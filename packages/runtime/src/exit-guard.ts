@@ -50,14 +50,13 @@ export interface GuardedRun {
  * before a run ends (a task called `process.exit()`, the event loop drained while the run waited
  * on a promise that never settles, a second Ctrl-C), it writes — synchronously, as an `exit`
  * listener must — the run's PROCESSING steps and branches and the run itself as FAIL, saying the
- * process exited, and turns an exit code 0 into 1 (an exit 0 means the run succeeded).
+ * process exited. (The exit code is the host's business: the CLI turns a 0 into 1.)
  */
 class ExitGuard {
   private readonly runs = new Set<GuardedRun>();
 
   private readonly onExit = (code: number): void => {
     for (const run of this.runs) recordExit(run, code);
-    if (this.runs.size > 0 && code === 0) process.exitCode = 1;
     this.runs.clear();
   };
 
