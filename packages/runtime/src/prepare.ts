@@ -1,4 +1,4 @@
-import { GraphError, type GraphDef, type NodeDef, type NodeType, type TaskType } from "@runnable-ts/sdk";
+import { GraphError, type GraphDef, type NodeDef, type NodeType, type StepKeys, type TaskType } from "@runnable-ts/sdk";
 import type { RunScope } from "@runnable-ts/kernel";
 import { hashOf, serializeGraph } from "./dag-hash";
 import { checkGraph, typesUsed, walkGraphs, withTerminals, type DefinitionProblem } from "./graph-check";
@@ -45,11 +45,15 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
     }
   }
   const failedKeys = new Set<string>();
+  const keysByType = new Map<string, StepKeys | undefined>();
   const keyProblems: string[] = [];
   for (const [step, { path, raw }] of source?.steps ?? []) {
     const nodeType = nodeTypes.get(String(raw.type));
     if (!nodeType) continue;
-    const keys = stepKeysOf(String(raw.type), nodeType, typeof raw.command_type === "string" ? taskTypes.get(raw.command_type) : raw.type === "task" ? taskTypes.get("function") : undefined);
+    const taskName = typeof raw.command_type === "string" ? raw.command_type : "function";
+    const cacheKey = `${String(raw.type)}\u0000${taskName}`;
+    if (!keysByType.has(cacheKey)) keysByType.set(cacheKey, stepKeysOf(String(raw.type), nodeType, raw.type === "task" ? taskTypes.get(taskName) : undefined));
+    const keys = keysByType.get(cacheKey);
     if (!keys) continue;
     const found = checkStepKeys(raw, keys, String(raw.type));
     if (found.length > 0) failedKeys.add(step);

@@ -71,9 +71,7 @@ export interface KeyProblem {
  * what was given.
  */
 export function checkStepKeys(raw: Readonly<Record<string, unknown>>, keys: StepKeys, type: string): KeyProblem[] {
-  // Every key is optional (defaults and required fields are the node type's business), except `type`.
-  const shape = Object.fromEntries(Object.entries(keys).map(([k, schema]) => [k, k === "type" ? schema : schema.optional()]));
-  const result = z.strictObject(shape).safeParse(raw);
+  const result = strictSchemaOf(keys).safeParse(raw);
   if (result.success) return [];
   const known = Object.keys(keys).sort();
   const problems: KeyProblem[] = [];
@@ -96,6 +94,19 @@ export function checkStepKeys(raw: Readonly<Record<string, unknown>>, keys: Step
     problems.push({ path, unknown: false, message: `${JSON.stringify(formatPath(path))} ${what}, got ${describe(value)}` });
   }
   return problems;
+}
+
+const compiled = new WeakMap<StepKeys, z.ZodType>();
+
+/** The strict object schema of `keys`, built once per keys object. */
+function strictSchemaOf(keys: StepKeys): z.ZodType {
+  let schema = compiled.get(keys);
+  if (!schema) {
+    // Every key is optional (defaults and required fields are the node type's business), except `type`.
+    const shape = Object.fromEntries(Object.entries(keys).map(([k, s]) => [k, k === "type" ? s : s.optional()]));
+    compiled.set(keys, (schema = z.strictObject(shape)));
+  }
+  return schema;
 }
 
 /** Keys of the mappings nested in a step (a return, a catalog), for suggestions. */
