@@ -73,7 +73,7 @@ describe("runnable execute / show / runs (built CLI, child process)", () => {
     writeFileSync(join(dir, "broken.yaml"), "dag:\n  start_at: a\n  steps:\n    a: { type: task\n");
     const exec = runCli(["execute", "broken.yaml"], { cwd: dir });
     expect(exec.code).toBe(1);
-    expect(exec.stderr).toMatch(/error\[E_GRAPH_INVALID\]: .*broken\.yaml: .*line 5/s);
+    expect(exec.stderr).toMatch(/error\[E_GRAPH_INVALID\]: .*broken\.yaml:5:\d+: /s);
     expect(runCli(["runs", "--json"], { cwd: dir }).stdout.trim()).toBe("[]");
   });
 });

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
-import { isRunnableError, RunnableError } from "@runnable-ts/sdk";
+import { RunnableError } from "@runnable-ts/sdk";
 import type { CommandContext } from "./command";
+import { debugEnabled, formatError } from "./errors";
 // Commands (and the runtime they pull in) load only when run: `runnable --help` stays fast.
 const commands = {
   config: () => import("./commands/config.js"),
@@ -22,6 +23,17 @@ const COMMON = {
   help: { type: "boolean", short: "h", description: "show help" },
 } as const;
 
+/** `--json` and `--quiet`: every command that runs something takes both. */
+const OUTPUT = {
+  json: { type: "boolean", description: "print the final run log as JSON, nothing else" },
+  quiet: { type: "boolean", description: "print only the final line" },
+} as const;
+
+/** The `--json` / `--quiet` flags of a command line. */
+function outputFlags(v: Record<string, string | boolean | undefined>): { json: boolean; quiet: boolean } {
+  return { json: v.json === true, quiet: v.quiet === true };
+}
+
 const COMMANDS: Record<string, CommandSpec> = {
   execute: {
     summary: "Run a pipeline: a YAML file, or a .ts/.js module exporting `pipeline`",
@@ -31,57 +43,47 @@ const COMMANDS: Record<string, CommandSpec> = {
       parameters: { type: "string", short: "p", description: "parameters file, YAML or JSON (else RUNNABLE_PARAMETERS_FILE)" },
       "run-id": { type: "string", description: "run id (else RUNNABLE_RUN_ID, else generated)" },
       tag: { type: "string", description: "a tag recorded in the run log" },
-      json: { type: "boolean", description: "print the final run log as JSON" },
-      quiet: { type: "boolean", description: "print only the outcome" },
+      ...OUTPUT,
     },
     run: async (ctx, v, p, out) => {
       const file = p[0];
       if (!file) throw usage("execute needs the pipeline file");
-      return (await commands.execute()).executeCommand(
-        ctx,
-        file,
-        { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), json: v.json === true, quiet: v.quiet === true },
-        out,
-      );
+      return (await commands.execute()).executeCommand(ctx, file, { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), ...outputFlags(v) }, out);
     },
   },
   retry: {
     summary: "Re-run a failed run from its point of failure (same definition, same parameters)",
     usage: "runnable retry <run_id> [-c config] [--json|--quiet]",
-    options: {
-      ...COMMON,
-      json: { type: "boolean", description: "print the final run log as JSON" },
-      quiet: { type: "boolean", description: "print only the outcome" },
-    },
+    options: { ...COMMON, ...OUTPUT },
     run: async (ctx, v, p, out) => {
       if (!p[0]) throw usage("retry needs a run id");
-      return (await commands.execute()).retryCommand(ctx, p[0], { json: v.json === true, quiet: v.quiet === true }, out);
+      return (await commands.execute()).retryCommand(ctx, p[0], outputFlags(v), out);
     },
   },
   "execute-job": {
     summary: "Run a job: a module exporting `job` (a FunctionJob or ShellJob)",
-    usage: "runnable execute-job <file> [-c config] [-p parameters] [--run-id id] [--tag tag] [--export name] [--json]",
+    usage: "runnable execute-job <file> [-c config] [-p parameters] [--run-id id] [--tag tag] [--export name] [--json|--quiet]",
     options: {
       ...COMMON,
       parameters: { type: "string", short: "p", description: "parameters file, YAML or JSON" },
       "run-id": { type: "string", description: "run id (else RUNNABLE_RUN_ID, else generated)" },
       tag: { type: "string", description: "a tag recorded in the run log" },
       export: { type: "string", description: "export holding the job (default: job)" },
-      json: { type: "boolean", description: "print the final run log as JSON" },
+      ...OUTPUT,
     },
     run: async (ctx, v, p, out) => {
       if (!p[0]) throw usage("execute-job needs the job file");
       return (await commands.execute()).executeJobCommand(
         ctx,
         p[0],
-        { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), exportName: str(v.export), json: v.json === true, quiet: false },
+        { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), exportName: str(v.export), ...outputFlags(v) },
         out,
       );
     },
   },
   "execute-single-node": {
     summary: "Run one step of an existing run (used by executors that run steps in their own process)",
-    usage: "runnable execute-single-node <run_id> <definition file> <step internal name> [--iter-variable JSON] [--export name] [-c config]",
+    usage: "runnable execute-single-node <run_id> <definition file> <step internal name> [--iter-variable JSON] [--export name] [-c config] [--json|--quiet]",
     options: {
       ...COMMON,
       "iter-variable": { type: "string", description: "map variables / loop indices of the step's branch, as a JSON object" },
@@ -89,26 +91,32 @@ const COMMANDS: Record<string, CommandSpec> = {
       job: { type: "boolean", description: "the definition is a job: run its attempts against the run's job log" },
       create: { type: "boolean", description: "create the run log first when it does not exist (the first step of an orchestrated run)" },
       parameters: { type: "string", short: "p", description: "parameters file, with --create" },
+      ...OUTPUT,
     },
     run: async (ctx, v, p, out) => {
       const [runId, file, step] = p;
       if (!runId || !file || !step) throw usage("execute-single-node needs <run_id> <definition file> <step internal name>");
-      void out;
-      return (await commands.execute()).executeSingleNodeCommand(ctx, { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true, create: v.create === true, parameters: str(v.parameters) });
+      return (await commands.execute()).executeSingleNodeCommand(
+        ctx,
+        { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true, create: v.create === true, parameters: str(v.parameters), ...outputFlags(v) },
+        out,
+      );
     },
   },
   fan: {
     summary: "Fan a composite step out (create its branches) or in (collect them), for orchestrators",
-    usage: "runnable fan <run_id> <definition file> <step internal name> <in|out> [--iter-variable JSON] [--export name] [-c config]",
+    usage: "runnable fan <run_id> <definition file> <step internal name> <in|out> [--iter-variable JSON] [--export name] [-c config] [--json|--quiet]",
     options: {
       ...COMMON,
       "iter-variable": { type: "string", description: "map variables / loop indices of the step's branch, as a JSON object" },
       export: { type: "string", description: "export holding the pipeline in an SDK module" },
+      json: { type: "boolean", description: "print the fan result ({status, branches}) as JSON (the default)" },
+      quiet: { type: "boolean", description: "print only the outcome line" },
     },
     run: async (ctx, v, p, out) => {
       const [runId, file, step, mode] = p;
       if (!runId || !file || !step || !mode) throw usage("fan needs <run_id> <definition file> <step internal name> <in|out>");
-      return (await commands.execute()).fanCommand(ctx, { runId, file, step, mode, iterVariable: str(v["iter-variable"]), exportName: str(v.export) }, out);
+      return (await commands.execute()).fanCommand(ctx, { runId, file, step, mode, iterVariable: str(v["iter-variable"]), exportName: str(v.export), ...outputFlags(v) }, out);
     },
   },
   show: {
@@ -173,9 +181,20 @@ function commandHelp(spec: CommandSpec): string {
 
 /**
  * Runs the CLI with `argv` (without `node` and the script) and resolves to the exit code.
- * Errors are printed as `error[CODE]: message`; nothing is thrown.
+ * Errors are printed as one `error[CODE]: …` block (what, where, how to fix) with no stack
+ * trace unless `RUNNABLE_DEBUG=1`; nothing is thrown.
  */
 export async function main(argv: string[], output: Output = processOutput, cwd: string = process.cwd()): Promise<number> {
+  try {
+    return await dispatch(argv, output, cwd);
+  } catch (error) {
+    const formatted = formatError(error, debugEnabled());
+    output.err(formatted.text);
+    return formatted.exitCode;
+  }
+}
+
+async function dispatch(argv: string[], output: Output, cwd: string): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     output.out(mainHelp());
@@ -211,14 +230,5 @@ export async function main(argv: string[], output: Output = processOutput, cwd: 
       distributionDirs: [DISTRIBUTION_DIR],
     },
   };
-  try {
-    return await spec.run(ctx, values, positionals, output);
-  } catch (error) {
-    if (isRunnableError(error)) {
-      output.err(`error[${error.code}]: ${error.message}`);
-      return error.code === "E_USAGE" ? 2 : 1;
-    }
-    output.err(`error: ${(error as Error)?.stack ?? String(error)}`);
-    return 1;
-  }
+  return spec.run(ctx, values, positionals, output);
 }

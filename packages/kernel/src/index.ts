@@ -6,5 +6,5 @@ export { parseManifest, MANIFEST_API_VERSION, type DiscoveryProblem, type Manife
 export { loadModule, isCommonJs } from "./module-loader";
 export { findProjectRoot, findPackageDir, readPackageJson, type PackageJson } from "./package-json";
 export { validatePluginConfig, type ConfigOrigin } from "./plugin-config";
-export { PluginRegistry, type LoadedPlugin, type PluginPins } from "./registry";
+export { PluginRegistry, pluginLoadTimeout, DEFAULT_PLUGIN_LOAD_TIMEOUT_MS, type LoadedPlugin, type PluginPins } from "./registry";
 export { Kernel, RunScope, type KernelOptions } from "./kernel";

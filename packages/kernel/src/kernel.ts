@@ -16,7 +16,7 @@ import { loadConfig, type RunnableConfig } from "./config";
 import { discoverPlugins } from "./discovery";
 import { findProjectRoot } from "./package-json";
 import { validatePluginConfig } from "./plugin-config";
-import { PluginRegistry, type LoadedPlugin } from "./registry";
+import { PluginRegistry, pluginLoadTimeout, type LoadedPlugin } from "./registry";
 
 /** Inputs of {@link Kernel.create}. */
 export interface KernelOptions {
@@ -94,7 +94,9 @@ export class Kernel {
    */
   static async create(options: KernelOptions = {}): Promise<Kernel> {
     const cwd = options.cwd ?? process.cwd();
-    const config = await loadConfig({ cwd, configFile: options.configFile, env: options.env ?? process.env, defaults: options.defaults ?? {} });
+    const env = options.env ?? process.env;
+    const loadTimeoutMs = pluginLoadTimeout(env);
+    const config = await loadConfig({ cwd, configFile: options.configFile, env, defaults: options.defaults ?? {} });
     const projectRoot = findProjectRoot(cwd);
     const discovery = discoverPlugins({
       projectRoot,
@@ -103,7 +105,7 @@ export class Kernel {
       configFile: config.file,
       distributionDirs: options.distributionDirs ?? [],
     });
-    return new Kernel(config, new PluginRegistry(discovery, config.pins), Object.freeze({ cwd, projectRoot, configFile: config.file }));
+    return new Kernel(config, new PluginRegistry(discovery, config.pins, loadTimeoutMs), Object.freeze({ cwd, projectRoot, configFile: config.file }));
   }
 
   /**

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import {
+  ConfigError,
   describePluginShapeProblem,
   PluginConflictError,
   PluginLoadError,
@@ -20,6 +21,23 @@ export interface LoadedPlugin<K extends PluginKind = PluginKind> {
 /** Pins: `"<kind>/<name>"` → package name, deciding between packages that declare the same plugin. */
 export type PluginPins = Readonly<Record<string, string>>;
 
+/** How long importing one plugin module may take by default (`RUNNABLE_PLUGIN_LOAD_TIMEOUT_MS`). */
+export const DEFAULT_PLUGIN_LOAD_TIMEOUT_MS = 30_000;
+
+/**
+ * The plugin load timeout from the environment: `RUNNABLE_PLUGIN_LOAD_TIMEOUT_MS` (a positive
+ * number of milliseconds), else {@link DEFAULT_PLUGIN_LOAD_TIMEOUT_MS}.
+ * @throws ConfigError `E_CONFIG_INVALID` naming the variable when its value is not a positive number.
+ */
+export function pluginLoadTimeout(env: NodeJS.ProcessEnv): number {
+  const raw = env.RUNNABLE_PLUGIN_LOAD_TIMEOUT_MS;
+  if (raw === undefined || raw === "") return DEFAULT_PLUGIN_LOAD_TIMEOUT_MS;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new ConfigError("E_CONFIG_INVALID", `RUNNABLE_PLUGIN_LOAD_TIMEOUT_MS must be a positive number of milliseconds, got ${JSON.stringify(raw)}`, { path: "RUNNABLE_PLUGIN_LOAD_TIMEOUT_MS" });
+  return ms;
+}
+
 /**
  * The typed view of discovered plugins. Looks plugins up by kind and name, resolves conflicts
  * through pins, and imports a plugin's module only when it is first asked for.
@@ -30,6 +48,8 @@ export class PluginRegistry {
   constructor(
     readonly discovery: DiscoveryResult,
     private readonly pins: PluginPins = {},
+    /** How long one plugin module's import may take before it fails with `E_PLUGIN_TIMEOUT`. */
+    private readonly loadTimeoutMs: number = DEFAULT_PLUGIN_LOAD_TIMEOUT_MS,
   ) {}
 
   /** Every discovered plugin plus problems: malformed manifests and unpinned conflicts. */
@@ -76,14 +96,15 @@ export class PluginRegistry {
 
   /**
    * Imports the module of `kind/name` (once) and checks its export.
-   * @throws PluginLoadError (`E_PLUGIN_LOAD` when the import throws, `E_PLUGIN_INVALID` when
-   *   the export is missing or is not a plugin of that kind), naming plugin, package and entry.
+   * @throws PluginLoadError (`E_PLUGIN_LOAD` when the import throws, `E_PLUGIN_TIMEOUT` when it
+   *   does not settle within the load timeout, `E_PLUGIN_INVALID` when the export is missing or
+   *   is not a plugin of that kind), naming plugin, package and entry.
    */
   async load<K extends PluginKind>(kind: K, name: string): Promise<LoadedPlugin<K>> {
     const info = this.find(kind, name);
     let pending = this.loads.get(info);
     if (!pending) {
-      pending = importPlugin(info);
+      pending = importPlugin(info, this.loadTimeoutMs);
       this.loads.set(info, pending);
     }
     return (await pending) as LoadedPlugin<K>;
@@ -104,14 +125,34 @@ function conflictMessage(key: string, candidates: DiscoveredPlugin[]): string {
   return `Plugin ${key} is declared by ${packages}. Pin one in the config file: plugins: { "${key}": "${first}" }`;
 }
 
-async function importPlugin(info: DiscoveredPlugin): Promise<LoadedPlugin> {
+async function importPlugin(info: DiscoveredPlugin, timeoutMs: number): Promise<LoadedPlugin> {
   const where = { kind: info.kind, plugin: info.name, package: info.package, path: `runnable.${info.kind}.${info.name}`, file: info.file };
   const label = `Plugin ${info.kind}/${info.name} from ${info.package}`;
   let ns: Record<string, unknown>;
+  let timer: NodeJS.Timeout | undefined;
+  // An ES module whose top-level await never settles would otherwise leave the run waiting on a
+  // promise that never settles, and the process exits 0 with nothing run. The timer is not
+  // unref'd on purpose: it is what keeps the process alive to report the plugin.
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new PluginLoadError(
+            "E_PLUGIN_TIMEOUT",
+            `${label}: importing ${rel(info)} did not finish within ${timeoutMs} ms (a top-level await that never settles?). Fix the module, or raise RUNNABLE_PLUGIN_LOAD_TIMEOUT_MS if it is only slow.`,
+            { ...where, timeoutMs },
+          ),
+        ),
+      timeoutMs,
+    );
+  });
   try {
-    ns = await loadModule(info.file);
+    ns = await Promise.race([loadModule(info.file), timedOut]);
   } catch (error) {
+    if ((error as { code?: unknown })?.code === "E_PLUGIN_TIMEOUT" && error instanceof PluginLoadError) throw error;
     throw new PluginLoadError("E_PLUGIN_LOAD", `${label}: importing ${rel(info)} failed: ${(error as Error)?.message ?? String(error)}`, where, error);
+  } finally {
+    clearTimeout(timer);
   }
   if (!(info.exportName in ns) || ns[info.exportName] === undefined) {
     const available = Object.keys(ns).filter((k) => k !== "__esModule");

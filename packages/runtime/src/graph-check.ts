@@ -50,29 +50,49 @@ export function typesUsed(graph: GraphDef): { nodeTypes: Set<string>; taskTypes:
 }
 
 /**
- * Structural checks of every graph: start step, names, `next`/`on_failure` targets, cycles,
- * plus each node type's own checks. Returns every problem found (none: an empty list).
+ * A problem found in a definition: its text, and where it is (a step by qualified name, or a
+ * graph by prefix; optionally the key), so that a YAML definition can point at `file:line:col`.
  */
-export function checkGraph(graph: GraphDef, nodeTypes: ReadonlyMap<string, NodeType>, context: ValidateContext): string[] {
-  const problems: string[] = [];
+export interface DefinitionProblem {
+  readonly message: string;
+  /** Qualified name of the step (`par.branch1.hello`), when the problem is a step's. */
+  readonly step?: string;
+  /** Prefix of the graph ("" for the root), when the problem is a graph's. */
+  readonly graph?: string;
+  /** The key of the step or graph the problem is about (`next`, `start_at`…). */
+  readonly key?: string;
+}
+
+/**
+ * Structural checks of every graph: start step, names, `next`/`on_failure` targets, cycles,
+ * plus each node type's own checks (except for the steps in `skipTypeChecks`, whose fields
+ * already failed a stricter check). Returns every problem found (none: an empty list).
+ */
+export function checkGraph(graph: GraphDef, nodeTypes: ReadonlyMap<string, NodeType>, context: ValidateContext, skipTypeChecks: ReadonlySet<string> = new Set()): DefinitionProblem[] {
+  const problems: DefinitionProblem[] = [];
   for (const { graph: g, prefix } of walkGraphs(graph)) {
     const where = prefix ? `branch ${prefix}` : "pipeline";
     const at = (name: string): string => (prefix ? `${prefix}.${name}` : name);
-    if (!g.steps[g.start_at]) problems.push(`${where}: start_at "${g.start_at}" is not one of its steps`);
+    if (!g.steps[g.start_at]) problems.push({ message: `${where}: start_at "${g.start_at}" is not one of its steps`, graph: prefix, key: "start_at" });
     for (const [key, node] of Object.entries(g.steps)) {
-      if (key.includes(".")) problems.push(`step "${at(key)}": names may not contain "."`);
+      const step = at(key);
+      const problem = (message: string, field?: string): void => void problems.push({ message: `step "${step}": ${message}`, step, ...(field ? { key: field } : {}) });
+      if (key.includes(".")) problem(`names may not contain "."`);
       const type = nodeTypes.get(node.type);
       if (!type) continue; // reported by the caller, which knows the installed types
       if (!type.terminal) {
-        if (typeof node.next !== "string" || node.next === "") problems.push(`step "${at(key)}": missing "next" (name the following step, or success/fail)`);
-        else if (!g.steps[node.next]) problems.push(`step "${at(key)}": next "${node.next}" is not a step of ${where}`);
+        const next: unknown = node.next;
+        if (next === undefined || next === "") problem(`missing "next" (name the following step, or success/fail)`);
+        else if (typeof next !== "string") problem(`"next" must be the name of a step (a string), got ${typeof next} ${JSON.stringify(next)}`, "next");
+        else if (!g.steps[next]) problem(`next "${next}" is not a step of ${where}`, "next");
       }
-      if (node.on_failure !== undefined && (typeof node.on_failure !== "string" || !g.steps[node.on_failure]))
-        problems.push(`step "${at(key)}": on_failure "${String(node.on_failure)}" is not a step of ${where}`);
-      for (const p of type.validate?.(node, context) ?? []) problems.push(`step "${at(key)}": ${p}`);
+      const onFailure: unknown = node.on_failure;
+      if (onFailure !== undefined && typeof onFailure !== "string") problem(`"on_failure" must be the name of a step (a string), got ${typeof onFailure} ${JSON.stringify(onFailure)}`, "on_failure");
+      else if (onFailure !== undefined && !g.steps[onFailure]) problem(`on_failure "${String(onFailure)}" is not a step of ${where}`, "on_failure");
+      if (!skipTypeChecks.has(step)) for (const p of type.validate?.(node, context) ?? []) problem(p);
     }
     const cycle = findCycle(g);
-    if (cycle) problems.push(`${where}: cycle ${cycle.map(at).join(" -> ")} (use a loop step to repeat work)`);
+    if (cycle) problems.push({ message: `${where}: cycle ${cycle.map(at).join(" -> ")} (use a loop step to repeat work)`, step: at(cycle[0]!) });
   }
   return problems;
 }

@@ -3,20 +3,16 @@ import { executeJobNode } from "./job";
 import { executeGraph } from "./run";
 import { streamGraph } from "./stream";
 
-export { runPipeline, executeGraph, type RunOptions, type RunResult, type DefinitionSource } from "./run";
+export { runPipeline, type RunOptions, type RunResult, type DefinitionSource } from "./run";
 export { streamGraph } from "./stream";
-export { executeSingleNode, fanStep, locateStep, type SingleNodeOptions, type LocatedStep } from "./single-node";
-export { describeDagChange } from "./dag-diff";
+export { executeSingleNode, fanStep, type SingleNodeOptions } from "./single-node";
 export { loadDefinition, loadJobDefinition, type LoadedDefinition, type LoadedJob } from "./definition";
-export { runJob, executeJobNode, executeSingleJob } from "./job";
-export { loadYamlPipeline, parseYamlPipeline } from "./yaml-pipeline";
-export { checkGraph, withTerminals, walkGraphs, subgraphsOf } from "./graph-check";
-export { dagHash, serializeGraph } from "./dag-hash";
-export { loadParameters } from "./parameters";
-export { loadExport, loadUserModule } from "./load-export";
-export { generateRunId } from "./run-id";
+export { loadYamlPipeline } from "./yaml-pipeline";
+export { runJob, executeSingleJob } from "./job";
+export { walkGraphs, subgraphsOf } from "./graph-check";
+export { validateRunId, MAX_RUN_ID_LENGTH } from "./run-id";
+export { closeScope, withRunLogStore } from "./session";
 export { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
-export { Limiter, pool } from "./limiter";
 
 /** Runs an SDK pipeline (what `Pipeline.execute()` calls). */
 export function executePipeline(pipeline: Pipeline, options: ExecuteOptions): Promise<RunLog> {

@@ -3,8 +3,8 @@ import { singleNodeCommand } from "./cli-path";
 import { serializeGraph } from "./dag-hash";
 import { loadParameters } from "./parameters";
 import { messageOf } from "./redact";
-import { generateRunId } from "./run-id";
-import type { RunOptions, RunResult } from "./run";
+import { resolveRunId, validateRunId } from "./run-id";
+import { newRunConfig, type RunOptions, type RunResult } from "./run";
 import { RunSession } from "./session";
 
 /** A job's task node seen as a one-step graph, so it is checked like any task step. */
@@ -39,14 +39,19 @@ async function runJobHere(session: RunSession, services: RunServices): Promise<S
  */
 export async function runJob(node: NodeDef, options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
+  const runId = resolveRunId(options.runId, env);
   const session = await RunSession.open(jobGraph(node), options);
   try {
-    const runId = options.runId ?? env.RUNNABLE_RUN_ID ?? generateRunId();
     const services = session.services(runId);
     const store = session.store;
     const config = session.kernel.config;
     const file = options.definition.file;
     const exportName = options.definition.kind === "sdk" ? options.definition.exportName : undefined;
+    const runConfig = newRunConfig(session, runId, options, {
+      job_definition_file: file ?? null,
+      ...(exportName ? { job_definition_export: exportName } : {}),
+      job: serializeGraph(jobGraph(node)),
+    });
     await store.createRunLog({
       run_id: runId,
       dag_hash: null,
@@ -54,18 +59,9 @@ export async function runJob(node: NodeDef, options: RunOptions): Promise<RunRes
       status: "PROCESSING",
       job: { status: "CREATED", message: "", mock: false, code_identities: [], attempts: [], data_catalog: [] },
       parameters: loadParameters({ file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE, cwd: session.cwd, env, ...(options.parameters ? { initial: options.parameters } : {}) }),
-      run_config: {
-        run_id: runId,
-        tag: options.tag ?? "",
-        execution_mode: options.definition.kind,
-        job_definition_file: file ?? null,
-        ...(exportName ? { job_definition_export: exportName } : {}),
-        configuration_file: config.file ?? null,
-        cwd: session.cwd,
-        services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
-        job: serializeGraph(jobGraph(node)),
-      },
+      run_config: runConfig,
     });
+    session.guardExit(runId, runConfig);
     let status: Status = "FAIL";
     try {
       status = await session.scope.get("job-executor").execute({
@@ -75,6 +71,10 @@ export async function runJob(node: NodeDef, options: RunOptions): Promise<RunRes
         runHere: () => runJobHere(session, services),
         jobCommand: () => singleNodeCommand({ runId, file, target: "job", extra: ["--job"], configFile: config.file, exportName, cwd: session.cwd, env }),
       });
+      if (session.cancelled) {
+        status = "FAIL";
+        await store.updateRunLog(runId, { run_config: { ...runConfig, error: session.cancelledMessage } });
+      }
     } catch (error) {
       status = "FAIL";
       await store.updateRunLog(runId, { job: { status: "FAIL", message: messageOf(error), mock: false, code_identities: [], attempts: [], data_catalog: [] } }).catch(() => undefined);
@@ -97,6 +97,7 @@ export async function executeJobNode(node: NodeDef, options: RunOptions): Promis
  * Runs the attempts of an existing run's job in this process (what a job executor that uses
  * other processes starts: `runnable execute-single-node <run> <file> job --job`).
  */
-export function executeSingleJob(node: NodeDef, options: { runId: string; cwd?: string; configurationFile?: string | undefined; env?: NodeJS.ProcessEnv }): Promise<Status> {
+export function executeSingleJob(node: NodeDef, options: { runId: string; cwd?: string; configurationFile?: string | undefined; env?: NodeJS.ProcessEnv; signal?: AbortSignal | undefined }): Promise<Status> {
+  validateRunId(options.runId);
   return RunSession.withRun(jobGraph(node), options, (session) => runJobHere(session, session.services(options.runId)));
 }

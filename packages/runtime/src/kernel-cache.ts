@@ -35,7 +35,7 @@ function watched(kernel: Kernel): (string | undefined)[] {
  */
 export async function cachedKernel(options: KernelOptions & { cwd: string; env: NodeJS.ProcessEnv }): Promise<Kernel> {
   const vars = Object.entries(options.env)
-    .filter(([k]) => k.startsWith("RUNNABLE_VAR_") || k === "RUNNABLE_CONFIGURATION_FILE")
+    .filter(([k]) => k.startsWith("RUNNABLE_VAR_") || k === "RUNNABLE_CONFIGURATION_FILE" || k === "RUNNABLE_PLUGIN_LOAD_TIMEOUT_MS")
     .sort(([a], [b]) => a.localeCompare(b));
   const key = JSON.stringify([options.cwd, options.configFile ?? null, vars, options.defaults, options.distributionDirs, findProjectRoot(options.cwd)]);
   const hit = cache.get(key);

@@ -1,9 +1,9 @@
-import { ExecutionFailedError, RunnableError, type ExecuteOptions, type GraphDef, type RunEvent, type RunLog, type Status } from "@runnable-ts/sdk";
+import { ExecutionFailedError, RunnableError, type ExecuteOptions, type GraphDef, type RunConfig, type RunEvent, type RunLog, type Status } from "@runnable-ts/sdk";
 import { singleNodeCommand } from "./cli-path";
 import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
 import { messageOf } from "./redact";
-import { generateRunId } from "./run-id";
+import { resolveRunId, validateRunId } from "./run-id";
 import { RunSession } from "./session";
 
 /** Where a pipeline definition came from, recorded in the run log for re-entry and retry. */
@@ -43,15 +43,14 @@ export interface RunResult {
  */
 export async function runPipeline(input: GraphDef, options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
+  const retryId = options.retryRunId ?? (env.RUNNABLE_RETRY_RUN_ID || undefined);
+  const runId = retryId !== undefined ? validateRunId(retryId, options.retryRunId !== undefined ? "the run id to retry" : "RUNNABLE_RETRY_RUN_ID") : resolveRunId(options.runId, env);
   const session = await RunSession.open(input, options);
   try {
-    const retryId = options.retryRunId ?? (env.RUNNABLE_RETRY_RUN_ID || undefined);
-    const runId = retryId ?? options.runId ?? env.RUNNABLE_RUN_ID ?? generateRunId();
     const services = session.services(runId);
     const store = session.store;
-    const { dag, dagHash: hash } = session.prepared;
-    if (retryId) await startRetry(session, retryId, dag, hash, options);
-    else await createRunLog(session, runId, options);
+    let runConfig = retryId ? await startRetry(session, retryId, options) : await createRunLog(session, runId, options);
+    session.guardExit(runId, runConfig);
     services.emit({ type: "pipeline_started", step: "", ...(retryId ? { retry: true } : {}) });
     let status: Status = "FAIL";
     try {
@@ -72,13 +71,15 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
             env,
           }),
       });
-      if (session.cancelled) status = "FAIL";
+      if (session.cancelled) {
+        status = "FAIL";
+        runConfig = { ...runConfig, error: session.cancelledMessage };
+      }
     } catch (error) {
       status = "FAIL";
-      const previous = await store.getRunLog(runId).catch(() => undefined);
-      await store.updateRunLog(runId, { run_config: { ...previous?.run_config, error: messageOf(error) } }).catch(() => undefined);
+      runConfig = { ...runConfig, error: messageOf(error) };
     } finally {
-      await store.updateRunLog(runId, { status });
+      await store.updateRunLog(runId, { status, ...(runConfig.error !== undefined ? { run_config: runConfig } : {}) });
     }
     const runLog = await store.getRunLog(runId);
     services.emit({ type: "pipeline_completed", step: "", status });
@@ -88,11 +89,40 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
   }
 }
 
-/** Creates a new run's log: parameters read once, now, and the run config with the dag. */
-export async function createRunLog(session: RunSession, runId: string, options: Pick<RunOptions, "definition" | "parametersFile" | "parameters" | "tag" | "env">): Promise<void> {
+/**
+ * The `run_config` of a new run, pipelines and jobs alike: how it was started (definition,
+ * config file, parameters file, working directory, services), plus what is particular to the
+ * kind (`extra`: the dag of a pipeline, the task of a job).
+ */
+export function newRunConfig(session: RunSession, runId: string, options: Pick<RunOptions, "definition" | "parametersFile" | "tag" | "env">, extra: RunConfig): RunConfig {
+  const env = options.env ?? process.env;
+  const config = session.kernel.config;
+  return {
+    run_id: runId,
+    tag: options.tag ?? "",
+    execution_mode: options.definition.kind,
+    configuration_file: config.file ?? null,
+    parameters_file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE ?? null,
+    cwd: session.cwd,
+    services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
+    ...extra,
+  };
+}
+
+/** Creates a new run's log: parameters read once, now, and the run config with the dag. Resolves to the run config. */
+export async function createRunLog(session: RunSession, runId: string, options: Pick<RunOptions, "definition" | "parametersFile" | "parameters" | "tag" | "env">): Promise<RunConfig> {
   const env = options.env ?? process.env;
   const { dag, dagHash: hash } = session.prepared;
-  const config = session.kernel.config;
+  const exportName = options.definition.kind === "sdk" ? options.definition.exportName : undefined;
+  const runConfig = newRunConfig(session, runId, options, {
+    pipeline_definition_file: options.definition.file ?? null,
+    ...(exportName ? { pipeline_definition_export: exportName } : {}),
+    is_retry: false,
+    retries: 0,
+    retry_indicator: env.RUNNABLE_RETRY_INDICATOR ?? "",
+    dag,
+    dag_hash: hash,
+  });
   await session.store.createRunLog({
     run_id: runId,
     dag_hash: hash,
@@ -100,29 +130,16 @@ export async function createRunLog(session: RunSession, runId: string, options: 
     status: "PROCESSING",
     job: null,
     parameters: loadParameters({ file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE, cwd: session.cwd, env, ...(options.parameters ? { initial: options.parameters } : {}) }),
-    run_config: {
-      run_id: runId,
-      tag: options.tag ?? "",
-      execution_mode: options.definition.kind,
-      pipeline_definition_file: options.definition.file ?? null,
-      ...(options.definition.kind === "sdk" && options.definition.exportName ? { pipeline_definition_export: options.definition.exportName } : {}),
-      configuration_file: config.file ?? null,
-      parameters_file: options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE ?? null,
-      cwd: session.cwd,
-      services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
-      is_retry: false,
-      retries: 0,
-      retry_indicator: env.RUNNABLE_RETRY_INDICATOR ?? "",
-      dag,
-      dag_hash: hash,
-    },
+    run_config: runConfig,
   });
+  return runConfig;
 }
 
-/** Checks that a run can be retried with this definition and marks it as running again. */
-async function startRetry(session: RunSession, runId: string, dag: unknown, hash: string, options: RunOptions): Promise<void> {
+/** Checks that a run can be retried with this definition, marks it as running again and resolves to its run config. */
+async function startRetry(session: RunSession, runId: string, options: RunOptions): Promise<RunConfig> {
   const env = options.env ?? process.env;
   const store = session.store;
+  const { dag, dagHash: hash } = session.prepared;
   if (!(await store.exists(runId))) throw new RunnableError("E_RUN_NOT_FOUND", `Cannot retry run "${runId}": no such run in the configured run-log store`, { runId });
   const previous = await store.getRunLog(runId);
   if (previous.status === "SUCCESS") throw new RunnableError("E_USAGE", `Run "${runId}" already succeeded: there is nothing to retry`, { runId });
@@ -141,11 +158,11 @@ async function startRetry(session: RunSession, runId: string, dag: unknown, hash
     ...Object.keys(env).filter((k) => k.startsWith("RUNNABLE_PRM_")),
   ];
   if (ignored.length > 0) warn(`retry of ${runId}: ignoring ${ignored.join(", ")} — a retry keeps the parameters the first run left`);
-  const retries = Number(previous.run_config.retries ?? 0) + 1;
-  await store.updateRunLog(runId, {
-    status: "PROCESSING",
-    run_config: { ...previous.run_config, is_retry: true, retries, retry_indicator: env.RUNNABLE_RETRY_INDICATOR ?? String(retries) },
-  });
+  const retries = (previous.run_config.retries ?? 0) + 1;
+  const { error: _previousError, ...kept } = previous.run_config;
+  const runConfig: RunConfig = { ...kept, is_retry: true, retries, retry_indicator: env.RUNNABLE_RETRY_INDICATOR ?? String(retries) };
+  await store.updateRunLog(runId, { status: "PROCESSING", run_config: runConfig });
+  return runConfig;
 }
 
 /** Like {@link runPipeline}, rejecting with ExecutionFailedError when the run ends FAIL. */

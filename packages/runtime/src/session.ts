@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
-import { isoNow, RunnableError, type GraphDef, type NodeType, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
+import { isoNow, RunnableError, type GraphDef, type NodeType, type RunConfig, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
 import type { Kernel, RunScope } from "@runnable-ts/kernel";
+import { exitGuard, trackRunning, type RunningRecords } from "./exit-guard";
 import { cachedKernel } from "./kernel-cache";
 import { codeIdentities } from "./code-identity";
 import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
@@ -10,6 +11,7 @@ import { loadExport } from "./load-export";
 import { serializedStore } from "./serialized-store";
 import { Traversal } from "./traversal";
 import { walkGraphs } from "./graph-check";
+import { validateRunId } from "./run-id";
 
 /** What opening a session needs. */
 export interface SessionOptions {
@@ -37,7 +39,11 @@ export class RunSession {
   ) {}
 
   /** Releases this run's hold on the process-level unhandled-rejection handler. */
-  private readonly releaseGuard = holdRejectionGuard();
+  private readonly releaseRejectionGuard = holdRejectionGuard();
+  /** Step and branch logs of this session's run that are PROCESSING right now (for the exit guard). */
+  private readonly running: RunningRecords = { steps: new Map(), branches: new Map() };
+  private trackedStore: RunLogStore | undefined;
+  private releaseGuard: (() => void) | undefined;
 
   /**
    * Loads config and plugins and checks the graph (every problem at once).
@@ -58,20 +64,38 @@ export class RunSession {
       options.signal?.addEventListener("abort", session.abort, { once: true });
       return session;
     } catch (error) {
-      await scope.dispose();
+      await closeScope(scope);
       throw error;
     }
   }
 
   private readonly abort = (): void => this.controller.abort(this.options.signal?.reason ?? new Error("the run was cancelled"));
 
+  /** Why the run was cancelled, as step messages say it (`cancelled: …`). */
+  get cancelledMessage(): string {
+    const reason: unknown = this.controller.signal.reason;
+    return `cancelled: ${reason instanceof Error ? reason.message : String(reason ?? "the run was cancelled")}`;
+  }
+
   /** True once the run was cancelled. */
   get cancelled(): boolean {
     return this.controller.signal.aborted;
   }
 
+  /** The run's store, seen through a view that remembers what is PROCESSING (see {@link guardExit}). */
   get store(): RunLogStore {
-    return this.scope.get("run-log-store");
+    return (this.trackedStore ??= trackRunning(this.scope.get("run-log-store"), this.running));
+  }
+
+  /**
+   * Until {@link close}, a process exit (a task calling `process.exit()`, an event loop that
+   * drains with the run unfinished, a second Ctrl-C) records the steps and branches still
+   * PROCESSING and the run as FAIL, synchronously, saying the process exited.
+   * `runConfig` is the run's current run_config (the record is replaced, not merged).
+   */
+  guardExit(runId: string, runConfig: RunConfig): void {
+    this.releaseGuard?.();
+    this.releaseGuard = exitGuard.add({ runId, runConfig, store: this.scope.get("run-log-store"), running: this.running });
   }
 
   /** The services a run with this id uses. */
@@ -123,6 +147,7 @@ export class RunSession {
    * @throws RunnableError `E_RUN_NOT_FOUND` when the run is not in the store.
    */
   static async withRun<T>(graph: GraphDef, options: SessionOptions & { runId: string }, work: (session: RunSession) => Promise<T>): Promise<T> {
+    validateRunId(options.runId);
     const session = await RunSession.open(graph, options);
     try {
       if (!(await session.store.exists(options.runId))) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${options.runId}" in the configured run-log store`, { runId: options.runId });
@@ -134,9 +159,35 @@ export class RunSession {
 
   /** Releases the run's plugins (closing the store's files). */
   async close(): Promise<void> {
-    this.releaseGuard();
+    this.releaseRejectionGuard();
+    this.releaseGuard?.();
     this.options.signal?.removeEventListener("abort", this.abort);
-    await this.store.close?.();
-    await this.scope.dispose();
+    await closeScope(this.scope);
+  }
+}
+
+/** The one way a run's services are released: the store is closed (its files flushed), then the container disposed. */
+export async function closeScope(scope: RunScope): Promise<void> {
+  try {
+    await scope.get("run-log-store").close?.();
+  } finally {
+    await scope.dispose();
+  }
+}
+
+/**
+ * Runs `work` with the configured run-log store (for reading runs: `show`, `runs`, a retry's
+ * definition) and releases it afterwards the same way a run does.
+ * @throws ConfigError and plugin errors when the store cannot be created.
+ */
+export async function withRunLogStore<T>(options: Omit<SessionOptions, "signal" | "onEvent">, work: (store: RunLogStore) => Promise<T>): Promise<T> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? process.env;
+  const kernel = await cachedKernel({ cwd, configFile: options.configurationFile, env, defaults: DEFAULT_SERVICES, distributionDirs: [DISTRIBUTION_DIR] });
+  const scope = await kernel.createRun();
+  try {
+    return await work(scope.get("run-log-store"));
+  } finally {
+    await closeScope(scope);
   }
 }

@@ -1,5 +1,7 @@
-import { RunnableError, type GraphDef, type IterVars, type NodeDef, type RunEvent, type Status } from "@runnable-ts/sdk";
+import { isRunnableError, RunnableError, type GraphDef, type IterVars, type NodeDef, type RunEvent, type Status } from "@runnable-ts/sdk";
 import { createRunLog, type DefinitionSource } from "./run";
+import { messageOf } from "./redact";
+import { validateRunId } from "./run-id";
 import { RunSession } from "./session";
 
 /** Where a step sits: its node and the internal name of the branch holding it ("" = root). */
@@ -44,6 +46,8 @@ export interface SingleNodeOptions {
   configurationFile?: string | undefined;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: RunEvent) => void;
+  /** Aborting it cancels the step (its task sees its signal aborted). */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -54,6 +58,7 @@ export interface SingleNodeOptions {
  * @throws RunnableError `E_RUN_NOT_FOUND`, `E_GRAPH_INVALID` before running anything.
  */
 export async function executeSingleNode(graph: GraphDef, options: SingleNodeOptions): Promise<Status> {
+  validateRunId(options.runId);
   const session = await RunSession.open(graph, options);
   try {
     const store = session.store;
@@ -85,11 +90,20 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
  * `fan out` / `fan in` of a composite step of an existing run, for orchestrators that run its
  * branches as separate jobs (`runnable fan`). Out resolves to the branches to run (key and
  * map/loop variables for each); in to the composite's final status.
+ * @throws RunnableError `E_FAN_INVALID` for a step that cannot be fanned (a loop) or a fan-in
+ *   whose branches have not all ended; `E_RUN_NOT_FOUND`, `E_GRAPH_INVALID`, `E_RUN_ID_INVALID`.
  */
 export function fanStep(graph: GraphDef, options: SingleNodeOptions & { mode: "in" | "out" }): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
   return RunSession.withRun(graph, options, (session) => {
     const { node, scope } = locateStep(session.prepared.graph, options.step);
     const services = session.services(options.runId);
-    return session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, false).fan(node, scope, options.iterVars ?? {}, options.mode);
+    return session
+      .traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, false)
+      .fan(node, scope, options.iterVars ?? {}, options.mode)
+      .catch((error: unknown) => {
+        // The traversal refuses what cannot be fanned (a loop, a fan-in before its branches ended).
+        if (isRunnableError(error)) throw error;
+        throw new RunnableError("E_FAN_INVALID", `Cannot fan ${options.mode} step "${options.step}" of run "${options.runId}": ${messageOf(error)}`, { step: options.step, runId: options.runId }, { cause: error });
+      });
   });
 }

@@ -46,6 +46,21 @@ export interface RunLogStore {
   flush?(): Promise<void>;
   /** Releases what the store holds open (files, connections); called when a run ends. Optional. */
   close?(): Promise<void>;
+  /**
+   * Writes step logs, branch logs and a run-level patch at once and synchronously, before it
+   * returns: the runtime's last word from a process `exit` handler (a task called
+   * `process.exit()`), where nothing asynchronous runs any more. Optional: without it the
+   * runtime calls `putStepLog`, `putBranchLog` and `updateRunLog` without waiting, which is
+   * enough for stores that write before their first `await` (as `chunked-fs` does).
+   */
+  writeSync?(runId: string, records: LastWrite): void;
+}
+
+/** What {@link RunLogStore.writeSync} writes. */
+export interface LastWrite {
+  readonly steps: readonly StepLog[];
+  readonly branches: readonly BranchLog[];
+  readonly patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>;
 }
 
 /** Options of a catalog transfer. */

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { CatalogSpec, GraphDef, NodeDef, ReturnSpec, TaskFunction } from "./graph";
 import type { CatalogService, Pickler, RunLogStore, SecretsProvider } from "./contracts";
 import type { Parameters, Status, StepLog } from "./run-log";
@@ -74,10 +75,20 @@ export interface TaskInvocation {
  * attempt failed (its message becomes the attempt's message).
  */
 export interface TaskType {
+  /**
+   * Keys of its own that a YAML task step with this `command_type` may have, with their schemas
+   * (e.g. a notebook type's `kernel`), on top of every task's keys (`command`, `returns`,
+   * `secrets`, `catalog`, `max_attempts`, `retry_delay_ms`, `timeout_ms`, …). YAML steps are
+   * checked strictly: a key no one declares is an error with a "did you mean" suggestion.
+   */
+  readonly stepKeys?: StepKeys;
   /** Checks a task node's type-specific fields at definition time; problems, or []. */
   validate?(node: NodeDef, services: { loadExport(reference: string): Promise<unknown> }): Promise<string[]> | string[];
   execute(invocation: TaskInvocation): Promise<Record<string, unknown>>;
 }
+
+/** YAML keys of a step type and the zod schema of each value. */
+export type StepKeys = Readonly<Record<string, z.ZodType>>;
 
 /** Outcome of one branch run through {@link StepContext.runBranch}. */
 export interface BranchOutcome {
@@ -140,6 +151,14 @@ export interface ValidateContext {
  * run. Composite types run their branches through the context; terminal types end a graph.
  */
 export interface NodeType {
+  /**
+   * The keys a YAML step of this type may have besides the common ones (`type`, `next`,
+   * `on_failure`, `overrides`), with their schemas. When declared, YAML steps of the type are
+   * checked strictly (unknown keys are errors with a "did you mean", wrong types name the field
+   * and the expected type); a type that declares none accepts any key. The built-in types'
+   * keys are the YAML format's (SPEC §4.2); a plugin's keys extend them.
+   */
+  readonly stepKeys?: StepKeys;
   /** `success` / `fail` for the terminal types, which end their graph with that status. */
   readonly terminal?: "success" | "fail";
   /** Sub-graphs of the node, by key, for definition-time checks and naming. */

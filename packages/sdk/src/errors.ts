@@ -28,6 +28,13 @@ export const ERROR_CODES = [
   "E_RETURN_INVALID",
   "E_SECRET_LEAK",
   "E_UNHANDLED_REJECTION",
+  // Command line, run ids, plugin loading, IO.
+  "E_RUN_ID_INVALID",
+  "E_PLUGIN_TIMEOUT",
+  "E_INTERRUPTED",
+  "E_IO",
+  "E_INTERNAL",
+  "E_FAN_INVALID",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -88,9 +95,9 @@ export class PluginConflictError extends RunnableError {
   }
 }
 
-/** Thrown when a plugin module cannot be imported, or its export is missing or malformed. */
+/** Thrown when a plugin module cannot be imported (or its import does not settle in time), or its export is missing or malformed. */
 export class PluginLoadError extends RunnableError {
-  constructor(code: "E_PLUGIN_LOAD" | "E_PLUGIN_INVALID", message: string, context: ErrorContext, cause?: unknown) {
+  constructor(code: "E_PLUGIN_LOAD" | "E_PLUGIN_INVALID" | "E_PLUGIN_TIMEOUT", message: string, context: ErrorContext, cause?: unknown) {
     super(code, message, context, { cause });
     this.name = "PluginLoadError";
   }
@@ -101,14 +108,6 @@ export class PluginFactoryError extends RunnableError {
   constructor(message: string, context: ErrorContext, cause?: unknown) {
     super("E_PLUGIN_FACTORY", message, context, { cause });
     this.name = "PluginFactoryError";
-  }
-}
-
-/** Thrown when a package's `runnable` manifest field is malformed. */
-export class ManifestError extends RunnableError {
-  constructor(message: string, context: ErrorContext) {
-    super("E_MANIFEST_INVALID", message, context);
-    this.name = "ManifestError";
   }
 }
 

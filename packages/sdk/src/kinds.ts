@@ -45,8 +45,3 @@ export const SERVICE_KINDS: readonly ServiceKind[] = Object.freeze([
 export function isPluginKind(value: string): value is PluginKind {
   return (PLUGIN_KINDS as readonly string[]).includes(value);
 }
-
-/** True when `value` names a service kind. */
-export function isServiceKind(value: string): value is ServiceKind {
-  return (SERVICE_KINDS as readonly string[]).includes(value);
-}

@@ -111,6 +111,46 @@ export const JobLogSchema = z.object({
 /** The log of a job. */
 export type JobLog = z.infer<typeof JobLogSchema>;
 
+/**
+ * `run_config` of a run log: how the run was started, so that retry, other processes and tools
+ * can re-create it. The same schema serves pipelines and jobs (a job has `job_definition_*` and
+ * `job` instead of `pipeline_definition_*`, `dag` and `dag_hash`). Every field is optional so
+ * that run logs written by older versions (or by tools) still read; unknown fields are kept.
+ */
+export const RunConfigSchema = z.looseObject({
+  run_id: z.string().optional(),
+  tag: z.string().optional(),
+  /** `yaml` for a YAML pipeline, `sdk` for a module's pipeline or job. */
+  execution_mode: z.enum(["yaml", "sdk"]).optional(),
+  /** Absolute path of the pipeline definition (YAML file or SDK module), when known. */
+  pipeline_definition_file: z.string().nullable().optional(),
+  /** Export holding the pipeline in an SDK module. */
+  pipeline_definition_export: z.string().optional(),
+  /** Absolute path of the job's module, when known. */
+  job_definition_file: z.string().nullable().optional(),
+  /** Export holding the job in its module. */
+  job_definition_export: z.string().optional(),
+  configuration_file: z.string().nullable().optional(),
+  parameters_file: z.string().nullable().optional(),
+  /** Working directory of the run. */
+  cwd: z.string().optional(),
+  /** The plugin serving each service kind. */
+  services: z.record(z.string(), z.object({ type: z.string() })).optional(),
+  is_retry: z.boolean().optional(),
+  /** How many times the run was retried. */
+  retries: z.number().int().optional(),
+  retry_indicator: z.string().optional(),
+  /** The pipeline's graph as plain JSON (what `dag_hash` hashes). */
+  dag: z.unknown().optional(),
+  dag_hash: z.string().optional(),
+  /** A job's task as plain JSON. */
+  job: z.unknown().optional(),
+  /** Why the run ended FAIL when no step says it: an executor crash, an interruption, the process exiting. */
+  error: z.string().optional(),
+});
+/** `run_config` of a run log. */
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+
 /** The run log of one run, with the reference's field names. */
 export const RunLogSchema = z.object({
   run_id: z.string(),
@@ -120,7 +160,7 @@ export const RunLogSchema = z.object({
   steps: z.record(z.string(), StepLogSchema),
   job: JobLogSchema.nullable(),
   parameters: z.record(z.string(), ParameterSchema),
-  run_config: z.record(z.string(), z.unknown()),
+  run_config: RunConfigSchema,
 });
 /** The run log of one run. */
 export type RunLog = z.infer<typeof RunLogSchema>;

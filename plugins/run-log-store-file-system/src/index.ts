@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import {
@@ -10,7 +11,9 @@ import {
   upsertBranchLog,
   upsertStepLog,
   writeFileAtomic,
+  writeFileAtomicSync,
   z,
+  type LastWrite,
   type BranchLog,
   type Parameters,
   type RunLog,
@@ -102,6 +105,24 @@ export class FileSystemRunLogStore implements RunLogStore {
 
   putBranchLog(runId: string, branchLog: BranchLog): Promise<void> {
     return this.update(runId, (log) => upsertBranchLog(log, branchLog));
+  }
+
+  /** The last word of a process that exits mid-run: read, change and rewrite the document synchronously. */
+  writeSync(runId: string, records: LastWrite): void {
+    const log = RunLogSchema.parse(JSON.parse(readFileSync(this.file(runId), "utf8"))) as RunLog;
+    // Outer records first: a branch needs its owner step, a step its branch.
+    const depth = (name: string): number => name.split(".").length;
+    const all = [...records.steps.map((r) => ({ r, step: true })), ...records.branches.map((r) => ({ r, step: false }))].sort((a, b) => depth(a.r.internal_name) - depth(b.r.internal_name));
+    for (const { r, step } of all) {
+      try {
+        if (step) upsertStepLog(log, r as StepLog);
+        else upsertBranchLog(log, r as BranchLog);
+      } catch {
+        // its parent was never written: nothing to mark
+      }
+    }
+    Object.assign(log, records.patch);
+    writeFileAtomicSync(this.file(runId), JSON.stringify(log, null, 2));
   }
 
   async listRuns(): Promise<RunSummary[]> {

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { definePlugin, type NodeDef, type PluginDeps, type TaskInvocation, type TaskType } from "@runnable-ts/sdk";
+import { definePlugin, z, type NodeDef, type PluginDeps, type TaskInvocation, type TaskType } from "@runnable-ts/sdk";
 import { readExecuted } from "./executed-notebook";
 import { executeNotebook, explainFailure, kernelEnvironment } from "./jupyter";
 import { parseNotebook, readNotebook } from "./notebook-file";
@@ -110,6 +110,7 @@ export const notebookTask = definePlugin({
   kind: "task",
   name: "notebook",
   create: (_config, deps): TaskType => ({
+    stepKeys: { kernel: z.string().min(1) },
     validate: (node) => notebookProblems(node, deps.env.cwd),
     execute: (invocation) => execute(invocation, deps),
   }),

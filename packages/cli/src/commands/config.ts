@@ -1,5 +1,6 @@
 import { SERVICE_KINDS } from "@runnable-ts/sdk";
 import { Kernel } from "@runnable-ts/kernel";
+import { closeScope } from "@runnable-ts/runtime";
 import type { CommandContext } from "../command";
 import { table, type Output } from "../output";
 
@@ -10,8 +11,7 @@ import { table, type Output } from "../output";
  */
 export async function configCommand(ctx: CommandContext, flags: { json: boolean }, output: Output): Promise<number> {
   const kernel = await Kernel.create(ctx.kernelOptions);
-  const scope = await kernel.createRun();
-  await scope.dispose();
+  await closeScope(await kernel.createRun());
   const services = SERVICE_KINDS.flatMap((kind) => {
     const selection = kernel.config.services[kind];
     if (!selection) return [];

@@ -1,7 +1,19 @@
-import { Kernel } from "@runnable-ts/kernel";
-import { executeSingleJob, executeSingleNode, fanStep, loadDefinition, loadJobDefinition, runJob, runPipeline, type DefinitionSource, type RunResult } from "@runnable-ts/runtime";
-import { RunnableError, type GraphDef, type RunEvent } from "@runnable-ts/sdk";
+import {
+  executeSingleJob,
+  executeSingleNode,
+  fanStep,
+  loadDefinition,
+  loadJobDefinition,
+  runJob,
+  runPipeline,
+  validateRunId,
+  withRunLogStore,
+  type DefinitionSource,
+  type RunResult,
+} from "@runnable-ts/runtime";
+import { RunnableError, type GraphDef, type RunEvent, type RunLog } from "@runnable-ts/sdk";
 import type { CommandContext } from "../command";
+import { withInterruption } from "../interrupt";
 import type { Output } from "../output";
 
 /** Flags of `runnable execute`. */
@@ -22,8 +34,9 @@ const MARK: Record<string, string> = { SUCCESS: "ok  ", FAIL: "FAIL" };
  */
 export async function executeCommand(ctx: CommandContext, file: string, flags: ExecuteFlags, output: Output): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  if (flags.runId !== undefined) validateRunId(flags.runId, "--run-id");
   const definition = await loadDefinition(file, cwd);
-  return report(await run(ctx, definition.graph, definition.source, flags, output), flags, output);
+  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, flags, output, signal), flags, output));
 }
 
 /**
@@ -32,25 +45,18 @@ export async function executeCommand(ctx: CommandContext, file: string, flags: E
  */
 export async function retryCommand(ctx: CommandContext, runId: string, flags: ExecuteFlags, output: Output): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
-  const kernel = await Kernel.create(ctx.kernelOptions);
-  const scope = await kernel.createRun();
-  let config: Record<string, unknown>;
-  try {
-    const store = scope.get("run-log-store");
+  validateRunId(runId, "the run id to retry");
+  const config = await withRunLogStore({ cwd, configurationFile: ctx.kernelOptions.configFile }, async (store) => {
     if (!(await store.exists(runId))) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${runId}" in the configured run-log store (pass the config the run used with -c)`, { runId });
-    config = (await store.getRunLog(runId)).run_config;
-  } finally {
-    await scope.get("run-log-store").close?.();
-    await scope.dispose();
-  }
+    return (await store.getRunLog(runId)).run_config;
+  });
   const file = config.pipeline_definition_file;
   if (typeof file !== "string") throw new RunnableError("E_USAGE", `Run "${runId}" does not record where its pipeline was defined; run the definition with RUNNABLE_RETRY_RUN_ID=${runId}`, { runId });
-  const exportName = typeof config.pipeline_definition_export === "string" ? config.pipeline_definition_export : undefined;
-  const definition = await loadDefinition(file, cwd, exportName);
-  return report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output), flags, output);
+  const definition = await loadDefinition(file, cwd, config.pipeline_definition_export);
+  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output, signal), flags, output));
 }
 
-function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output): Promise<RunResult> {
+function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output, signal: AbortSignal): Promise<RunResult> {
   const onEvent = (event: RunEvent): void => {
     if (flags.quiet || flags.json) return;
     if (event.type === "step_completed") output.out(`${MARK[String(event.status)] ?? String(event.status)}  ${event.step}${event.message ? `  — ${String(event.message)}` : ""}`);
@@ -65,40 +71,65 @@ function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, fla
     tag: flags.tag,
     onEvent,
     onWarning: (message) => output.err(`warning: ${message}`),
+    signal,
     ...(flags.retryRunId ? { retryRunId: flags.retryRunId } : {}),
   });
 }
 
 function report(result: RunResult, flags: ExecuteFlags, output: Output): number {
   if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
-  else output.out(`run ${result.runId}: ${result.status}`);
+  else output.out(`run ${result.runId}: ${result.status}${result.status === "SUCCESS" ? "" : failureHint(result.runLog)}`);
   return result.status === "SUCCESS" ? 0 : 1;
+}
+
+/** What a failed run's log says about why, when no step line said it (an interruption, an executor crash). */
+function failureHint(log: RunLog): string {
+  return log.run_config.error ? `  — ${log.run_config.error}` : "";
+}
+
+/** How a command that runs something prints: `--json` (a JSON document only), `--quiet` (the final line only), or plain lines. */
+export interface OutputFlags {
+  json: boolean;
+  quiet: boolean;
 }
 
 /**
  * `runnable execute-single-node <run_id> <definition> <step>`: runs exactly one step of an
- * existing run (what out-of-process executors start). Exit code 0 when the step succeeded, 1
- * when it failed.
+ * existing run (what out-of-process executors start). Prints `run <id> step <step>: STATUS`
+ * (`--json`: the run log afterwards). Exit code 0 when the step succeeded, 1 when it failed.
  */
 export async function executeSingleNodeCommand(
   ctx: CommandContext,
-  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined; job: boolean; create: boolean; parameters?: string | undefined },
+  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined; job: boolean; create: boolean; parameters?: string | undefined } & OutputFlags,
+  output: Output,
 ): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
-  if (args.job) {
-    const job = await loadJobDefinition(args.file, cwd, args.exportName);
-    return (await executeSingleJob(job.node, { runId: args.runId, cwd, configurationFile: ctx.kernelOptions.configFile })) === "SUCCESS" ? 0 : 1;
-  }
-  const definition = await loadDefinition(args.file, cwd, args.exportName);
-  const status = await executeSingleNode(definition.graph, {
-    runId: args.runId,
-    step: args.step,
-    iterVars: parseIterVars(args.iterVariable),
-    cwd,
-    configurationFile: ctx.kernelOptions.configFile,
-    ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
+  validateRunId(args.runId);
+  const iterVars = parseIterVars(args.iterVariable);
+  const status = await withInterruption(output, async (signal) => {
+    if (args.job) {
+      const job = await loadJobDefinition(args.file, cwd, args.exportName);
+      return (await executeSingleJob(job.node, { runId: args.runId, cwd, configurationFile: ctx.kernelOptions.configFile, signal })) === "SUCCESS" ? 0 : 1;
+    }
+    const definition = await loadDefinition(args.file, cwd, args.exportName);
+    const outcome = await executeSingleNode(definition.graph, {
+      runId: args.runId,
+      step: args.step,
+      iterVars,
+      cwd,
+      configurationFile: ctx.kernelOptions.configFile,
+      signal,
+      ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
+    });
+    return outcome === "SUCCESS" ? 0 : 1;
   });
-  return status === "SUCCESS" ? 0 : 1;
+  if (args.json) output.out(JSON.stringify(await readRunLog(ctx, args.runId), null, 2));
+  else output.out(`run ${args.runId} ${args.job ? "job" : `step ${args.step}`}: ${status === 0 ? "SUCCESS" : "FAIL"}`);
+  return status;
+}
+
+function readRunLog(ctx: CommandContext, runId: string): Promise<RunLog> {
+  return withRunLogStore({ cwd: ctx.kernelOptions.cwd ?? process.cwd(), configurationFile: ctx.kernelOptions.configFile }, (store) => store.getRunLog(runId));
 }
 
 function parseIterVars(text: string | undefined): Record<string, unknown> {
@@ -119,9 +150,10 @@ function parseIterVars(text: string | undefined): Record<string, unknown> {
  */
 export async function fanCommand(
   ctx: CommandContext,
-  args: { runId: string; file: string; step: string; mode: string; iterVariable?: string | undefined; exportName?: string | undefined },
+  args: { runId: string; file: string; step: string; mode: string; iterVariable?: string | undefined; exportName?: string | undefined } & OutputFlags,
   output: Output,
 ): Promise<number> {
+  validateRunId(args.runId);
   if (args.mode !== "in" && args.mode !== "out") throw new RunnableError("E_USAGE", `fan takes "in" or "out", got "${args.mode}"`);
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   const definition = await loadDefinition(args.file, cwd, args.exportName);
@@ -133,23 +165,29 @@ export async function fanCommand(
     configurationFile: ctx.kernelOptions.configFile,
     mode: args.mode,
   });
-  output.out(JSON.stringify(result));
+  // The JSON result is what orchestrators read (default and --json); --quiet prints only the outcome.
+  if (args.quiet && !args.json) output.out(`fan ${args.mode} ${args.step} of run ${args.runId}: ${result.status}${args.mode === "out" ? ` (${result.branches.length} branches)` : ""}`);
+  else output.out(JSON.stringify(result));
   return result.status === "FAIL" ? 1 : 0;
 }
 
 /** `runnable execute-job <file>`: runs a module's job through the configured job executor. Exit code 1 when it fails. */
 export async function executeJobCommand(ctx: CommandContext, file: string, flags: ExecuteFlags & { exportName?: string | undefined }, output: Output): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  if (flags.runId !== undefined) validateRunId(flags.runId, "--run-id");
   const job = await loadJobDefinition(file, cwd, flags.exportName);
-  const result = await runJob(job.node, {
-    definition: job.source,
-    cwd,
-    configurationFile: ctx.kernelOptions.configFile,
-    parametersFile: flags.parameters,
-    runId: flags.runId,
-    tag: flags.tag,
+  return withInterruption(output, async (signal) => {
+    const result = await runJob(job.node, {
+      definition: job.source,
+      cwd,
+      configurationFile: ctx.kernelOptions.configFile,
+      parametersFile: flags.parameters,
+      runId: flags.runId,
+      tag: flags.tag,
+      signal,
+    });
+    if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
+    else output.out(`job ${result.runId}: ${result.status}${result.runLog.job?.message ? `  — ${result.runLog.job.message}` : failureHint(result.runLog)}`);
+    return result.status === "SUCCESS" ? 0 : 1;
   });
-  if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
-  else output.out(`job ${result.runId}: ${result.status}${result.runLog.job?.message ? `  — ${result.runLog.job.message}` : ""}`);
-  return result.status === "SUCCESS" ? 0 : 1;
 }

@@ -1,16 +1,10 @@
-import { Kernel } from "@runnable-ts/kernel";
+import { validateRunId, withRunLogStore } from "@runnable-ts/runtime";
 import type { BranchLog, RunLog, RunLogStore, StepLog } from "@runnable-ts/sdk";
 import type { CommandContext } from "../command";
 import { table, type Output } from "../output";
 
-async function withStore<T>(ctx: CommandContext, fn: (store: RunLogStore) => Promise<T>): Promise<T> {
-  const kernel = await Kernel.create(ctx.kernelOptions);
-  const run = await kernel.createRun();
-  try {
-    return await fn(run.get("run-log-store"));
-  } finally {
-    await run.dispose();
-  }
+function withStore<T>(ctx: CommandContext, fn: (store: RunLogStore) => Promise<T>): Promise<T> {
+  return withRunLogStore({ cwd: ctx.kernelOptions.cwd ?? process.cwd(), configurationFile: ctx.kernelOptions.configFile }, fn);
 }
 
 /** Renders a run log as an indented tree: steps, branches, attempts and messages. */
@@ -38,6 +32,7 @@ export function renderTree(log: RunLog): string {
 
 /** `runnable show <run_id> [--json]`: the run log from the configured store. */
 export async function showCommand(ctx: CommandContext, runId: string, flags: { json: boolean }, output: Output): Promise<number> {
+  validateRunId(runId);
   const log = await withStore(ctx, (store) => store.getRunLog(runId));
   output.out(flags.json ? JSON.stringify(log, null, 2) : renderTree(log));
   return 0;

@@ -1,0 +1,94 @@
+import type { BranchLog, RunConfig, RunLogStore, StepLog } from "@runnable-ts/sdk";
+
+/** Step and branch logs of one run that are PROCESSING, by internal name. */
+export interface RunningRecords {
+  readonly steps: Map<string, StepLog>;
+  readonly branches: Map<string, BranchLog>;
+}
+
+/**
+ * A view of `store` that keeps `running` up to date: a step or branch log written PROCESSING is
+ * remembered until it is written with another status. Every other member is the store's own
+ * (bound to it), so optional and future store methods pass through unchanged.
+ */
+export function trackRunning(store: RunLogStore, running: RunningRecords): RunLogStore {
+  const putStepLog: RunLogStore["putStepLog"] = (runId, log) => {
+    if (log.status === "PROCESSING") running.steps.set(log.internal_name, log);
+    else running.steps.delete(log.internal_name);
+    return store.putStepLog(runId, log);
+  };
+  const putBranchLog: RunLogStore["putBranchLog"] = (runId, log) => {
+    if (log.status === "PROCESSING") running.branches.set(log.internal_name, log);
+    else running.branches.delete(log.internal_name);
+    return store.putBranchLog(runId, log);
+  };
+  const bound = new Map<PropertyKey, unknown>();
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "putStepLog") return putStepLog;
+      if (property === "putBranchLog") return putBranchLog;
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== "function") return value;
+      let fn = bound.get(property);
+      if (!fn) bound.set(property, (fn = (value as (...args: unknown[]) => unknown).bind(target)));
+      return fn;
+    },
+  });
+}
+
+/** A run the guard watches. */
+export interface GuardedRun {
+  readonly runId: string;
+  readonly runConfig: RunConfig;
+  /** The store itself (not a view). */
+  readonly store: RunLogStore;
+  readonly running: RunningRecords;
+}
+
+/**
+ * One `exit` listener for every run of the process still in progress. When the process exits
+ * before a run ends (a task called `process.exit()`, the event loop drained while the run waited
+ * on a promise that never settles, a second Ctrl-C), it writes — synchronously, as an `exit`
+ * listener must — the run's PROCESSING steps and branches and the run itself as FAIL, saying the
+ * process exited. (The exit code is the host's business: the CLI turns a 0 into 1.)
+ */
+class ExitGuard {
+  private readonly runs = new Set<GuardedRun>();
+
+  private readonly onExit = (code: number): void => {
+    for (const run of this.runs) recordExit(run, code);
+    this.runs.clear();
+  };
+
+  /** Watches `run` until the returned function is called. */
+  add(run: GuardedRun): () => void {
+    if (this.runs.size === 0) process.on("exit", this.onExit);
+    this.runs.add(run);
+    return () => {
+      if (this.runs.delete(run) && this.runs.size === 0) process.off("exit", this.onExit);
+    };
+  }
+}
+
+/** The process-wide guard (no listener is installed until a run starts). */
+export const exitGuard = new ExitGuard();
+
+function recordExit(run: GuardedRun, code: number): void {
+  const message = `the process exited (exit code ${code}) while this was running`;
+  const steps = [...run.running.steps.values()].map((s): StepLog => ({ ...s, status: "FAIL", message: s.message ? `${s.message}; ${message}` : message }));
+  const branches = [...run.running.branches.values()].map((b): BranchLog => ({ ...b, status: "FAIL" }));
+  const patch = { status: "FAIL" as const, run_config: { ...run.runConfig, error: `the process exited (exit code ${code}) before the run ended` } };
+  const { store, runId } = run;
+  try {
+    if (store.writeSync) {
+      store.writeSync(runId, { steps, branches, patch });
+      return;
+    }
+    // Without a synchronous hook: the stores that write before their first await still get it all.
+    for (const s of steps) store.putStepLog(runId, s).catch(() => undefined);
+    for (const b of branches) store.putBranchLog(runId, b).catch(() => undefined);
+    store.updateRunLog(runId, patch).catch(() => undefined);
+  } catch {
+    // Nothing more can be done while the process exits.
+  }
+}
