@@ -7,6 +7,10 @@ const commands = {
   execute: () => import("./commands/execute.js"),
   show: () => import("./commands/show.js"),
   plugins: () => import("./commands/plugins.js"),
+  // Seeing a run (graph, timeline, ui).
+  graph: () => import("./commands/graph.js"),
+  timeline: () => import("./commands/timeline.js"),
+  ui: () => import("./commands/ui.js"),
 };
 import { processOutput, type Output } from "./output";
 
@@ -143,6 +147,38 @@ const COMMANDS: Record<string, CommandSpec> = {
     run: async (ctx, v, _p, out) => (await commands.config()).configCommand(ctx, { json: v.json === true }, out),
   },
 };
+
+// Seeing a run: graph, timeline, ui (SPEC §14).
+Object.assign(COMMANDS, {
+  graph: {
+    summary: "Print a pipeline's graph without running it (composites nested)",
+    usage: "runnable graph <file> [--format text|mermaid|dot] [-c config]",
+    options: { ...COMMON, format: { type: "string", description: "text (default), mermaid or dot" } },
+    run: async (ctx, v, p, out) => {
+      if (!p[0]) throw usage("graph needs the pipeline file");
+      return (await commands.graph()).graphCommand(ctx, p[0], { format: str(v.format) }, out);
+    },
+  },
+  timeline: {
+    summary: "Write a run's timeline: one self-contained HTML file (a Gantt of every step, branch and attempt)",
+    usage: "runnable timeline <run_id> [-o FILE] [-c config]",
+    options: { ...COMMON, output: { type: "string", short: "o", description: "the HTML file to write (default <run_id>.timeline.html)" } },
+    run: async (ctx, v, p, out) => {
+      if (!p[0]) throw usage("timeline needs a run id");
+      return (await commands.timeline()).timelineCommand(ctx, p[0], { output: str(v.output) }, out);
+    },
+  },
+  ui: {
+    summary: "Serve a local, read-only web page over the configured run-log store (runs, steps, timelines, live updates)",
+    usage: "runnable ui [--port N] [--host 127.0.0.1] [-c config]",
+    options: {
+      ...COMMON,
+      port: { type: "string", description: "port to listen on (default 4300; 0 picks a free one)" },
+      host: { type: "string", description: "address to bind (default 127.0.0.1)" },
+    },
+    run: async (ctx, v, _p, out) => (await commands.ui()).uiCommand(ctx, { port: str(v.port), host: str(v.host) }, out),
+  },
+} satisfies Record<string, CommandSpec>);
 
 function str(value: string | boolean | undefined): string | undefined {
   return typeof value === "string" ? value : undefined;

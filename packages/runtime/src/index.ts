@@ -17,6 +17,10 @@ export { loadExport, loadUserModule } from "./load-export";
 export { generateRunId } from "./run-id";
 export { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
 export { Limiter, pool } from "./limiter";
+// Seeing a run: graph, timeline, tracing.
+export { renderGraph, GRAPH_FORMATS, type GraphFormat } from "./graph-render";
+export { checkedGraph } from "./checked-graph";
+export { timelineModel, renderTimelineHtml, type TimelineModel, type TimelineRow } from "./timeline";
 
 /** Runs an SDK pipeline (what `Pipeline.execute()` calls). */
 export function executePipeline(pipeline: Pipeline, options: ExecuteOptions): Promise<RunLog> {

@@ -1,0 +1,1 @@
+export async function uiCommand(..._a: unknown[]): Promise<number> { return 1; }
