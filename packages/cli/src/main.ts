@@ -29,7 +29,7 @@ const COMMON = {
 const COMMANDS: Record<string, CommandSpec> = {
   execute: {
     summary: "Run a pipeline: a YAML file, or a .ts/.js module exporting `pipeline`",
-    usage: "runnable execute <file> [-c config] [-p parameters] [--run-id id] [--tag tag] [--json|--quiet]",
+    usage: "runnable execute <file> [-c config] [-p parameters] [--run-id id] [--tag tag] [--json|--quiet|--events]",
     options: {
       ...COMMON,
       parameters: { type: "string", short: "p", description: "parameters file, YAML or JSON (else RUNNABLE_PARAMETERS_FILE)" },
@@ -37,6 +37,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       tag: { type: "string", description: "a tag recorded in the run log" },
       json: { type: "boolean", description: "print the final run log as JSON" },
       quiet: { type: "boolean", description: "print only the outcome" },
+      events: { type: "boolean", description: "print one JSON event per line as they happen, nothing else" },
     },
     run: async (ctx, v, p, out) => {
       const file = p[0];
@@ -44,22 +45,23 @@ const COMMANDS: Record<string, CommandSpec> = {
       return (await commands.execute()).executeCommand(
         ctx,
         file,
-        { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), json: v.json === true, quiet: v.quiet === true },
+        { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), json: v.json === true, quiet: v.quiet === true, events: v.events === true },
         out,
       );
     },
   },
   retry: {
     summary: "Re-run a failed run from its point of failure (same definition, same parameters)",
-    usage: "runnable retry <run_id> [-c config] [--json|--quiet]",
+    usage: "runnable retry <run_id> [-c config] [--json|--quiet|--events]",
     options: {
       ...COMMON,
       json: { type: "boolean", description: "print the final run log as JSON" },
       quiet: { type: "boolean", description: "print only the outcome" },
+      events: { type: "boolean", description: "print one JSON event per line as they happen, nothing else" },
     },
     run: async (ctx, v, p, out) => {
       if (!p[0]) throw usage("retry needs a run id");
-      return (await commands.execute()).retryCommand(ctx, p[0], { json: v.json === true, quiet: v.quiet === true }, out);
+      return (await commands.execute()).retryCommand(ctx, p[0], { json: v.json === true, quiet: v.quiet === true, events: v.events === true }, out);
     },
   },
   "execute-job": {
@@ -72,13 +74,14 @@ const COMMANDS: Record<string, CommandSpec> = {
       tag: { type: "string", description: "a tag recorded in the run log" },
       export: { type: "string", description: "export holding the job (default: job)" },
       json: { type: "boolean", description: "print the final run log as JSON" },
+      events: { type: "boolean", description: "print one JSON event per line as they happen, nothing else" },
     },
     run: async (ctx, v, p, out) => {
       if (!p[0]) throw usage("execute-job needs the job file");
       return (await commands.execute()).executeJobCommand(
         ctx,
         p[0],
-        { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), exportName: str(v.export), json: v.json === true, quiet: false },
+        { parameters: str(v.parameters), runId: str(v["run-id"]), tag: str(v.tag), exportName: str(v.export), json: v.json === true, quiet: false, events: v.events === true },
         out,
       );
     },
@@ -93,12 +96,16 @@ const COMMANDS: Record<string, CommandSpec> = {
       job: { type: "boolean", description: "the definition is a job: run its attempts against the run's job log" },
       create: { type: "boolean", description: "create the run log first when it does not exist (the first step of an orchestrated run)" },
       parameters: { type: "string", short: "p", description: "parameters file, with --create" },
+      events: { type: "boolean", description: "print one JSON event per line as they happen, nothing else" },
     },
     run: async (ctx, v, p, out) => {
       const [runId, file, step] = p;
       if (!runId || !file || !step) throw usage("execute-single-node needs <run_id> <definition file> <step internal name>");
-      void out;
-      return (await commands.execute()).executeSingleNodeCommand(ctx, { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true, create: v.create === true, parameters: str(v.parameters) });
+      return (await commands.execute()).executeSingleNodeCommand(
+        ctx,
+        { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true, create: v.create === true, parameters: str(v.parameters), events: v.events === true },
+        out,
+      );
     },
   },
   fan: {

@@ -87,7 +87,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
       }
       params = trackUse({ ...values, ...(parsed.data as Record<string, unknown>) }, used);
     }
-    if (services.observed) services.emit({ type: "task_started", step: internalName, inputs: preview(params) });
+    if (services.observed) services.emit({ type: "task_started", step: internalName, attempt: req.attemptNumber, inputs: preview(params) });
     const returned = await invoke(req, params, available, () => Object.keys(available).forEach((k) => used.add(k)), secrets, logLines);
     outputs = await toParameters(node.returns, returned, req, metrics);
     status = "SUCCESS";
@@ -116,8 +116,8 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
   if (services.observed)
     services.emit(
     status === "SUCCESS"
-      ? { type: "task_completed", step: internalName, outputs: preview(Object.fromEntries(Object.entries(outputs).map(([k, p]) => [k, p.value]))) }
-      : { type: "task_error", step: internalName, error: message.slice(0, 256) },
+      ? { type: "task_completed", step: internalName, attempt: req.attemptNumber, outputs: preview(Object.fromEntries(Object.entries(outputs).map(([k, p]) => [k, p.value]))) }
+      : { type: "task_error", step: internalName, attempt: req.attemptNumber, error: message.slice(0, 256) },
   );
   if (logLines.length > 1 || status !== "SUCCESS") {
     // Only tasks that wrote something (or failed) leave an execution log: an empty log per

@@ -3,6 +3,7 @@ import { executeSingleJob, executeSingleNode, fanStep, loadDefinition, loadJobDe
 import { RunnableError, type GraphDef, type RunEvent } from "@runnable-ts/sdk";
 import type { CommandContext } from "../command";
 import type { Output } from "../output";
+import { createRunView, type RunView } from "../run-view";
 
 /** Flags of `runnable execute`. */
 export interface ExecuteFlags {
@@ -11,9 +12,9 @@ export interface ExecuteFlags {
   tag?: string | undefined;
   json: boolean;
   quiet: boolean;
+  /** One JSON event per line on stdout, nothing else. */
+  events?: boolean | undefined;
 }
-
-const MARK: Record<string, string> = { SUCCESS: "ok  ", FAIL: "FAIL" };
 
 /**
  * `runnable execute <file>`: runs a YAML pipeline or a module exporting `pipeline`. Prints a
@@ -23,7 +24,8 @@ const MARK: Record<string, string> = { SUCCESS: "ok  ", FAIL: "FAIL" };
 export async function executeCommand(ctx: CommandContext, file: string, flags: ExecuteFlags, output: Output): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   const definition = await loadDefinition(file, cwd);
-  return report(await run(ctx, definition.graph, definition.source, flags, output), flags, output);
+  const view = createRunView(flags, output);
+  return report(await run(ctx, definition.graph, definition.source, flags, output, view), view);
 }
 
 /**
@@ -47,15 +49,12 @@ export async function retryCommand(ctx: CommandContext, runId: string, flags: Ex
   if (typeof file !== "string") throw new RunnableError("E_USAGE", `Run "${runId}" does not record where its pipeline was defined; run the definition with RUNNABLE_RETRY_RUN_ID=${runId}`, { runId });
   const exportName = typeof config.pipeline_definition_export === "string" ? config.pipeline_definition_export : undefined;
   const definition = await loadDefinition(file, cwd, exportName);
-  return report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output), flags, output);
+  const view = createRunView(flags, output);
+  return report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output, view), view);
 }
 
-function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output): Promise<RunResult> {
-  const onEvent = (event: RunEvent): void => {
-    if (flags.quiet || flags.json) return;
-    if (event.type === "step_completed") output.out(`${MARK[String(event.status)] ?? String(event.status)}  ${event.step}${event.message ? `  — ${String(event.message)}` : ""}`);
-    if (event.type === "step_skipped") output.out(`skip  ${event.step}  (${String(event.reason)})`);
-  };
+function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output, view: RunView): Promise<RunResult> {
+  const onEvent = (event: RunEvent): void => view.onEvent(event);
   return runPipeline(graph, {
     definition: source,
     cwd: ctx.kernelOptions.cwd ?? process.cwd(),
@@ -69,9 +68,8 @@ function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, fla
   });
 }
 
-function report(result: RunResult, flags: ExecuteFlags, output: Output): number {
-  if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
-  else output.out(`run ${result.runId}: ${result.status}`);
+function report(result: RunResult, view: RunView): number {
+  view.finish(result);
   return result.status === "SUCCESS" ? 0 : 1;
 }
 
@@ -82,12 +80,14 @@ function report(result: RunResult, flags: ExecuteFlags, output: Output): number 
  */
 export async function executeSingleNodeCommand(
   ctx: CommandContext,
-  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined; job: boolean; create: boolean; parameters?: string | undefined },
+  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined; job: boolean; create: boolean; parameters?: string | undefined; events?: boolean | undefined },
+  output?: Output,
 ): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  const onEvent = args.events && output ? (event: RunEvent): void => output.out(JSON.stringify(event)) : undefined;
   if (args.job) {
     const job = await loadJobDefinition(args.file, cwd, args.exportName);
-    return (await executeSingleJob(job.node, { runId: args.runId, cwd, configurationFile: ctx.kernelOptions.configFile })) === "SUCCESS" ? 0 : 1;
+    return (await executeSingleJob(job.node, { runId: args.runId, cwd, configurationFile: ctx.kernelOptions.configFile, ...(onEvent ? { onEvent } : {}) })) === "SUCCESS" ? 0 : 1;
   }
   const definition = await loadDefinition(args.file, cwd, args.exportName);
   const status = await executeSingleNode(definition.graph, {
@@ -96,6 +96,7 @@ export async function executeSingleNodeCommand(
     iterVars: parseIterVars(args.iterVariable),
     cwd,
     configurationFile: ctx.kernelOptions.configFile,
+    ...(onEvent ? { onEvent } : {}),
     ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
   });
   return status === "SUCCESS" ? 0 : 1;
@@ -148,7 +149,9 @@ export async function executeJobCommand(ctx: CommandContext, file: string, flags
     parametersFile: flags.parameters,
     runId: flags.runId,
     tag: flags.tag,
+    ...(flags.events ? { onEvent: (event: RunEvent) => output.out(JSON.stringify(event)) } : {}),
   });
+  if (flags.events) return result.status === "SUCCESS" ? 0 : 1;
   if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
   else output.out(`job ${result.runId}: ${result.status}${result.runLog.job?.message ? `  — ${result.runLog.job.message}` : ""}`);
   return result.status === "SUCCESS" ? 0 : 1;
