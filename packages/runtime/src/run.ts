@@ -5,6 +5,7 @@ import { loadParameters } from "./parameters";
 import { messageOf } from "./redact";
 import { generateRunId } from "./run-id";
 import { RunSession } from "./session";
+import { RunTracer } from "./tracing";
 
 /** Where a pipeline definition came from, recorded in the run log for re-entry and retry. */
 export type DefinitionSource = { kind: "yaml"; file: string } | { kind: "sdk"; file: string | undefined; exportName?: string | undefined };
@@ -43,11 +44,16 @@ export interface RunResult {
  */
 export async function runPipeline(input: GraphDef, options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
-  const session = await RunSession.open(input, options);
+  // OpenTelemetry spans from the run's events, when a tracer provider is registered (tracing.ts).
+  const tracer = RunTracer.start({ parent: env.TRACEPARENT, runSpan: true });
+  const session = await RunSession.open(input, tracer ? { ...options, onEvent: tracer.observe(options.onEvent) } : options).catch((error: unknown) => {
+    tracer?.end("FAIL", messageOf(error));
+    throw error;
+  });
   try {
     const retryId = options.retryRunId ?? (env.RUNNABLE_RETRY_RUN_ID || undefined);
     const runId = retryId ?? options.runId ?? env.RUNNABLE_RUN_ID ?? generateRunId();
-    const services = session.services(runId);
+    const services = tracer ? { ...session.services(runId), traceEnv: (step: string) => tracer.traceEnv(step) } : session.services(runId);
     const store = session.store;
     const { dag, dagHash: hash } = session.prepared;
     if (retryId) await startRetry(session, retryId, dag, hash, options);
@@ -84,6 +90,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     services.emit({ type: "pipeline_completed", step: "", status });
     return { runId, status, runLog };
   } finally {
+    tracer?.end("FAIL", "the run stopped before it completed");
     await session.close();
   }
 }

@@ -1,6 +1,7 @@
 import { RunnableError, type GraphDef, type IterVars, type NodeDef, type RunEvent, type Status } from "@runnable-ts/sdk";
 import { createRunLog, type DefinitionSource } from "./run";
 import { RunSession } from "./session";
+import { RunTracer } from "./tracing";
 
 /** Where a step sits: its node and the internal name of the branch holding it ("" = root). */
 export interface LocatedStep {
@@ -54,7 +55,9 @@ export interface SingleNodeOptions {
  * @throws RunnableError `E_RUN_NOT_FOUND`, `E_GRAPH_INVALID` before running anything.
  */
 export async function executeSingleNode(graph: GraphDef, options: SingleNodeOptions): Promise<Status> {
-  const session = await RunSession.open(graph, options);
+  // A step in its own process joins its caller's trace (TRACEPARENT) when tracing is set up.
+  const tracer = RunTracer.start({ parent: (options.env ?? process.env).TRACEPARENT, runSpan: false, runId: options.runId });
+  const session = await RunSession.open(graph, tracer ? { ...options, onEvent: tracer.observe(options.onEvent) } : options);
   try {
     const store = session.store;
     if (!(await store.exists(options.runId))) {
@@ -77,6 +80,7 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
     }
     return status;
   } finally {
+    tracer?.end("");
     await session.close();
   }
 }
