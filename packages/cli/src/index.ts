@@ -2,3 +2,4 @@ export { main } from "./main";
 
 export type { Output } from "./output";
 export { startUi, type UiOptions, type UiServer, type UiSources } from "./ui-server";
+export { createRunView, LiveView, type RunView, type ViewFlags } from "./run-view";

@@ -87,7 +87,14 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
       }
       params = trackUse({ ...values, ...(parsed.data as Record<string, unknown>) }, used);
     }
-    if (services.observed) services.emit({ type: "task_started", step: internalName, attempt: req.attemptNumber, inputs: preview(params) });
+    if (services.observed) {
+      // Rendering the inputs for the event reads every key: that is not the task reading them.
+      const read = [...used];
+      const inputs = preview(params);
+      used.clear();
+      for (const key of read) used.add(key);
+      services.emit({ type: "task_started", step: internalName, attempt: req.attemptNumber, inputs });
+    }
     const returned = await invoke(req, params, available, () => Object.keys(available).forEach((k) => used.add(k)), secrets, logLines);
     outputs = await toParameters(node.returns, returned, req, metrics);
     status = "SUCCESS";

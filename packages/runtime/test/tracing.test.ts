@@ -85,6 +85,28 @@ describe("OpenTelemetry spans (in-memory exporter)", () => {
   });
 });
 
+describe("OpenTelemetry does not change the run log", () => {
+  it("a traced task records as input parameters only those it read (rendering the event's inputs is not reading them)", async () => {
+    const inputsOf = async (traced: boolean): Promise<string[]> => {
+      const dir = seeingDir();
+      writeFileSync(join(dir, "functions.js"), "exports.useA = ({ a }) => a + 1;\n");
+      writeFileSync(join(dir, "reads.yaml"), "dag:\n  start_at: one\n  steps:\n    one: { type: task, command: ./functions.js#useA, returns: [{ name: c }], next: success }\n");
+      writeFileSync(join(dir, "params.yaml"), "a: 1\nb: [1, 2, 3]\n");
+      const exporter = new InMemorySpanExporter();
+      if (traced) trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
+      try {
+        const result = await run(dir, "reads.yaml", `reads-${traced}`);
+        expect(exporter.getFinishedSpans().length > 0).toBe(traced);
+        return Object.keys(result.runLog.steps.one!.attempts[0]!.input_parameters);
+      } finally {
+        trace.disable();
+      }
+    };
+    expect(await inputsOf(true)).toEqual(["a"]);
+    expect(await inputsOf(false)).toEqual(["a"]);
+  });
+});
+
 describe("OpenTelemetry without a provider", () => {
   it("records nothing and changes nothing", async () => {
     const dir = seeingDir();
