@@ -21,6 +21,7 @@ function underTty(args: string[], cwd: string): { code: number | null; screen: s
 
 interface Event {
   type: string;
+  line?: string;
   step: string;
   run_id: string;
   timestamp: string;
@@ -37,6 +38,7 @@ describe("live view, plain lines and --events (built CLI)", () => {
     expect(screen).toMatch(/\x1b\[\d+F\x1b\[2K/); // back to the frame's first line, cleared: in-place redraw
     expect(screen).toContain("\x1b[0J");
     expect(screen).toMatch(/flaky {2}(PROCESSING|SUCCESS) {2}\d+ms {2}attempt 2/);
+    expect(screen).toMatch(/work {2}(PROCESSING|SUCCESS) {2}\d+ms {2}› working on [12][ab]/); // the last line the task printed
     expect(screen).toContain("\x1b[?25h"); // cursor back
     const summary = screen.slice(screen.lastIndexOf("\x1b[?25h"));
     expect(summary).toMatch(/run live1: \x1b\[32mSUCCESS\x1b\[0m {2}\(21 SUCCESS; \d+(ms|\.\ds)\)/);
@@ -70,9 +72,20 @@ describe("live view, plain lines and --events (built CLI)", () => {
     expect(index("step_started", "outer.1.inner")).toBeGreaterThan(index("step_started", "outer"));
     expect(index("step_completed", "outer")).toBeGreaterThan(index("step_completed", "outer.2.inner"));
     const flaky = events.filter((e) => e.step === "flaky").map((e) => `${e.type}${e.attempt ? `#${e.attempt}` : ""}`);
-    expect(flaky).toEqual(["step_started", "task_started#1", "task_error#1", "task_started#2", "task_completed#2", "step_completed"]);
+    expect(flaky).toEqual(["step_started", "task_started#1", "task_output#1", "task_error#1", "task_started#2", "task_completed#2", "step_completed"]);
+    expect(events.find((e) => e.type === "task_output" && e.step === "outer.2.inner.a.work")).toMatchObject({ line: "working on 2a", attempt: 1 });
     const times = events.map((e) => Date.parse(e.timestamp));
     expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it("task output in events has secrets masked", () => {
+    const dir = seeingDir();
+    writeFileSync(join(dir, "secret.yaml"), "dag:\n  start_at: leak\n  steps:\n    leak: { type: task, command_type: shell, command: 'echo token is $TOKEN', secrets: [TOKEN], next: success }\n");
+    const result = runCli(["execute", "secret.yaml", "--events"], { cwd: dir, env: { TOKEN: "s3cr3t-value" } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain("s3cr3t-value");
+    const output = result.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as Event).find((e) => e.type === "task_output");
+    expect(output).toMatchObject({ step: "leak", line: "token is ***" });
   });
 
   it("--events works for retry, execute-job and execute-single-node too", () => {
@@ -85,7 +98,8 @@ describe("live view, plain lines and --events (built CLI)", () => {
     expect(types[types.length - 1]).toBe("pipeline_completed");
     const single = runCli(["execute-single-node", "ev2", "failing.yaml", "broken", "--events"], { cwd: dir });
     const singleEvents = single.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as Event);
-    expect(singleEvents.map((e) => e.type)).toEqual(["step_started", "task_started", "task_error", "step_completed"]);
+    expect(singleEvents.map((e) => e.type)).toEqual(["step_started", "task_started", "task_output", "task_error", "step_completed"]);
+    expect(singleEvents[2]).toMatchObject({ line: "about to fail" });
     expect(singleEvents[1]).toMatchObject({ step: "broken", run_id: "ev2" });
     writeFileSync(join(dir, "job.js"), `const { ShellJob } = require(${JSON.stringify(join(__dirname, "..", "packages", "sdk"))});\nexports.job = new ShellJob({ command: "echo job" });\n`);
     const job = runCli(["execute-job", "job.js", "--run-id", "ev3", "--events"], { cwd: dir });

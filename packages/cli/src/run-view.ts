@@ -50,13 +50,15 @@ interface LiveStep {
   ended?: number;
   attempt: number;
   message: string;
+  /** The last line the task printed. */
+  line: string;
 }
 
 const elapsed = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`);
 
 /**
  * The live terminal view: a tree of running and recently finished steps (status, elapsed time,
- * attempt), redrawn in place (cursor up, clear line) at most every {@link FRAME_MS}; then a
+ * attempt, the message of a failure or the last line the task printed), redrawn in place (cursor up, clear line) at most every {@link FRAME_MS}; then a
  * summary. Only as many lines as the terminal has rows are drawn: running steps first.
  */
 export class LiveView implements RunView {
@@ -75,7 +77,7 @@ export class LiveView implements RunView {
     switch (event.type) {
       case "step_started": {
         const previous = this.steps.get(name);
-        this.steps.set(name, { name, depth: depthOf(name), status: "PROCESSING", started: now, attempt: previous?.attempt ?? 0, message: "" });
+        this.steps.set(name, { name, depth: depthOf(name), status: "PROCESSING", started: now, attempt: previous?.attempt ?? 0, message: "", line: "" });
         break;
       }
       case "task_started": {
@@ -84,6 +86,11 @@ export class LiveView implements RunView {
           step.attempt = typeof event.attempt === "number" ? event.attempt : step.attempt + 1;
           step.message = "";
         }
+        break;
+      }
+      case "task_output": {
+        const step = this.steps.get(name);
+        if (step) step.line = String(event.line ?? "");
         break;
       }
       case "task_error": {
@@ -101,7 +108,7 @@ export class LiveView implements RunView {
         break;
       }
       case "step_skipped":
-        this.steps.set(name, { name, depth: depthOf(name), status: "SKIPPED", started: now, ended: now, attempt: 0, message: String(event.reason ?? "") });
+        this.steps.set(name, { name, depth: depthOf(name), status: "SKIPPED", started: now, ended: now, attempt: 0, message: String(event.reason ?? ""), line: "" });
         break;
       default:
         return;
@@ -128,7 +135,7 @@ export class LiveView implements RunView {
       const mark = s.ended === undefined ? SPINNER[this.frame % SPINNER.length]! : s.status === "SUCCESS" ? "✓" : s.status === "SKIPPED" ? "–" : "✗";
       const colour = COLOUR[s.status] ?? "2";
       const attempt = s.attempt > 1 ? `  attempt ${s.attempt}` : "";
-      const tail = s.message ? `  — ${s.message.split("\n")[0]}` : "";
+      const tail = s.message ? `  — ${s.message.split("\n")[0]}` : s.line ? `  › ${s.line}` : "";
       const plain = `${"  ".repeat(s.depth)}${mark} ${s.name.slice(s.name.lastIndexOf(".") + 1)}  ${s.status}  ${elapsed((s.ended ?? now) - s.started)}${attempt}${tail}`;
       out.push(`${ESC}${colour}m${plain.slice(0, columns - 1)}${ESC}0m`);
     }

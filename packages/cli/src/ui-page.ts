@@ -21,7 +21,7 @@ ul.tree.root { padding-left: 0; }
 .step > .line { display: flex; gap: 8px; align-items: baseline; }
 .type { color: #889; font-size: 12px; }
 .message { color: #a33; }
-.attempts { font-size: 12px; color: #445; margin: 2px 0 4px 0; }
+.attempts { font-size: 12px; color: #445; margin: 2px 0 4px 0; width: auto; }
 .attempts td { padding: 1px 6px; }
 .branch > .line { font-style: italic; color: #556; }
 .muted { color: #889; }

@@ -3,6 +3,8 @@ import { format } from "node:util";
 
 interface Sink {
   lines: string[];
+  /** Sees each piece of output as it is written (the live view's "last line"). */
+  onLine?: ((text: string) => void) | undefined;
 }
 
 const storage = new AsyncLocalStorage<Sink>();
@@ -21,22 +23,34 @@ function install(): void {
     const original = console[method].bind(console);
     console[method] = (...args: unknown[]): void => {
       const sink = current ?? storage.getStore();
-      if (sink) sink.lines.push(format(...args));
+      if (sink) {
+        const text = format(...args);
+        sink.lines.push(text);
+        sink.onLine?.(text);
+      }
       else original(...args);
     };
   }
 }
 
 /**
- * Runs `fn` with console output captured; resolves to its result and the captured text.
+ * Runs `fn` with console output captured; resolves to its result and the captured text
+ * (`onLine`, when given, also sees each piece as it is written).
  * With `concurrent` false (tasks run one at a time) the sink is a plain variable; otherwise an
  * AsyncLocalStorage keeps concurrent tasks apart (it slows every promise a little, so it is
  * only used when needed).
  */
-export async function captureOutput<T>(fn: (log: (text: string) => void) => Promise<T>, concurrent: boolean | "off"): Promise<{ result?: T; error?: unknown; output: string }> {
+export async function captureOutput<T>(
+  fn: (log: (text: string) => void) => Promise<T>,
+  concurrent: boolean | "off",
+  onLine?: (text: string) => void,
+): Promise<{ result?: T; error?: unknown; output: string }> {
   install();
-  const sink: Sink = { lines: [] };
-  const log = (text: string): void => void sink.lines.push(text);
+  const sink: Sink = { lines: [], onLine };
+  const log = (text: string): void => {
+    sink.lines.push(text);
+    onLine?.(text);
+  };
   if (concurrent === false) current = sink;
   try {
     const result = await (concurrent === true ? storage.run(sink, () => fn(log)) : fn(log));

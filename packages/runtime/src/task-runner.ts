@@ -217,7 +217,7 @@ async function invoke(
         loadExport: (ref) => services.loadExport(ref),
       });
       return untilAborted(running, signal);
-    }, req.concurrent);
+    }, req.concurrent, services.observed ? outputEvents(req, secrets) : undefined);
     if (captured.output) logLines.push(captured.output);
     if ("error" in captured && captured.error !== undefined) throw captured.error;
     return captured.result ?? {};
@@ -225,6 +225,16 @@ async function invoke(
     if (timer) clearTimeout(timer);
     if (onRunAbort) services.signal.removeEventListener("abort", onRunAbort);
   }
+}
+
+/** Emits the last line of each piece of a task's output as a `task_output` event (secrets masked). */
+function outputEvents(req: AttemptRequest, secrets: Record<string, string>): (text: string) => void {
+  return (text) => {
+    const lines = text.split("\n");
+    let line = "";
+    for (let i = lines.length - 1; i >= 0 && !line; i--) line = lines[i]!.trim();
+    if (line) void req.services.emit({ type: "task_output", step: req.internalName, attempt: req.attemptNumber, line: redact(line.slice(0, 512), Object.values(secrets)) });
+  };
 }
 
 /**
