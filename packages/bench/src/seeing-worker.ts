@@ -1,8 +1,10 @@
 /**
- * One measurement of the "seeing a run" costs in a fresh process (started by seeing.ts):
- * `node seeing-worker.js <mode> <steps> <reps> <result file>`, modes `plain` (nothing observes
- * the run), `otel` (a tracer provider registered: spans from the run's events) and `live` (the
- * live terminal view on stdout, run under a pseudo-TTY). Writes {times} to the result file.
+ * One A/B measurement of a "seeing a run" cost in a fresh process (started by seeing.ts):
+ * `node seeing-worker.js <mode> <steps> <reps> <result file>`. Runs W1 alternately without and
+ * with the observer, so that both see the same machine load: mode `otel` (a tracer provider
+ * registered: spans from the run's events), `events` (a listener that ignores the events: the
+ * cost of making them) and `live` (the live terminal view on stdout; run it under a
+ * pseudo-TTY). Writes {plain, observed} (ms per run) to the result file.
  */
 import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +14,7 @@ import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from "@op
 import { createRunView } from "@runnable-ts/cli";
 import { runPipeline } from "@runnable-ts/runtime";
 import { FunctionTask, Pipeline, type RunEvent } from "@runnable-ts/sdk";
-import { timeIt } from "./measure";
+import { performance } from "node:perf_hooks";
 
 const [mode = "plain", stepsArg = "1000", repsArg = "5", resultFile = ""] = process.argv.slice(2);
 const steps = Number(stepsArg);
@@ -31,24 +33,36 @@ const graph = new Pipeline({
 
 /** Spans go through the SDK's span processor to an exporter that keeps nothing. */
 const discard: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: () => Promise.resolve() };
-if (mode === "otel") trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] }));
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
 
-async function once(): Promise<void> {
-  const view = mode === "live" ? createRunView({ json: false, quiet: false }, { out: (t) => void process.stdout.write(t.endsWith("\n") ? t : `${t}\n`), err: () => undefined, tty: true, rows: 30, columns: 100 }) : undefined;
-  const result = await runPipeline(graph, {
-    definition: { kind: "sdk", file: undefined },
-    cwd: dir,
-    configurationFile: config,
-    env: {},
-    ...(view ? { onEvent: (event: RunEvent) => view.onEvent(event) } : mode === "events" ? { onEvent: () => undefined } : {}),
-  });
+async function once(observed: boolean): Promise<number> {
+  if (mode === "otel" && observed) trace.setGlobalTracerProvider(provider);
+  const view = observed && mode === "live" ? createRunView({ json: false, quiet: false }, { out: (t) => void process.stdout.write(t.endsWith("\n") ? t : `${t}\n`), err: () => undefined, tty: true, rows: 30, columns: 100 }) : undefined;
+  const listener = view ? (event: RunEvent) => view.onEvent(event) : observed && mode === "events" ? () => undefined : undefined;
+  const start = performance.now();
+  const result = await runPipeline(graph, { definition: { kind: "sdk", file: undefined }, cwd: dir, configurationFile: config, env: {}, ...(listener ? { onEvent: listener } : {}) });
   view?.finish(result);
+  const ms = performance.now() - start;
+  trace.disable();
   if (result.status !== "SUCCESS") throw new Error("run failed");
+  return ms;
 }
 
-timeIt(once, Number(repsArg), 3)
-  .then((times) => writeFileSync(resultFile, JSON.stringify({ times })))
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+async function main(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await once(false);
+    await once(true);
+  }
+  const plain: number[] = [];
+  const observed: number[] = [];
+  for (let i = 0; i < Number(repsArg); i++) {
+    plain.push(await once(false));
+    observed.push(await once(true));
+  }
+  writeFileSync(resultFile, JSON.stringify({ plain, observed }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -72,12 +72,11 @@ export class LiveView implements RunView {
   constructor(private readonly output: Output) {}
 
   onEvent(event: RunEvent): void {
-    const now = Date.now();
     const name = event.step;
     switch (event.type) {
       case "step_started": {
         const previous = this.steps.get(name);
-        this.steps.set(name, { name, depth: depthOf(name), status: "PROCESSING", started: now, attempt: previous?.attempt ?? 0, message: "", line: "" });
+        this.steps.set(name, { name, depth: depthOf(name), status: "PROCESSING", started: Date.now(), attempt: previous?.attempt ?? 0, message: "", line: "" });
         break;
       }
       case "task_started": {
@@ -102,14 +101,16 @@ export class LiveView implements RunView {
         const step = this.steps.get(name);
         if (step) {
           step.status = String(event.status);
-          step.ended = now;
+          step.ended = Date.now();
           step.message = typeof event.message === "string" ? event.message : step.status === "SUCCESS" ? "" : step.message;
         }
         break;
       }
-      case "step_skipped":
+      case "step_skipped": {
+        const now = Date.now();
         this.steps.set(name, { name, depth: depthOf(name), status: "SKIPPED", started: now, ended: now, attempt: 0, message: String(event.reason ?? ""), line: "" });
         break;
+      }
       default:
         return;
     }
