@@ -227,13 +227,32 @@ async function invoke(
   }
 }
 
-/** Emits the last line of each piece of a task's output as a `task_output` event (secrets masked). */
+/**
+ * Emits the last line of each piece of a task's output as a `task_output` event (secrets
+ * masked). Output cannot wait for a slow consumer (console.log is synchronous): while the
+ * consumer is behind, lines are coalesced into the latest one instead of queueing without bound.
+ */
 function outputEvents(req: AttemptRequest, secrets: Record<string, string>): (text: string) => void {
+  let waiting = false;
+  let latest: string | undefined;
+  const send = (line: string): void => {
+    const accepted = req.services.emit({ type: "task_output", step: req.internalName, attempt: req.attemptNumber, line: redact(line.slice(0, 512), Object.values(secrets)) });
+    if (!accepted) return;
+    waiting = true;
+    void accepted.then(() => {
+      waiting = false;
+      const next = latest;
+      latest = undefined;
+      if (next !== undefined) send(next);
+    });
+  };
   return (text) => {
     const lines = text.split("\n");
     let line = "";
     for (let i = lines.length - 1; i >= 0 && !line; i--) line = lines[i]!.trim();
-    if (line) void req.services.emit({ type: "task_output", step: req.internalName, attempt: req.attemptNumber, line: redact(line.slice(0, 512), Object.values(secrets)) });
+    if (!line) return;
+    if (waiting) latest = line;
+    else send(line);
   };
 }
 
