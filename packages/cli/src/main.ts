@@ -8,6 +8,10 @@ const commands = {
   execute: () => import("./commands/execute.js"),
   show: () => import("./commands/show.js"),
   plugins: () => import("./commands/plugins.js"),
+  // Seeing a run (graph, timeline, ui).
+  graph: () => import("./commands/graph.js"),
+  timeline: () => import("./commands/timeline.js"),
+  ui: () => import("./commands/ui.js"),
 };
 import { processOutput, type Output } from "./output";
 
@@ -27,17 +31,18 @@ const COMMON = {
 const OUTPUT = {
   json: { type: "boolean", description: "print the final run log as JSON, nothing else" },
   quiet: { type: "boolean", description: "print only the final line" },
+  events: { type: "boolean", description: "print one JSON event per line as they happen, nothing else" },
 } as const;
 
-/** The `--json` / `--quiet` flags of a command line. */
-function outputFlags(v: Record<string, string | boolean | undefined>): { json: boolean; quiet: boolean } {
-  return { json: v.json === true, quiet: v.quiet === true };
+/** The `--json` / `--quiet` / `--events` flags of a command line. */
+function outputFlags(v: Record<string, string | boolean | undefined>): { json: boolean; quiet: boolean; events: boolean } {
+  return { json: v.json === true, quiet: v.quiet === true, events: v.events === true };
 }
 
 const COMMANDS: Record<string, CommandSpec> = {
   execute: {
     summary: "Run a pipeline: a YAML file, or a .ts/.js module exporting `pipeline`",
-    usage: "runnable execute <file> [-c config] [-p parameters] [--run-id id] [--tag tag] [--json|--quiet]",
+    usage: "runnable execute <file> [-c config] [-p parameters] [--run-id id] [--tag tag] [--json|--quiet|--events]",
     options: {
       ...COMMON,
       parameters: { type: "string", short: "p", description: "parameters file, YAML or JSON (else RUNNABLE_PARAMETERS_FILE)" },
@@ -151,6 +156,38 @@ const COMMANDS: Record<string, CommandSpec> = {
     run: async (ctx, v, _p, out) => (await commands.config()).configCommand(ctx, { json: v.json === true }, out),
   },
 };
+
+// Seeing a run: graph, timeline, ui (SPEC §14).
+Object.assign(COMMANDS, {
+  graph: {
+    summary: "Print a pipeline's graph without running it (composites nested)",
+    usage: "runnable graph <file> [--format text|mermaid|dot] [-c config]",
+    options: { ...COMMON, format: { type: "string", description: "text (default), mermaid or dot" } },
+    run: async (ctx, v, p, out) => {
+      if (!p[0]) throw usage("graph needs the pipeline file");
+      return (await commands.graph()).graphCommand(ctx, p[0], { format: str(v.format) }, out);
+    },
+  },
+  timeline: {
+    summary: "Write a run's timeline: one self-contained HTML file (a Gantt of every step, branch and attempt)",
+    usage: "runnable timeline <run_id> [-o FILE] [-c config]",
+    options: { ...COMMON, output: { type: "string", short: "o", description: "the HTML file to write (default <run_id>.timeline.html)" } },
+    run: async (ctx, v, p, out) => {
+      if (!p[0]) throw usage("timeline needs a run id");
+      return (await commands.timeline()).timelineCommand(ctx, p[0], { output: str(v.output) }, out);
+    },
+  },
+  ui: {
+    summary: "Serve a local, read-only web page over the configured run-log store (runs, steps, timelines, live updates)",
+    usage: "runnable ui [--port N] [--host 127.0.0.1] [-c config]",
+    options: {
+      ...COMMON,
+      port: { type: "string", description: "port to listen on (default 4300; 0 picks a free one)" },
+      host: { type: "string", description: "address to bind (default 127.0.0.1)" },
+    },
+    run: async (ctx, v, _p, out) => (await commands.ui()).uiCommand(ctx, { port: str(v.port), host: str(v.host) }, out),
+  },
+} satisfies Record<string, CommandSpec>);
 
 function str(value: string | boolean | undefined): string | undefined {
   return typeof value === "string" ? value : undefined;

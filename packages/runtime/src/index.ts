@@ -13,6 +13,11 @@ export { walkGraphs, subgraphsOf } from "./graph-check";
 export { validateRunId, MAX_RUN_ID_LENGTH } from "./run-id";
 export { closeScope, withRunLogStore } from "./session";
 export { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
+export { Limiter, pool } from "./limiter";
+// Seeing a run: graph, timeline, tracing.
+export { renderGraph, GRAPH_FORMATS, type GraphFormat } from "./graph-render";
+export { checkedGraph } from "./checked-graph";
+export { timelineModel, renderTimelineHtml, type TimelineModel, type TimelineRow } from "./timeline";
 
 /** Runs an SDK pipeline (what `Pipeline.execute()` calls). */
 export function executePipeline(pipeline: Pipeline, options: ExecuteOptions): Promise<RunLog> {

@@ -1,4 +1,4 @@
-import { ExecutionFailedError, newStepLog, type GraphDef, type JobLog, type NodeDef, type RunLog, type RunServices, type Status, type TaskNodeDef } from "@runnable-ts/sdk";
+import { ExecutionFailedError, newStepLog, type GraphDef, type JobLog, type NodeDef, type RunEvent, type RunLog, type RunServices, type Status, type TaskNodeDef } from "@runnable-ts/sdk";
 import { singleNodeCommand } from "./cli-path";
 import { serializeGraph } from "./dag-hash";
 import { loadParameters } from "./parameters";
@@ -97,7 +97,7 @@ export async function executeJobNode(node: NodeDef, options: RunOptions): Promis
  * Runs the attempts of an existing run's job in this process (what a job executor that uses
  * other processes starts: `runnable execute-single-node <run> <file> job --job`).
  */
-export function executeSingleJob(node: NodeDef, options: { runId: string; cwd?: string; configurationFile?: string | undefined; env?: NodeJS.ProcessEnv; signal?: AbortSignal | undefined }): Promise<Status> {
+export function executeSingleJob(node: NodeDef, options: { runId: string; cwd?: string; configurationFile?: string | undefined; env?: NodeJS.ProcessEnv; signal?: AbortSignal | undefined; onEvent?: (event: RunEvent) => void }): Promise<Status> {
   validateRunId(options.runId);
   return RunSession.withRun(jobGraph(node), options, (session) => runJobHere(session, session.services(options.runId)));
 }

@@ -5,6 +5,7 @@ import { loadParameters } from "./parameters";
 import { messageOf } from "./redact";
 import { resolveRunId, validateRunId } from "./run-id";
 import { RunSession } from "./session";
+import { RunTracer } from "./tracing";
 
 /** Where a pipeline definition came from, recorded in the run log for re-entry and retry. */
 export type DefinitionSource = { kind: "yaml"; file: string } | { kind: "sdk"; file: string | undefined; exportName?: string | undefined };
@@ -45,9 +46,14 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
   const env = options.env ?? process.env;
   const retryId = options.retryRunId ?? (env.RUNNABLE_RETRY_RUN_ID || undefined);
   const runId = retryId !== undefined ? validateRunId(retryId, options.retryRunId !== undefined ? "the run id to retry" : "RUNNABLE_RETRY_RUN_ID") : resolveRunId(options.runId, env);
-  const session = await RunSession.open(input, options);
+  // OpenTelemetry spans from the run's events, when a tracer provider is registered (tracing.ts).
+  const tracer = RunTracer.start({ parent: env.TRACEPARENT, runSpan: true });
+  const session = await RunSession.open(input, tracer ? { ...options, onEvent: tracer.observe(options.onEvent) } : options).catch((error: unknown) => {
+    tracer?.end("FAIL", messageOf(error));
+    throw error;
+  });
   try {
-    const services = session.services(runId);
+    const services = tracer ? { ...session.services(runId), traceEnv: (step: string) => tracer.traceEnv(step) } : session.services(runId);
     const store = session.store;
     let runConfig = retryId ? await startRetry(session, retryId, options) : await createRunLog(session, runId, options);
     session.guardExit(runId, runConfig);
@@ -85,6 +91,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     services.emit({ type: "pipeline_completed", step: "", status });
     return { runId, status, runLog };
   } finally {
+    tracer?.end("FAIL", "the run stopped before it completed");
     await session.close();
   }
 }

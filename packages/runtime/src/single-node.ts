@@ -3,6 +3,7 @@ import { createRunLog, type DefinitionSource } from "./run";
 import { messageOf } from "./redact";
 import { validateRunId } from "./run-id";
 import { RunSession } from "./session";
+import { RunTracer } from "./tracing";
 
 /** Where a step sits: its node and the internal name of the branch holding it ("" = root). */
 export interface LocatedStep {
@@ -59,7 +60,9 @@ export interface SingleNodeOptions {
  */
 export async function executeSingleNode(graph: GraphDef, options: SingleNodeOptions): Promise<Status> {
   validateRunId(options.runId);
-  const session = await RunSession.open(graph, options);
+  // A step in its own process joins its caller's trace (TRACEPARENT) when tracing is set up.
+  const tracer = RunTracer.start({ parent: (options.env ?? process.env).TRACEPARENT, runSpan: false, runId: options.runId });
+  const session = await RunSession.open(graph, tracer ? { ...options, onEvent: tracer.observe(options.onEvent) } : options);
   try {
     const store = session.store;
     if (!(await store.exists(options.runId))) {
@@ -82,6 +85,7 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
     }
     return status;
   } finally {
+    tracer?.end("");
     await session.close();
   }
 }

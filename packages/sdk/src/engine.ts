@@ -40,6 +40,12 @@ export interface RunServices {
   emitFrom(step: string, event: { type: string; [field: string]: unknown }): void | Promise<void>;
   /** Loads `<module path>#<export>` relative to the working directory. */
   loadExport(reference: string): Promise<unknown>;
+  /**
+   * Environment variables that carry a step's trace context to another process (W3C
+   * `TRACEPARENT`), for executors that run steps elsewhere; empty (or absent) when the run is
+   * not traced.
+   */
+  traceEnv?(step: string): Record<string, string>;
 }
 
 /** What a task type receives for one attempt. */

@@ -2,10 +2,10 @@ import { spawn } from "node:child_process";
 import { definePlugin, RunnableError, type PipelineExecutor, type PipelineRun, type Status, type TaskStep } from "@runnable-ts/sdk";
 
 /** Runs argv in the run's working directory; resolves to the exit code and the tail of stderr. */
-function runProcess(argv: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
+function runProcess(argv: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const [command, ...args] = argv;
-    const child = spawn(command!, args, { cwd, env: process.env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(command!, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr?.setEncoding("utf8").on("data", (text: string) => (stderr = (stderr + text).slice(-4000)));
     child.on("error", reject);
@@ -20,7 +20,9 @@ function runProcess(argv: string[], cwd: string): Promise<{ code: number | null;
 async function runElsewhere(run: PipelineRun, step: TaskStep): Promise<Status> {
   const { store, runId, cwd } = run.services;
   await store.flush?.();
-  const { code, stderr } = await runProcess(run.stepCommand(step.internalName, step.iterVars), cwd);
+  // TRACEPARENT (when the run is traced) makes the step's spans join the run's trace.
+  const env = { ...process.env, ...run.services.traceEnv?.(step.internalName) };
+  const { code, stderr } = await runProcess(run.stepCommand(step.internalName, step.iterVars), cwd, env);
   await store.refresh?.(runId);
   const recorded = await store.getStepLog(runId, step.internalName);
   if (recorded) Object.assign(step.stepLog, { attempts: recorded.attempts, data_catalog: recorded.data_catalog, mock: recorded.mock, message: recorded.message });

@@ -15,6 +15,7 @@ import { RunnableError, type GraphDef, type RunEvent, type RunLog } from "@runna
 import type { CommandContext } from "../command";
 import { withInterruption } from "../interrupt";
 import type { Output } from "../output";
+import { createRunView, type RunView } from "../run-view";
 
 /** Flags of `runnable execute`. */
 export interface ExecuteFlags {
@@ -23,9 +24,8 @@ export interface ExecuteFlags {
   tag?: string | undefined;
   json: boolean;
   quiet: boolean;
+  events?: boolean | undefined;
 }
-
-const MARK: Record<string, string> = { SUCCESS: "ok  ", FAIL: "FAIL" };
 
 /**
  * `runnable execute <file>`: runs a YAML pipeline or a module exporting `pipeline`. Prints a
@@ -36,7 +36,8 @@ export async function executeCommand(ctx: CommandContext, file: string, flags: E
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   if (flags.runId !== undefined) validateRunId(flags.runId, "--run-id");
   const definition = await loadDefinition(file, cwd);
-  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, flags, output, signal), flags, output));
+  const view = createRunView(flags, output);
+  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, flags, output, signal, view), view));
 }
 
 /**
@@ -53,15 +54,12 @@ export async function retryCommand(ctx: CommandContext, runId: string, flags: Ex
   const file = config.pipeline_definition_file;
   if (typeof file !== "string") throw new RunnableError("E_USAGE", `Run "${runId}" does not record where its pipeline was defined; run the definition with RUNNABLE_RETRY_RUN_ID=${runId}`, { runId });
   const definition = await loadDefinition(file, cwd, config.pipeline_definition_export);
-  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output, signal), flags, output));
+  const view = createRunView(flags, output);
+  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output, signal, view), view));
 }
 
-function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output, signal: AbortSignal): Promise<RunResult> {
-  const onEvent = (event: RunEvent): void => {
-    if (flags.quiet || flags.json) return;
-    if (event.type === "step_completed") output.out(`${MARK[String(event.status)] ?? String(event.status)}  ${event.step}${event.message ? `  — ${String(event.message)}` : ""}`);
-    if (event.type === "step_skipped") output.out(`skip  ${event.step}  (${String(event.reason)})`);
-  };
+function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output, signal: AbortSignal, view: RunView): Promise<RunResult> {
+  const onEvent = (event: RunEvent): void => view.onEvent(event);
   return runPipeline(graph, {
     definition: source,
     cwd: ctx.kernelOptions.cwd ?? process.cwd(),
@@ -76,21 +74,16 @@ function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, fla
   });
 }
 
-function report(result: RunResult, flags: ExecuteFlags, output: Output): number {
-  if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
-  else output.out(`run ${result.runId}: ${result.status}${result.status === "SUCCESS" ? "" : failureHint(result.runLog)}`);
+function report(result: RunResult, view: RunView): number {
+  view.finish(result);
   return result.status === "SUCCESS" ? 0 : 1;
 }
 
-/** What a failed run's log says about why, when no step line said it (an interruption, an executor crash). */
-function failureHint(log: RunLog): string {
-  return log.run_config.error ? `  — ${log.run_config.error}` : "";
-}
-
-/** How a command that runs something prints: `--json` (a JSON document only), `--quiet` (the final line only), or plain lines. */
+/** How a command that runs something prints: `--json` (a JSON document only), `--quiet` (the final line only), `--events` (JSON events only), or plain lines. */
 export interface OutputFlags {
   json: boolean;
   quiet: boolean;
+  events?: boolean | undefined;
 }
 
 /**
@@ -106,10 +99,11 @@ export async function executeSingleNodeCommand(
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   validateRunId(args.runId);
   const iterVars = parseIterVars(args.iterVariable);
+  const onEvent = args.events ? (event: RunEvent): void => output.out(JSON.stringify(event)) : undefined;
   const status = await withInterruption(output, async (signal) => {
     if (args.job) {
       const job = await loadJobDefinition(args.file, cwd, args.exportName);
-      return (await executeSingleJob(job.node, { runId: args.runId, cwd, configurationFile: ctx.kernelOptions.configFile, signal })) === "SUCCESS" ? 0 : 1;
+      return (await executeSingleJob(job.node, { runId: args.runId, cwd, configurationFile: ctx.kernelOptions.configFile, signal, ...(onEvent ? { onEvent } : {}) })) === "SUCCESS" ? 0 : 1;
     }
     const definition = await loadDefinition(args.file, cwd, args.exportName);
     const outcome = await executeSingleNode(definition.graph, {
@@ -119,13 +113,20 @@ export async function executeSingleNodeCommand(
       cwd,
       configurationFile: ctx.kernelOptions.configFile,
       signal,
+      ...(onEvent ? { onEvent } : {}),
       ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
     });
     return outcome === "SUCCESS" ? 0 : 1;
   });
+  if (args.events) return status;
   if (args.json) output.out(JSON.stringify(await readRunLog(ctx, args.runId), null, 2));
   else output.out(`run ${args.runId} ${args.job ? "job" : `step ${args.step}`}: ${status === 0 ? "SUCCESS" : "FAIL"}`);
   return status;
+}
+
+/** What a failed run's log says about why, when no step line said it (an interruption, an executor crash). */
+function failureHint(log: RunLog): string {
+  return log.status !== "SUCCESS" && log.run_config.error ? `  — ${log.run_config.error}` : "";
 }
 
 function readRunLog(ctx: CommandContext, runId: string): Promise<RunLog> {
@@ -185,7 +186,9 @@ export async function executeJobCommand(ctx: CommandContext, file: string, flags
       runId: flags.runId,
       tag: flags.tag,
       signal,
+      ...(flags.events ? { onEvent: (event: RunEvent) => output.out(JSON.stringify(event)) } : {}),
     });
+    if (flags.events) return result.status === "SUCCESS" ? 0 : 1;
     if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
     else output.out(`job ${result.runId}: ${result.status}${result.runLog.job?.message ? `  — ${result.runLog.job.message}` : failureHint(result.runLog)}`);
     return result.status === "SUCCESS" ? 0 : 1;

@@ -21,7 +21,10 @@ class TaskRecord implements TaskSink {
   closed = false;
   fail: ((reason: unknown) => void) | undefined;
 
-  constructor(private readonly ctx: AttemptContext) {}
+  constructor(
+    private readonly ctx: AttemptContext,
+    private readonly onOutput: ((text: string) => void) | undefined,
+  ) {}
 
   get step(): string {
     return this.ctx.req.internalName;
@@ -29,6 +32,7 @@ class TaskRecord implements TaskSink {
 
   write(line: string): void {
     this.ctx.log.write(line);
+    this.onOutput?.(line);
   }
 
   rejected(reason: unknown): void {
@@ -54,7 +58,8 @@ export const invokeStage: Stage = (ctx) => {
   const step = req.internalName;
   // The preview reads the values directly, not through the tracking proxy: what an attempt
   // records as its inputs must not depend on whether anyone listens to events.
-  if (services.observed) void services.emit({ type: "task_started", step, inputs: ctx.mask(preview(ctx.params)) });
+  if (services.observed) void services.emit({ type: "task_started", step, attempt: req.attemptNumber, inputs: ctx.mask(preview(ctx.params)) });
+  const onOutput = services.observed ? outputEvents(ctx) : undefined;
   // Without a timeout the task shares the run's signal (no controller per attempt); with one,
   // its own controller follows the run's signal and the timer.
   let signal = services.signal;
@@ -87,10 +92,13 @@ export const invokeStage: Stage = (ctx) => {
     cwd: services.cwd,
     signal,
     emit: (event) => hostCall(() => services.emitFrom(step, secrets.length > 0 ? maskDeep(event, secrets) : event)),
-    log: (text) => ctx.log.write(text),
+    log: (text) => {
+      ctx.log.write(text);
+      onOutput?.(text);
+    },
     loadExport: (ref) => services.loadExport(ref),
   };
-  const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx);
+  const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx, onOutput);
   let running: Promise<Record<string, unknown>>;
   if (record) running = enterTask(record, () => req.taskType.execute(invocation));
   else {
@@ -153,4 +161,35 @@ function settle<T>(running: Promise<T>, signal: AbortSignal, record: TaskRecord 
       },
     );
   });
+}
+
+/**
+ * Emits the last line of each piece of a task's output as a `task_output` event (secrets
+ * masked), outside the task's context. Output cannot wait for a slow consumer (console.log is
+ * synchronous): while the consumer is behind, lines are coalesced into the latest one instead of
+ * queueing without bound.
+ */
+function outputEvents(ctx: AttemptContext): (text: string) => void {
+  const { services, internalName: step, attemptNumber: attempt } = ctx.req;
+  let waiting = false;
+  let latest: string | undefined;
+  const send = (line: string): void => {
+    const accepted = hostCall(() => services.emit({ type: "task_output", step, attempt, line: ctx.mask(line.slice(0, 512)) }));
+    if (!accepted) return;
+    waiting = true;
+    void accepted.then(() => {
+      waiting = false;
+      const next = latest;
+      latest = undefined;
+      if (next !== undefined) send(next);
+    });
+  };
+  return (text) => {
+    const lines = text.split("\n");
+    let line = "";
+    for (let i = lines.length - 1; i >= 0 && !line; i--) line = lines[i]!.trim();
+    if (!line) return;
+    if (waiting) latest = line;
+    else send(line);
+  };
 }

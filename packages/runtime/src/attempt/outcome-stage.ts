@@ -35,8 +35,8 @@ export const eventsStage: Stage = (ctx, next) => {
     if (ctx.status === "SUCCESS") {
       const values: Record<string, unknown> = {};
       for (const name in ctx.outputs) values[name] = ctx.outputs[name]!.value;
-      void ctx.services.emit({ type: "task_completed", step, outputs: ctx.mask(preview(values)) });
-    } else void ctx.services.emit({ type: "task_error", step, error: ctx.message.slice(0, 256) });
+      void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber, outputs: ctx.mask(preview(values)) });
+    } else void ctx.services.emit({ type: "task_error", step, attempt: ctx.req.attemptNumber, error: ctx.message.slice(0, 256) });
   });
 };
 

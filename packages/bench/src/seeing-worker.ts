@@ -1,0 +1,68 @@
+/**
+ * One A/B measurement of a "seeing a run" cost in a fresh process (started by seeing.ts):
+ * `node seeing-worker.js <mode> <steps> <reps> <result file>`. Runs W1 alternately without and
+ * with the observer, so that both see the same machine load: mode `otel` (a tracer provider
+ * registered: spans from the run's events), `events` (a listener that ignores the events: the
+ * cost of making them) and `live` (the live terminal view on stdout; run it under a
+ * pseudo-TTY). Writes {plain, observed} (ms per run) to the result file.
+ */
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { trace } from "@opentelemetry/api";
+import { BasicTracerProvider, SimpleSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
+import { createRunView } from "@runnable-ts/cli";
+import { runPipeline } from "@runnable-ts/runtime";
+import { FunctionTask, Pipeline, type RunEvent } from "@runnable-ts/sdk";
+import { performance } from "node:perf_hooks";
+
+const [mode = "plain", stepsArg = "1000", repsArg = "5", resultFile = ""] = process.argv.slice(2);
+const steps = Number(stepsArg);
+
+const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-bench-seeing-")));
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+const config = join(dir, "config.yaml");
+writeFileSync(config, "run-log-store: { type: buffered }\ncatalog: { type: do-nothing }\n");
+
+/** W1: a chain of `n` function steps passing a value along. */
+const graph = new Pipeline({
+  steps: Array.from({ length: steps }, (_, i) =>
+    i === 0 ? new FunctionTask({ name: "s0", fn: () => 0, returns: ["value"] }) : new FunctionTask({ name: `s${i}`, fn: ({ value }: { value: number }) => value + 1, returns: ["value"] }),
+  ),
+}).toGraph();
+
+/** Spans go through the SDK's span processor to an exporter that keeps nothing. */
+const discard: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: () => Promise.resolve() };
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(discard)] });
+
+async function once(observed: boolean): Promise<number> {
+  if (mode === "otel" && observed) trace.setGlobalTracerProvider(provider);
+  const view = observed && mode === "live" ? createRunView({ json: false, quiet: false }, { out: (t) => void process.stdout.write(t.endsWith("\n") ? t : `${t}\n`), err: () => undefined, tty: true, rows: 30, columns: 100 }) : undefined;
+  const listener = view ? (event: RunEvent) => view.onEvent(event) : observed && mode === "events" ? () => undefined : undefined;
+  const start = performance.now();
+  const result = await runPipeline(graph, { definition: { kind: "sdk", file: undefined }, cwd: dir, configurationFile: config, env: {}, ...(listener ? { onEvent: listener } : {}) });
+  view?.finish(result);
+  const ms = performance.now() - start;
+  trace.disable();
+  if (result.status !== "SUCCESS") throw new Error("run failed");
+  return ms;
+}
+
+async function main(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await once(false);
+    await once(true);
+  }
+  const plain: number[] = [];
+  const observed: number[] = [];
+  for (let i = 0; i < Number(repsArg); i++) {
+    plain.push(await once(false));
+    observed.push(await once(true));
+  }
+  writeFileSync(resultFile, JSON.stringify({ plain, observed }));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

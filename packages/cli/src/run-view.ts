@@ -1,0 +1,194 @@
+import type { RunEvent, RunLog, StepLog } from "@runnable-ts/sdk";
+import type { Output } from "./output";
+
+/** How a command that runs something prints it. */
+export interface ViewFlags {
+  json: boolean;
+  quiet: boolean;
+  events?: boolean | undefined;
+}
+
+/** A view of a run: receives its events, then prints the outcome. */
+export interface RunView {
+  onEvent(event: RunEvent): void;
+  /** Prints the outcome (stops the live view first). */
+  finish(result: { runId: string; status: string; runLog: RunLog }, noun?: string): void;
+}
+
+/** What a failed run's log says about why, when no step line said it (an interruption, an executor crash). */
+function failureHint(log: RunLog): string {
+  return log.status !== "SUCCESS" && log.run_config.error ? `  — ${log.run_config.error}` : "";
+}
+
+const MARK: Record<string, string> = { SUCCESS: "ok  ", FAIL: "FAIL" };
+const ESC = "\x1b[";
+const COLOUR: Record<string, string> = { SUCCESS: "32", FAIL: "31", PROCESSING: "36", SUSPENDED: "33" };
+const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+/** Redraws at most this often: a frame per event would cost more than the steps at 1,000 steps. */
+const FRAME_MS = 80;
+
+/**
+ * Picks the view for the flags and the terminal: `--events` (one JSON event per line, nothing
+ * else), `--json` (the final run log only), `--quiet` (the final line only), a live tree when
+ * stdout is a TTY, else one plain line per finished step.
+ */
+export function createRunView(flags: ViewFlags, output: Output): RunView {
+  if (flags.events) return { onEvent: (event) => output.out(JSON.stringify(event)), finish: () => undefined };
+  if (flags.json) return { onEvent: () => undefined, finish: (r) => output.out(JSON.stringify(r.runLog, null, 2)) };
+  const finalLine = (r: { runId: string; status: string; runLog: RunLog }, noun = "run"): void => output.out(`${noun} ${r.runId}: ${r.status}${failureHint(r.runLog)}`);
+  if (flags.quiet) return { onEvent: () => undefined, finish: finalLine };
+  if (output.tty) return new LiveView(output);
+  return {
+    onEvent: (event) => {
+      if (event.type === "step_completed") output.out(`${MARK[String(event.status)] ?? String(event.status)}  ${event.step}${event.message ? `  — ${String(event.message)}` : ""}`);
+      if (event.type === "step_skipped") output.out(`skip  ${event.step}  (${String(event.reason)})`);
+    },
+    finish: finalLine,
+  };
+}
+
+interface LiveStep {
+  name: string;
+  depth: number;
+  status: string;
+  started: number;
+  ended?: number;
+  attempt: number;
+  message: string;
+  /** The last line the task printed. */
+  line: string;
+}
+
+const elapsed = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`);
+
+/**
+ * The live terminal view: a tree of running and recently finished steps (status, elapsed time,
+ * attempt, the message of a failure or the last line the task printed), redrawn in place (cursor up, clear line) at most every {@link FRAME_MS}; then a
+ * summary. Only as many lines as the terminal has rows are drawn: running steps first.
+ */
+export class LiveView implements RunView {
+  private readonly steps = new Map<string, LiveStep>();
+  private readonly started = Date.now();
+  private drawnLines = 0;
+  private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
+  private frame = 0;
+
+  constructor(private readonly output: Output) {}
+
+  onEvent(event: RunEvent): void {
+    const name = event.step;
+    switch (event.type) {
+      case "step_started": {
+        const previous = this.steps.get(name);
+        this.steps.set(name, { name, depth: depthOf(name), status: "PROCESSING", started: Date.now(), attempt: previous?.attempt ?? 0, message: "", line: "" });
+        break;
+      }
+      case "task_started": {
+        const step = this.steps.get(name);
+        if (step) {
+          step.attempt = typeof event.attempt === "number" ? event.attempt : step.attempt + 1;
+          step.message = "";
+        }
+        break;
+      }
+      case "task_output": {
+        const step = this.steps.get(name);
+        if (step) step.line = String(event.line ?? "");
+        break;
+      }
+      case "task_error": {
+        const step = this.steps.get(name);
+        if (step) step.message = String(event.error ?? "");
+        break;
+      }
+      case "step_completed": {
+        const step = this.steps.get(name);
+        if (step) {
+          step.status = String(event.status);
+          step.ended = Date.now();
+          step.message = typeof event.message === "string" ? event.message : step.status === "SUCCESS" ? "" : step.message;
+        }
+        break;
+      }
+      case "step_skipped": {
+        const now = Date.now();
+        this.steps.set(name, { name, depth: depthOf(name), status: "SKIPPED", started: now, ended: now, attempt: 0, message: String(event.reason ?? ""), line: "" });
+        break;
+      }
+      default:
+        return;
+    }
+    this.dirty = true;
+    if (!this.timer) {
+      this.timer = setInterval(() => this.draw(), FRAME_MS);
+      this.timer.unref();
+    }
+  }
+
+  private lines(limit: number): string[] {
+    const now = Date.now();
+    const all = [...this.steps.values()];
+    const running = all.filter((s) => s.ended === undefined);
+    const finished = all.filter((s) => s.ended !== undefined);
+    const room = Math.max(1, limit - running.length);
+    const shown = new Set([...running, ...finished.slice(-room)].slice(0, limit));
+    const hidden = all.length - shown.size;
+    const out = hidden > 0 ? [`  … ${hidden} more step${hidden === 1 ? "" : "s"} finished`] : [];
+    const columns = this.output.columns || 100;
+    for (const s of all) {
+      if (!shown.has(s)) continue;
+      const mark = s.ended === undefined ? SPINNER[this.frame % SPINNER.length]! : s.status === "SUCCESS" ? "✓" : s.status === "SKIPPED" ? "–" : "✗";
+      const colour = COLOUR[s.status] ?? "2";
+      const attempt = s.attempt > 1 ? `  attempt ${s.attempt}` : "";
+      const tail = s.message ? `  — ${s.message.split("\n")[0]}` : s.line ? `  › ${s.line}` : "";
+      const plain = `${"  ".repeat(s.depth)}${mark} ${s.name.slice(s.name.lastIndexOf(".") + 1)}  ${s.status}  ${elapsed((s.ended ?? now) - s.started)}${attempt}${tail}`;
+      out.push(`${ESC}${colour}m${plain.slice(0, columns - 1)}${ESC}0m`);
+    }
+    return out;
+  }
+
+  /** Draws one frame in place: up to the first line of the previous frame, each line cleared. */
+  private draw(force = false): void {
+    if (!this.dirty && !force && ![...this.steps.values()].some((s) => s.ended === undefined)) return;
+    this.dirty = false;
+    this.frame++;
+    const lines = this.lines(Math.max(3, (this.output.rows || 24) - 2));
+    // Back to the first line of the previous frame (the cursor is hidden while the view lives),
+    // each line cleared as it is rewritten, what a shorter frame leaves below cleared; one write.
+    const head = this.drawnLines > 0 ? `${ESC}${this.drawnLines}F` : `${ESC}?25l`;
+    this.output.out(`${head}${lines.map((line) => `${ESC}2K${line}`).join("\n")}${ESC}0J\n`);
+    this.drawnLines = lines.length;
+  }
+
+  finish(result: { runId: string; status: string; runLog: RunLog }, noun = "run"): void {
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.draw(true);
+    }
+    const counts = new Map<string, number>();
+    const count = (steps: Record<string, StepLog>): void => {
+      for (const s of Object.values(steps)) {
+        counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+        for (const b of Object.values(s.branches)) count(b.steps);
+      }
+    };
+    count(result.runLog.steps);
+    const byStatus = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
+    const colour = COLOUR[result.status] ?? "0";
+    this.output.out(
+      [
+        `${ESC}?25h${ESC}1m${noun} ${result.runId}: ${ESC}${colour}m${result.status}${ESC}0m  (${byStatus || "no steps"}; ${elapsed(Date.now() - this.started)})`,
+        `  runnable show ${result.runId}       the run log as a tree`,
+        `  runnable timeline ${result.runId}   a Gantt chart in one HTML file`,
+      ].join("\n"),
+    );
+  }
+}
+
+/** Nesting depth of an internal name: two segments (branch key, step) per level. */
+function depthOf(name: string): number {
+  let dots = 0;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) dots++;
+  return dots >> 1;
+}

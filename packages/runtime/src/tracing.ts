@@ -1,0 +1,188 @@
+import type * as OTel from "@opentelemetry/api";
+import type { RunEvent } from "@runnable-ts/sdk";
+
+type Api = typeof OTel;
+let api: Api | null | undefined;
+
+/** `@opentelemetry/api` when installed (an optional peer dependency), else null; loaded once. */
+function loadApi(): Api | null {
+  if (api === undefined) {
+    try {
+      api = require("@opentelemetry/api") as Api;
+    } catch {
+      api = null;
+    }
+  }
+  return api;
+}
+
+const TRACEPARENT = /^([\da-f]{2})-([\da-f]{32})-([\da-f]{16})-([\da-f]{2})$/;
+
+/** The span context a W3C `traceparent` value names, or undefined when it is not one. */
+function parseTraceparent(value: string | undefined): OTel.SpanContext | undefined {
+  const m = value ? TRACEPARENT.exec(value.trim().toLowerCase()) : null;
+  if (!m || m[1] === "ff" || /^0+$/.test(m[2]!) || /^0+$/.test(m[3]!)) return undefined;
+  return { traceId: m[2]!, spanId: m[3]!, traceFlags: parseInt(m[4]!, 16) & 1, isRemote: true };
+}
+
+const traceparentOf = (context: OTel.SpanContext): string => `00-${context.traceId}-${context.spanId}-0${context.traceFlags & 1}`;
+
+/** The composite step that owns a step (`map` for `map.1.task`), or "" for a root step. */
+function ownerOf(step: string): string {
+  const branch = step.lastIndexOf(".");
+  if (branch < 0) return "";
+  const owner = step.lastIndexOf(".", branch - 1);
+  return owner < 0 ? "" : step.slice(0, owner);
+}
+
+/**
+ * Spans of one run, derived from its lifecycle events: `runnable.run` → `runnable.step` (one per
+ * step, nested as the run nests) → `runnable.task` (one per attempt). Attributes: run id, step
+ * (internal name), step type, attempt, status; a failure records the error and sets ERROR.
+ * Parameter values are never recorded.
+ */
+export class RunTracer {
+  private readonly steps = new Map<string, { span: OTel.Span; context: OTel.Context; type: string }>();
+  private readonly tasks = new Map<string, OTel.Span>();
+  private runId = "";
+  private ended = false;
+
+  private constructor(
+    private readonly otel: Api,
+    private readonly tracer: OTel.Tracer,
+    private readonly root: OTel.Context,
+    private readonly runSpan: OTel.Span | undefined,
+  ) {}
+
+  /**
+   * A tracer for a run when `@opentelemetry/api` is installed and a tracer provider records
+   * spans; else undefined (nothing is recorded and nothing else changes). `parent` (a
+   * `TRACEPARENT` value) makes the spans children of another process's span. With `runSpan`
+   * false (one step run in its own process) no `runnable.run` span is made: the steps hang
+   * under `parent`.
+   */
+  static start(options: { parent?: string | undefined; runSpan: boolean; runId?: string | undefined }): RunTracer | undefined {
+    const otel = loadApi();
+    if (!otel) return undefined;
+    const tracer = otel.trace.getTracer("@runnable-ts/runtime");
+    const remote = parseTraceparent(options.parent);
+    let root = remote ? otel.trace.setSpanContext(otel.ROOT_CONTEXT, remote) : otel.ROOT_CONTEXT;
+    if (!options.runSpan) {
+      // One step in its own process: its spans join the caller's trace (without a provider they
+      // are the API's non-recording spans, which cost next to nothing for one step).
+      if (!remote) return undefined;
+      const instance = new RunTracer(otel, tracer, root, undefined);
+      instance.runId = options.runId ?? "";
+      return instance;
+    }
+    const runSpan = tracer.startSpan("runnable.run", options.runId ? { attributes: { "runnable.run_id": options.runId } } : {}, root);
+    if (!runSpan.isRecording()) {
+      // No tracer provider (or this run is not sampled): leave the run unobserved.
+      runSpan.end();
+      return undefined;
+    }
+    root = otel.trace.setSpan(root, runSpan);
+    return new RunTracer(otel, tracer, root, runSpan);
+  }
+
+  /** Wraps a run's event listener so that every event also feeds the spans. */
+  observe(listener: ((event: RunEvent) => void | Promise<void>) | undefined): (event: RunEvent) => void | Promise<void> {
+    return (event) => {
+      this.onEvent(event);
+      return listener?.(event);
+    };
+  }
+
+  /**
+   * Starts a span and then sets its attributes: given to `startSpan`, the SDK validates them
+   * twice (for the sampler and for the span), the largest part of a span's cost.
+   */
+  private start(name: string, parent: OTel.Context, attributes: OTel.Attributes): OTel.Span {
+    return this.tracer.startSpan(name, undefined, parent).setAttributes(attributes);
+  }
+
+  private attributes(step: string, type: string): OTel.Attributes {
+    return { "runnable.run_id": this.runId, "runnable.step": step, "runnable.step_type": type };
+  }
+
+  private fail(span: OTel.Span, message: string): void {
+    span.recordException({ name: "StepFailed", message: message || "failed" });
+    span.setStatus({ code: this.otel.SpanStatusCode.ERROR, message });
+  }
+
+  /** Feeds one lifecycle event to the spans. */
+  onEvent(event: RunEvent): void {
+    const step = event.step;
+    switch (event.type) {
+      case "pipeline_started":
+        this.runId = event.run_id;
+        this.runSpan?.setAttribute("runnable.run_id", event.run_id);
+        break;
+      case "step_started": {
+        const type = String(event.step_type ?? "");
+        const parent = this.steps.get(ownerOf(step))?.context ?? this.root;
+        const span = this.start("runnable.step", parent, this.attributes(step, type));
+        this.steps.set(step, { span, context: this.otel.trace.setSpan(parent, span), type });
+        break;
+      }
+      case "task_started": {
+        const owner = this.steps.get(step);
+        const span = this.start("runnable.task", owner?.context ?? this.root, { ...this.attributes(step, owner?.type ?? "task"), "runnable.attempt": Number(event.attempt ?? 1) });
+        this.tasks.get(step)?.end();
+        this.tasks.set(step, span);
+        break;
+      }
+      case "task_completed":
+      case "task_error": {
+        let span = this.tasks.get(step);
+        this.tasks.delete(step);
+        // An attempt can fail before its function starts (a missing secret, an invalid parameter).
+        span ??= this.start("runnable.task", this.steps.get(step)?.context ?? this.root, {
+          ...this.attributes(step, this.steps.get(step)?.type ?? "task"),
+          "runnable.attempt": Number(event.attempt ?? 1),
+        });
+        const ok = event.type === "task_completed";
+        span.setAttribute("runnable.status", ok ? "SUCCESS" : "FAIL");
+        if (!ok) this.fail(span, String(event.error ?? ""));
+        span.end();
+        break;
+      }
+      case "step_completed": {
+        const open = this.steps.get(step);
+        if (!open) break;
+        this.steps.delete(step);
+        const status = String(event.status);
+        open.span.setAttribute("runnable.status", status);
+        if (status === "FAIL") this.fail(open.span, typeof event.message === "string" ? event.message : "");
+        open.span.end();
+        break;
+      }
+      case "pipeline_completed":
+        this.end(String(event.status));
+        break;
+      default:
+    }
+  }
+
+  /** `TRACEPARENT` for a process that runs `step`: the step's span (else the run's). */
+  traceEnv(step: string): Record<string, string> {
+    const context = this.steps.get(step)?.context ?? this.root;
+    const span = this.otel.trace.getSpanContext(context);
+    return span && this.otel.isSpanContextValid(span) ? { TRACEPARENT: traceparentOf(span) } : {};
+  }
+
+  /** Ends every span still open (a run that stopped early) and the run span with `status`. */
+  end(status: string, error?: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const span of this.tasks.values()) span.end();
+    for (const { span } of [...this.steps.values()].reverse()) span.end();
+    this.tasks.clear();
+    this.steps.clear();
+    if (!this.runSpan) return;
+    this.runSpan.setAttribute("runnable.status", status);
+    if (status !== "SUCCESS") this.fail(this.runSpan, error ?? "the run failed");
+    this.runSpan.end();
+  }
+}
+
