@@ -2,6 +2,7 @@ import { ExecutionFailedError, newStepLog, type GraphDef, type JobLog, type Node
 import { singleNodeCommand } from "./cli-path";
 import { serializeGraph } from "./dag-hash";
 import { loadParameters } from "./parameters";
+import { checkExecutor, placeJob } from "./placement";
 import { messageOf } from "./redact";
 import { generateRunId } from "./run-id";
 import type { RunOptions, RunResult } from "./run";
@@ -47,6 +48,8 @@ export async function runJob(node: NodeDef, options: RunOptions): Promise<RunRes
     const config = session.kernel.config;
     const file = options.definition.file;
     const exportName = options.definition.kind === "sdk" ? options.definition.exportName : undefined;
+    const executor = session.scope.get("job-executor");
+    await checkExecutor(executor, session.prepared.graph, services);
     await store.createRunLog({
       run_id: runId,
       dag_hash: null,
@@ -68,12 +71,15 @@ export async function runJob(node: NodeDef, options: RunOptions): Promise<RunRes
     });
     let status: Status = "FAIL";
     try {
-      status = await session.scope.get("job-executor").execute({
+      const node = session.prepared.graph.steps.job!;
+      const jobCommand = (): string[] => singleNodeCommand({ runId, file, target: "job", extra: ["--job"], configFile: config.file, exportName, cwd: session.cwd, env });
+      status = await executor.execute({
         runId,
-        node: session.prepared.graph.steps.job!,
+        node,
         services,
         runHere: () => runJobHere(session, services),
-        jobCommand: () => singleNodeCommand({ runId, file, target: "job", extra: ["--job"], configFile: config.file, exportName, cwd: session.cwd, env }),
+        jobCommand,
+        place: (launcher, placement) => placeJob({ services, env, node, jobCommand }, launcher, placement),
       });
     } catch (error) {
       status = "FAIL";

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   "E_CATALOG",
   "E_PARAMETERS_INVALID",
   "E_USAGE",
+  "E_ENGINE_NOT_FOUND",
+  "E_IMAGE_NOT_FOUND",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

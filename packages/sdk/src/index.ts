@@ -12,3 +12,5 @@ export * from "./returns";
 export * from "./function-task";
 export * from "./store-kit";
 export * from "./pickler-codecs";
+export * from "./launch";
+export * from "./container-launcher";
