@@ -89,7 +89,12 @@ export class LocalContainer {
     const imageId = await this.imageId(settings.image);
     const where = `container ${request.name} (${settings.image})`;
     const env = { ...process.env, ...request.env };
-    const remove = () => runCommand([engine, "rm", "-f", request.name], { cwd: request.cwd, env: process.env });
+    // `kill` (SIGKILL in docker and podman) first: `rm -f` alone waits for a stop timeout, which
+    // node as PID 1 (it ignores SIGTERM) would always use up.
+    const remove = async () => {
+      await runCommand([engine, "kill", request.name], { cwd: request.cwd, env: process.env });
+      await runCommand([engine, "rm", "-f", request.name], { cwd: request.cwd, env: process.env });
+    };
     const outcome = await runCommand([engine, ...this.runArgs(settings, request)], { cwd: request.cwd, env, signal: request.signal, onAbort: remove });
     // 125: the engine refused (bad argument, no such image…); 126/127: the command cannot be run in the image.
     const notStarted = outcome.spawnFailed || outcome.code === 125 || outcome.code === 126 || outcome.code === 127;

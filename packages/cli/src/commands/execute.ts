@@ -56,7 +56,8 @@ function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, fla
     if (event.type === "step_completed") output.out(`${MARK[String(event.status)] ?? String(event.status)}  ${event.step}${event.message ? `  — ${String(event.message)}` : ""}`);
     if (event.type === "step_skipped") output.out(`skip  ${event.step}  (${String(event.reason)})`);
   };
-  return runPipeline(graph, {
+  return whileInterruptible((signal) => runPipeline(graph, {
+    signal,
     definition: source,
     cwd: ctx.kernelOptions.cwd ?? process.cwd(),
     configurationFile: ctx.kernelOptions.configFile,
@@ -66,7 +67,27 @@ function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, fla
     onEvent,
     onWarning: (message) => output.err(`warning: ${message}`),
     ...(flags.retryRunId ? { retryRunId: flags.retryRunId } : {}),
-  });
+  }));
+}
+
+/**
+ * Runs `work` with a signal that the first Ctrl-C (SIGINT) or SIGTERM aborts: the run records
+ * the cancellation and stops what it launched (subprocesses, containers). A second one exits at once.
+ */
+async function whileInterruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort(new Error(`interrupted (${name})`));
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
 
 function report(result: RunResult, flags: ExecuteFlags, output: Output): number {
@@ -141,14 +162,15 @@ export async function fanCommand(
 export async function executeJobCommand(ctx: CommandContext, file: string, flags: ExecuteFlags & { exportName?: string | undefined }, output: Output): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   const job = await loadJobDefinition(file, cwd, flags.exportName);
-  const result = await runJob(job.node, {
+  const result = await whileInterruptible((signal) => runJob(job.node, {
+    signal,
     definition: job.source,
     cwd,
     configurationFile: ctx.kernelOptions.configFile,
     parametersFile: flags.parameters,
     runId: flags.runId,
     tag: flags.tag,
-  });
+  }));
   if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
   else output.out(`job ${result.runId}: ${result.status}${result.runLog.job?.message ? `  — ${result.runLog.job.message}` : ""}`);
   return result.status === "SUCCESS" ? 0 : 1;
