@@ -32,6 +32,7 @@ exports.env = () => process.env.FLAVOUR ?? "none";
 exports.secret = (_, ctx) => { require("child_process").execSync("sleep 2"); return [ctx.secrets.lc_secret.length, fs.existsSync("/run/.containerenv")]; };
 // The step's process ends before it can record anything (in a container node is PID 1, which
 // ignores signals it sent itself, so it exits instead).
+exports.cwd = () => process.cwd();
 exports.die = () => process.exit(3);
 exports.slow = () => require("child_process").execSync("sleep 60");
 `;
@@ -117,6 +118,16 @@ describe("local-container pipeline executor (real podman containers)", () => {
     expect(peak).toBeLessThanOrEqual(3);
     // Six 1.5 s tasks one at a time would take 9 s of task time alone (generous bound).
     expect(wall).toBeLessThan(9000 + 6 * 3000);
+    expectNoContainersLeft(runId);
+  });
+
+  it("runs the project from working_dir when the working directory is not mounted (paths mapped into the image)", async () => {
+    // The "image" holds the project at /app: here a mount at that path stands in for a COPY.
+    const p = project(`dag: { start_at: a, steps: { a: { type: task, command: ./steps.js#cwd, returns: [cwd], next: success } } }\n`, "");
+    writeFileSync(p.config, containerConfig({ executor: { mount_working_dir: false, working_dir: "/app", run_args: [...testImageRunArgs(), "-v", `${p.dir}:/app`] } }));
+    const { runLog, runId } = await run(p);
+    expect(runLog.status).toBe("SUCCESS");
+    expect(runLog.parameters.cwd?.value).toBe("/app");
     expectNoContainersLeft(runId);
   });
 

@@ -200,7 +200,7 @@ export class LocalContainer {
     const said = (pulled.stderr || seen.stderr).trim().split("\n").slice(-2).join(" | ");
     throw new RunnableError(
       "E_IMAGE_NOT_FOUND",
-      `${this.executor}: image "${image}" is not available to ${engine} (not found locally, and pulling it failed${said ? `: ${said}` : ""}); build it (see the README's "Images" section) or fix image: in the config`,
+      `${this.executor}: image "${image}" is not available to ${engine}: not found locally, and pulling it failed${said ? ` (${said})` : ""}. Build it (README, "Containers"), fix image: in the config — or, if the engine itself cannot be reached, start it or set engine: to another one`,
       { plugin: this.executor, image, path: "image" },
     );
   }
