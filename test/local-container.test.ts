@@ -131,7 +131,7 @@ describe("local-container pipeline executor (real podman containers)", () => {
     expectNoContainersLeft(runId);
   });
 
-  it("routes a failing container step to on_failure", async () => {
+  it("routes a failing container step to on_failure (with the file-system store)", async () => {
     const p = project(
       `dag:
   start_at: risky
@@ -140,7 +140,7 @@ describe("local-container pipeline executor (real podman containers)", () => {
     never: { type: stub, next: success }
     recover: { type: task, command: ./steps.js#recover, returns: [recovered], next: success }
 `,
-      containerConfig(),
+      containerConfig({ store: "file-system" }),
     );
     const { runLog, runId } = await run(p);
     expect(runLog.steps.risky).toMatchObject({ status: "FAIL", message: "broken in a container" });
