@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDefinition, runPipeline, type RunResult } from "@runnable-ts/runtime";
 import { containersOfRun, ensureTestImage, TEST_IMAGE, testImageRunArgs } from "@runnable-ts/testing";
-import type { StepLog } from "@runnable-ts/sdk";
+import { LocalContainer, localContainerConfigSchema, type ExecutionCheck, type StepLog } from "@runnable-ts/sdk";
 import { CLI, runCli } from "./support/cli";
 
 jest.setTimeout(120_000);
@@ -251,6 +251,38 @@ describe("local-container pipeline executor (real podman containers)", () => {
     const shown = JSON.parse(runCli(["show", "sigint-run", "--json", "-c", p.config], { cwd: p.dir }).stdout) as { status: string; steps: Record<string, StepLog> };
     expect(shown.status).toBe("FAIL");
     expect(shown.steps.a?.message).toMatch(/cancelled/);
+  });
+});
+
+describe("local-container engine choice", () => {
+  const definition = { graph: { start_at: "a", steps: {} }, steps: [{ path: "a", node: { name: "a", type: "task", overrides: {} } }], services: { store: { supportsConcurrentWriters: true } } } as unknown as ExecutionCheck;
+  const check = (engine?: string) => new LocalContainer(localContainerConfigSchema.parse({ image: TEST_IMAGE, ...(engine ? { engine } : {}) }), "local-container").check(definition);
+  const withPath = async (dirs: string[], work: () => Promise<void>) => {
+    const saved = process.env.PATH;
+    process.env.PATH = dirs.join(":");
+    try {
+      await work();
+    } finally {
+      process.env.PATH = saved;
+    }
+  };
+
+  it("takes docker when it is on PATH, else podman, else says what it tried and how to set engine", async () => {
+    const bin = realpathSync(mkdtempSync(join(tmpdir(), "runnable-engines-")));
+    const withDocker = join(bin, "docker-here");
+    const withPodman = join(bin, "podman-here");
+    mkdirSync(withDocker);
+    mkdirSync(withPodman);
+    writeFileSync(join(withDocker, "docker"), "#!/bin/sh\necho \"this docker has no engine\" >&2\nexit 1\n");
+    chmodSync(join(withDocker, "docker"), 0o755);
+    symlinkSync(podman, join(withPodman, "podman"));
+    await withPath([withDocker, withPodman], async () => {
+      await expect(check()).rejects.toMatchObject({ code: "E_IMAGE_NOT_FOUND", message: expect.stringContaining(`not available to ${join(withDocker, "docker")}`) });
+      await expect(check()).rejects.toMatchObject({ message: expect.stringContaining("this docker has no engine") });
+      await expect(check("podman")).resolves.toBeUndefined();
+    });
+    await withPath([withPodman], () => expect(check()).resolves.toBeUndefined());
+    await withPath([bin], () => expect(check()).rejects.toMatchObject({ code: "E_ENGINE_NOT_FOUND", message: expect.stringMatching(/tried docker on PATH, podman on PATH.*set engine:/) }));
   });
 });
 
