@@ -31,7 +31,7 @@ import { messageOf, redact } from "./redact";
  * recorded, and stop it when the run is cancelled. Executors supply only the launcher.
  */
 
-/** Names of the variable listing secrets a launched process finds in its environment. */
+/** The variable naming (comma-separated) the secrets a launched process finds in its own environment. */
 export const SECRETS_FROM_ENV = "RUNNABLE_SECRETS_FROM_ENV";
 
 /** What placing a pipeline's steps needs from the run. */
