@@ -33,6 +33,7 @@ exports.secret = (_, ctx) => { require("child_process").execSync("sleep 2"); ret
 // The step's process ends before it can record anything (in a container node is PID 1, which
 // ignores signals it sent itself, so it exits instead).
 exports.cwd = () => process.cwd();
+exports.flaky = () => { if (!fs.existsSync("fixed")) throw new Error("not fixed yet"); return fs.existsSync("/run/.containerenv"); };
 exports.die = () => process.exit(3);
 exports.slow = () => require("child_process").execSync("sleep 60");
 `;
@@ -150,6 +151,28 @@ describe("local-container pipeline executor (real podman containers)", () => {
     expectNoContainersLeft(runId);
   });
 
+  it("retries a failed run in containers: what succeeded is skipped, the failed step runs again as attempt 2", async () => {
+    const p = project(
+      `dag:
+  start_at: first
+  steps:
+    first: { type: task, command: ./steps.js#where, returns: [first], next: flaky }
+    flaky: { type: task, command: ./steps.js#flaky, returns: [fixed_inside], next: success }
+`,
+      containerConfig(),
+    );
+    const failed = await run(p, { runId: "retry-run" });
+    expect(failed.status).toBe("FAIL");
+    writeFileSync(join(p.dir, "fixed"), "");
+    const definition = await loadDefinition(p.file, p.dir);
+    const retried = await runPipeline(definition.graph, { definition: definition.source, cwd: p.dir, configurationFile: p.config, env: {}, retryRunId: "retry-run" });
+    expect(retried.status).toBe("SUCCESS");
+    expect(retried.runLog.steps.first?.attempts).toHaveLength(1);
+    expect(retried.runLog.steps.flaky?.attempts.map((a) => a.status)).toEqual(["FAIL", "SUCCESS"]);
+    expect(retried.runLog.parameters.fixed_inside?.value).toBe(true);
+    expectNoContainersLeft("retry-run");
+  });
+
   it("applies a step's override and refuses an unknown override name before running", async () => {
     const yaml = (name: string) => `dag:
   start_at: plain
@@ -167,7 +190,7 @@ describe("local-container pipeline executor (real podman containers)", () => {
     expect(existsSync(join(bad.dir, ".run_log_store", "never-created"))).toBe(false);
   });
 
-  it("fails before running with clear errors: wrong image, missing engine, a file-system store with max_concurrency > 1", async () => {
+  it("fails before running with clear errors: wrong image, missing engine, no image key, a file-system store with max_concurrency > 1", async () => {
     const yaml = `dag: { start_at: a, steps: { a: { type: task, command: ./steps.js#where, next: success } } }\n`;
     await expect(run(project(yaml, containerConfig({ executor: { image: "localhost/no-such-image:7" } })))).rejects.toMatchObject({
       code: "E_IMAGE_NOT_FOUND",
@@ -176,6 +199,10 @@ describe("local-container pipeline executor (real podman containers)", () => {
     await expect(run(project(yaml, containerConfig({ executor: { engine: "/opt/nowhere/podman" } })))).rejects.toMatchObject({
       code: "E_ENGINE_NOT_FOUND",
       message: expect.stringMatching(/tried \/opt\/nowhere\/podman.*set engine:/),
+    });
+    await expect(run(project(yaml, "pipeline-executor: { type: local-container, config: { engine: podman } }\nrun-log-store: { type: chunked-fs }\n"))).rejects.toMatchObject({
+      code: "E_CONFIG_INVALID",
+      message: expect.stringContaining("image"),
     });
     await expect(run(project(yaml, containerConfig({ store: "file-system", executor: { max_concurrency: 3 } })))).rejects.toMatchObject({
       code: "E_CONFIG_INVALID",
