@@ -9,6 +9,7 @@ export * as conditional from "./08-conditional";
 export * as loop from "./09-loop";
 export * as secrets from "./10-secrets";
 export * as mocked from "./11-mocked";
+export * as notebook from "./12-notebook";
 export * as functions from "./functions";
 export * as server from "./server/server";
 export * as serverPipelines from "./server/pipelines";

@@ -208,6 +208,30 @@ export class ShellTask extends Step {
   }
 }
 
+/**
+ * A task running a Jupyter notebook (the `notebook` task type): `notebook` is the path of an
+ * `.ipynb` file relative to the working directory, `kernel` the Jupyter kernel (default
+ * `python3`). The names the cell tagged `parameters` assigns are injected from the run's
+ * parameters; `returns` are read from the notebook's variables after it ran (json or metric).
+ *
+ * @example
+ * ```ts
+ * new NotebookTask({ name: "analyse", notebook: "notebooks/analyse.ipynb", returns: ["total", metric("mean")] });
+ * ```
+ * @throws GraphError when `notebook` is not a path ending in `.ipynb`.
+ */
+export class NotebookTask extends Step {
+  constructor(readonly taskOptions: TaskOptions & { notebook: string; kernel?: string }) {
+    super(taskOptions);
+    if (typeof taskOptions.notebook !== "string" || !taskOptions.notebook.toLowerCase().endsWith(".ipynb"))
+      throw new GraphError([`step "${this.name}": notebook must be the path of an .ipynb file`]);
+  }
+  toNode(): NodeDef {
+    const o = this.taskOptions;
+    return { type: "task", name: this.name, command_type: "notebook", command: o.notebook, ...(o.kernel !== undefined ? { kernel: o.kernel } : {}), ...taskFields(o), stream_end_type: "done" };
+  }
+}
+
 /** A step that does nothing and succeeds (a placeholder while designing a pipeline). */
 export class Stub extends Step {
   constructor(readonly stubOptions: StepOptions & { catalog?: Catalog; returns?: ReturnDecl[] }) {

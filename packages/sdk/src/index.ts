@@ -1,16 +1,144 @@
+// The SDK's public names, listed one by one (no `export *`): adding a name here is a decision.
 export { z } from "zod";
-export * from "./errors";
-export * from "./kinds";
-export * from "./tokens";
-export * from "./plugin";
-export * from "./contracts";
-export * from "./run-log";
-export * from "./graph";
-export * from "./engine";
-export * from "./authoring";
-export * from "./returns";
-export * from "./function-task";
-export * from "./store-kit";
-export * from "./pickler-codecs";
-export * from "./launch";
-export * from "./container-launcher";
+export {
+  ConfigError,
+  ERROR_CODES,
+  ExecutionFailedError,
+  GraphError,
+  ManifestError,
+  PluginConflictError,
+  PluginFactoryError,
+  PluginLoadError,
+  PluginNotFoundError,
+  RunnableError,
+  isRunnableError,
+  type ErrorCode,
+  type ErrorContext,
+} from "./errors";
+export {
+  PLUGIN_KINDS,
+  SERVICE_KINDS,
+  isPluginKind,
+  isServiceKind,
+  type PluginKind,
+  type PluginKinds,
+  type ServiceKind,
+} from "./kinds";
+export { RUN_ENVIRONMENT, SERVICE_TOKENS, token, type RunEnvironment, type Token } from "./tokens";
+export { definePlugin, describePluginShapeProblem, type PluginDefinition, type PluginDeps } from "./plugin";
+export {
+  type CatalogService,
+  type CatalogTransfer,
+  type JobExecutor,
+  type Pickler,
+  type PipelineExecutor,
+  type RunLogStore,
+  type SecretsProvider,
+} from "./contracts";
+export {
+  BranchLogSchema,
+  CodeIdentitySchema,
+  DataCatalogSchema,
+  JobLogSchema,
+  ParameterSchema,
+  RunLogSchema,
+  STATUSES,
+  StepAttemptSchema,
+  StepLogSchema,
+  assembleRunLog,
+  diffParameters,
+  findBranchLog,
+  findStepLog,
+  isoNow,
+  newAttempt,
+  newStepLog,
+  ownerStepOf,
+  parentBranchOf,
+  succeedStep,
+  upsertBranchLog,
+  upsertStepLog,
+  type BranchLog,
+  type CodeIdentity,
+  type DataCatalogEntry,
+  type JobLog,
+  type Parameter,
+  type Parameters,
+  type RunLog,
+  type RunLogHeader,
+  type RunSummary,
+  type Status,
+  type StepAttempt,
+  type StepLog,
+} from "./run-log";
+export {
+  type CatalogSpec,
+  type GraphDef,
+  type NodeDef,
+  type ReturnKind,
+  type ReturnSpec,
+  type TaskContext,
+  type TaskFunction,
+  type TaskNodeDef,
+  type TaskNodeFields,
+} from "./graph";
+export {
+  type BranchOutcome,
+  type BranchRequest,
+  type ExecutionCheck,
+  type IterVars,
+  type JobRun,
+  type Launcher,
+  type LaunchRequest,
+  type LaunchResult,
+  type NodeType,
+  type PipelineRun,
+  type PlacementOptions,
+  type RunEvent,
+  type RunServices,
+  type StepContext,
+  type TaskInvocation,
+  type TaskStep,
+  type TaskType,
+  type TraversalPolicy,
+  type ValidateContext,
+} from "./engine";
+export {
+  AsyncFunctionTask,
+  AsyncPipeline,
+  Catalog,
+  Conditional,
+  Fail,
+  FunctionJob,
+  FunctionTask,
+  Job,
+  Loop,
+  MapStep,
+  NotebookTask,
+  Parallel,
+  Pipeline,
+  ShellJob,
+  ShellTask,
+  Step,
+  Stub,
+  Success,
+  captureDefinitions,
+  isAsyncFunction,
+  json,
+  metric,
+  pickled,
+  registerRuntime,
+  runtimeApi,
+  type DefinitionLocation,
+  type ExecuteOptions,
+  type JobOptions,
+  type ReturnDecl,
+  type RuntimeApi,
+  type StepOptions,
+  type TaskOptions,
+} from "./authoring";
+export { mapReturnValue } from "./returns";
+export { runTaskFunction } from "./function-task";
+export { KeyedMutex, writeFileAtomic, writeFileAtomicSync } from "./store-kit";
+export { picklerCodecs, registerPicklerCodec, type PicklerCodec } from "./pickler-codecs";
+export { runCommand, subprocessLauncher, type CommandOutcome, type RunCommandOptions } from "./launch";
+export { LocalContainer, localContainerConfigSchema, type LocalContainerConfig } from "./container-launcher";

@@ -46,7 +46,7 @@ export function ensureTestImage(): string {
     try {
       execFileSync(podman, ["import", "--quiet", tar, TEST_IMAGE], { stdio: ["ignore", "ignore", "pipe"] });
     } catch (error) {
-      throw new Error(`podman import of the test image failed (is podman configured? run .ci/podman-setup): ${String((error as { stderr?: unknown }).stderr ?? error)}`);
+      throw new Error(`podman import of the test image failed (is podman configured? run .ci/podman-setup): ${String((error as { stderr?: unknown }).stderr ?? error)}`, { cause: error });
     }
     return podman;
   } finally {
