@@ -11,6 +11,7 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { containerBench } from "./container-bench";
 import { cliHelpBench, discoveryBench, emulatorBench } from "./runnable-only";
 import { median, verdict, type Figure } from "./measure";
 import { seeingBench } from "./seeing";
@@ -237,6 +238,7 @@ async function main(): Promise<void> {
   if (want("cli-start")) extra.push(...cliHelpBench(CLI, smoke ? 2 : 10));
   if (want("emulator")) extra.push(...(await emulatorBench(smoke ? 3 : 20)));
   if (want("seeing")) extra.push(...seeingBench(smoke));
+  if (want("container")) extra.push(...(await containerBench(smoke ? 2 : 10)));
   if (extra.length > 0) {
     console.log("\nrunnable-ts only");
     for (const f of extra) {

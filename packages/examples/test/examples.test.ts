@@ -10,6 +10,8 @@ const step = (log: RunLog, name: string): StepLog => {
   return found;
 };
 
+jest.setTimeout(120_000); // containers: a few seconds per step
+
 describe.each(MATRIX)("examples with the %s store under the %s executor", (store, executor) => {
   const workdir = (s: StoreName, extra = "") => makeWorkdir(s, extra, executor);
 
@@ -23,8 +25,8 @@ describe.each(MATRIX)("examples with the %s store under the %s executor", (store
     expect(logs).toEqual(expect.arrayContaining(["hello.attempt1.execution.log", "shell.attempt1.execution.log"]));
     expect(readFileSync(join(dir, ".catalog", runLog.run_id, "shell.attempt1.execution.log"), "utf8")).toContain("shell says: Hello World!");
     expect(readFileSync(join(dir, ".catalog", runLog.run_id, "hello.attempt1.execution.log"), "utf8")).toContain("Hello World!");
-    // The working directory is a fresh temp folder, not a git repository: no code identity.
-    expect(step(runLog, "hello").attempts[0]?.code_identities).toEqual([]);
+    // The working directory is a fresh temp folder, not a git repository: no git identity (a container's image is one).
+    expect(step(runLog, "hello").attempts[0]?.code_identities).toEqual(executor === "local-container" ? [expect.objectContaining({ code_identifier_type: "docker" })] : []);
     expect(runLog.dag_hash).toMatch(/^[0-9a-f]{64}$/);
   });
 

@@ -1,8 +1,9 @@
-import { copyFileSync, mkdtempSync, realpathSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Pipeline, RunLog } from "@runnable-ts/sdk";
+import type { Pipeline, RunLog, StepLog } from "@runnable-ts/sdk";
 import { runPipeline, type RunResult } from "@runnable-ts/runtime";
+import { containersOfRun, ensureTestImage, TEST_IMAGE, testImageRunArgs } from "@runnable-ts/testing";
 
 export const EXAMPLES_DIR = join(__dirname, "..");
 
@@ -11,15 +12,16 @@ export const STORES = ["chunked-fs", "file-system", "buffered"] as const;
 export type StoreName = (typeof STORES)[number];
 
 /** Executors the examples run under: every combination with every store. */
-export const EXECUTORS = ["local", "async-local", "emulator"] as const;
+export const EXECUTORS = ["local", "async-local", "emulator", "local-container"] as const;
 export type ExecutorName = (typeof EXECUTORS)[number];
 
 /**
  * Every (store, executor) pair that can work: the emulator runs steps in other processes, which
- * cannot see an in-memory (buffered) store.
+ * cannot see an in-memory (buffered) store. Containers (a few seconds per example) run with the
+ * store meant for them, chunked-fs; test/local-container.test.ts covers file-system.
  */
 export const MATRIX: [StoreName, ExecutorName][] = STORES.flatMap((s) =>
-  EXECUTORS.filter((e) => !(e === "emulator" && s === "buffered")).map((e) => [s, e] as [StoreName, ExecutorName]),
+  EXECUTORS.filter((e) => !(e === "emulator" && s === "buffered") && !(e === "local-container" && s !== "chunked-fs")).map((e) => [s, e] as [StoreName, ExecutorName]),
 );
 
 /** A fresh working directory with the examples' parameters file and .env, and a config file. */
@@ -28,8 +30,50 @@ export function workdir(store: StoreName, extraConfig = "", executor: ExecutorNa
   copyFileSync(join(EXAMPLES_DIR, "parameters.yaml"), join(dir, "parameters.yaml"));
   copyFileSync(join(EXAMPLES_DIR, ".env.example"), join(dir, ".env"));
   const config = join(dir, "config.yaml");
-  writeFileSync(config, `pipeline-executor: { type: ${executor} }\nrun-log-store: { type: ${store} }\ncatalog: { type: file-system }\n${extraConfig}`);
+  writeFileSync(config, `pipeline-executor: ${executorSection(executor, dir)}\nrun-log-store: { type: ${store} }\ncatalog: { type: file-system }\n${extraConfig}`);
   return { dir, config };
+}
+
+/**
+ * The executor's config section. `local-container` runs the cached test image (podman) with a
+ * probe loaded into every step's process, which records the step and whether it ran in a
+ * container (`/run/.containerenv`), so {@link run} can prove where each task step ran.
+ */
+function executorSection(executor: ExecutorName, dir: string): string {
+  if (executor !== "local-container") return `{ type: ${executor} }`;
+  ensureTestImage();
+  writeFileSync(join(dir, PROBE), CONTAINER_PROBE);
+  const config = { image: TEST_IMAGE, engine: "podman", run_args: testImageRunArgs(), environment: { NODE_OPTIONS: `--require ${join(dir, PROBE)}` } };
+  return `{ type: local-container, config: ${JSON.stringify(config)} }`;
+}
+
+const PROBE = "container-probe.js";
+const CONTAINER_PROBE = `const fs = require("fs");
+const i = process.argv.indexOf("execute-single-node");
+if (i >= 0) {
+  fs.mkdirSync(${JSON.stringify(".probes")}, { recursive: true });
+  fs.writeFileSync(".probes/" + process.pid + "-" + Date.now() + ".json", JSON.stringify({ step: process.argv[i + 3], inContainer: fs.existsSync("/run/.containerenv") }));
+}
+`;
+
+/**
+ * After a local-container run: every task attempt ran in a container (a probe from inside one
+ * names its step), none in this process, and no container of the run is left.
+ */
+function checkRanInContainers(dir: string, runLog: RunLog): void {
+  const probes = readdirSync(join(dir, ".probes")).map((f) => JSON.parse(readFileSync(join(dir, ".probes", f), "utf8")) as { step: string; inContainer: boolean });
+  const tasks = stepsOf(runLog.steps).filter((s) => s.step_type === "task" && s.attempts.length > 0);
+  if (tasks.length === 0) throw new Error("no task step ran");
+  for (const task of tasks) {
+    const seen = probes.filter((p) => p.step === task.internal_name);
+    if (seen.length !== task.attempts.length || !seen.every((p) => p.inContainer)) throw new Error(`step ${task.internal_name} did not run (only) in a container: ${JSON.stringify(seen)}`);
+  }
+  const left = containersOfRun(runLog.run_id);
+  if (left.length > 0) throw new Error(`containers of run ${runLog.run_id} left behind: ${left.join(", ")}`);
+}
+
+function stepsOf(steps: Record<string, StepLog>): StepLog[] {
+  return Object.values(steps).flatMap((s) => [s, ...Object.values(s.branches).flatMap((b) => stepsOf(b.steps))]);
 }
 
 /**
@@ -40,7 +84,9 @@ export async function run(pipeline: Pipeline, dir: string, config: string, extra
   const previous = process.cwd();
   process.chdir(dir);
   try {
-    return await runOnly(pipeline, dir, config, extra);
+    const result = await runOnly(pipeline, dir, config, extra);
+    if (existsSync(join(dir, PROBE))) checkRanInContainers(dir, result.runLog);
+    return result;
   } finally {
     process.chdir(previous);
   }

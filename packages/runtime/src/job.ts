@@ -2,6 +2,7 @@ import { ExecutionFailedError, newStepLog, type GraphDef, type JobLog, type Node
 import { singleNodeCommand } from "./cli-path";
 import { serializeGraph } from "./dag-hash";
 import { loadParameters } from "./parameters";
+import { checkExecutor, placeJob } from "./placement";
 import { messageOf } from "./redact";
 import { resolveRunId, validateRunId } from "./run-id";
 import { newRunConfig, type RunOptions, type RunResult } from "./run";
@@ -47,6 +48,8 @@ export async function runJob(node: NodeDef, options: RunOptions): Promise<RunRes
     const config = session.kernel.config;
     const file = options.definition.file;
     const exportName = options.definition.kind === "sdk" ? options.definition.exportName : undefined;
+    const executor = session.scope.get("job-executor");
+    await checkExecutor(executor, session.prepared.graph, services);
     const runConfig = newRunConfig(session, runId, options, {
       job_definition_file: file ?? null,
       ...(exportName ? { job_definition_export: exportName } : {}),
@@ -64,12 +67,15 @@ export async function runJob(node: NodeDef, options: RunOptions): Promise<RunRes
     session.guardExit(runId, runConfig);
     let status: Status = "FAIL";
     try {
-      status = await session.scope.get("job-executor").execute({
+      const node = session.prepared.graph.steps.job!;
+      const jobCommand = (): string[] => singleNodeCommand({ runId, file, target: "job", extra: ["--job"], configFile: config.file, exportName, cwd: session.cwd, env });
+      status = await executor.execute({
         runId,
-        node: session.prepared.graph.steps.job!,
+        node,
         services,
         runHere: () => runJobHere(session, services),
-        jobCommand: () => singleNodeCommand({ runId, file, target: "job", extra: ["--job"], configFile: config.file, exportName, cwd: session.cwd, env }),
+        jobCommand,
+        place: (launcher, placement) => placeJob({ services, env, node, jobCommand }, launcher, placement),
       });
       if (session.cancelled) {
         status = "FAIL";

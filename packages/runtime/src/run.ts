@@ -1,7 +1,8 @@
-import { ExecutionFailedError, RunnableError, type ExecuteOptions, type GraphDef, type RunConfig, type RunEvent, type RunLog, type Status } from "@runnable-ts/sdk";
+import { ExecutionFailedError, RunnableError, type ExecuteOptions, type GraphDef, type IterVars, type RunConfig, type RunEvent, type RunLog, type Status, type TraversalPolicy } from "@runnable-ts/sdk";
 import { singleNodeCommand } from "./cli-path";
 import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
+import { checkExecutor, placeSteps } from "./placement";
 import { messageOf } from "./redact";
 import { resolveRunId, validateRunId } from "./run-id";
 import { RunSession } from "./session";
@@ -55,27 +56,32 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
   try {
     const services = tracer ? { ...session.services(runId), traceEnv: (step: string) => tracer.traceEnv(step) } : session.services(runId);
     const store = session.store;
+    const executor = session.scope.get("pipeline-executor");
+    await checkExecutor(executor, session.prepared.graph, services);
     let runConfig = retryId ? await startRetry(session, retryId, options) : await createRunLog(session, runId, options);
     session.guardExit(runId, runConfig);
     services.emit({ type: "pipeline_started", step: "", ...(retryId ? { retry: true } : {}) });
     let status: Status = "FAIL";
     try {
-      status = await session.scope.get("pipeline-executor").execute({
+      const traverse = (policy: TraversalPolicy): Promise<Status> => session.traversal(services, policy, retryId !== undefined).runGraph(session.prepared.graph, "", {});
+      const stepCommand = (step: string, iterVars: IterVars): string[] =>
+        singleNodeCommand({
+          runId,
+          file: options.definition.file,
+          target: step,
+          extra: ["--iter-variable", JSON.stringify(iterVars)],
+          configFile: session.kernel.config.file,
+          exportName: options.definition.kind === "sdk" ? options.definition.exportName : undefined,
+          cwd: session.cwd,
+          env,
+        });
+      status = await executor.execute({
         runId,
         graph: session.prepared.graph,
         services,
-        traverse: (policy) => session.traversal(services, policy, retryId !== undefined).runGraph(session.prepared.graph, "", {}),
-        stepCommand: (step, iterVars) =>
-          singleNodeCommand({
-            runId,
-            file: options.definition.file,
-            target: step,
-            extra: ["--iter-variable", JSON.stringify(iterVars)],
-            configFile: session.kernel.config.file,
-            exportName: options.definition.kind === "sdk" ? options.definition.exportName : undefined,
-            cwd: session.cwd,
-            env,
-          }),
+        traverse,
+        stepCommand,
+        place: (launcher, placement) => placeSteps({ services, env, traverse, stepCommand }, launcher, placement),
       });
       if (session.cancelled) {
         status = "FAIL";

@@ -8,6 +8,7 @@ import { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
 import { prepare, type Prepared } from "./prepare";
 import { holdRejectionGuard } from "./rejection-guard";
 import { loadExport } from "./load-export";
+import { secretsFromEnv } from "./placement";
 import { serializedStore } from "./serialized-store";
 import { Traversal } from "./traversal";
 import { walkGraphs } from "./graph-check";
@@ -105,7 +106,8 @@ export class RunSession {
       runId,
       store: this.store,
       catalog: this.scope.get("catalog"),
-      secrets: this.scope.get("secrets"),
+      // A step launched elsewhere gets its listed secrets by name in its environment.
+      secrets: secretsFromEnv(this.scope.get("secrets"), this.env),
       pickler: this.scope.get("pickler"),
       cwd: this.cwd,
       signal: this.controller.signal,

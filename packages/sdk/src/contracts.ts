@@ -1,4 +1,4 @@
-import type { JobRun, PipelineRun } from "./engine";
+import type { ExecutionCheck, JobRun, PipelineRun } from "./engine";
 import type { BranchLog, DataCatalogEntry, Parameters, RunLog, RunLogHeader, RunSummary, Status, StepLog } from "./run-log";
 
 /**
@@ -110,12 +110,20 @@ export interface Pickler {
 
 /** Runs a pipeline: traverses it in-process with a policy, or hands it to another system. */
 export interface PipelineExecutor {
+  /**
+   * Optional: checks what this executor needs of the definition and the machine (override
+   * names, a container engine, an image) before any run log exists; a thrown RunnableError
+   * stops the run there, as a definition or config error does.
+   */
+  check?(definition: ExecutionCheck): Promise<void>;
   /** Runs the pipeline and resolves to its final status (the run log holds the rest). */
   execute(run: PipelineRun): Promise<Status>;
 }
 
 /** Runs a single job (a task without a graph): here, or in another process. */
 export interface JobExecutor {
+  /** Optional: as {@link PipelineExecutor.check}, for the job's one step (path `job`). */
+  check?(definition: ExecutionCheck): Promise<void>;
   /** Runs the job and resolves to its final status (the run log's `job` section holds the rest). */
   execute(job: JobRun): Promise<Status>;
 }

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import type { CatalogSpec, GraphDef, NodeDef, ReturnSpec, TaskFunction } from "./graph";
 import type { CatalogService, Pickler, RunLogStore, SecretsProvider } from "./contracts";
-import type { Parameters, Status, StepLog } from "./run-log";
+import type { CodeIdentity, Parameters, Status, StepLog } from "./run-log";
 
 /** An event of a run: lifecycle events and events yielded by generator tasks. */
 export interface RunEvent {
@@ -207,6 +207,75 @@ export interface TaskStep {
   mock(): Promise<Status>;
 }
 
+/**
+ * One launch of a step (or a job) somewhere other than this process: a subprocess, a container,
+ * a pod. The runtime's placement protocol builds it; a {@link Launcher} runs it.
+ */
+export interface LaunchRequest {
+  /**
+   * The command, executable first, as this machine sees it:
+   * `[node, <runnable CLI>, "execute-single-node", <run id>, <definition file>, <step>, …]`.
+   * A launcher that runs it elsewhere may rewrite the executable and paths (see `cwd`).
+   */
+  readonly argv: readonly string[];
+  /**
+   * Variables the launched process needs besides a minimal environment: the run's `RUNNABLE_*`
+   * variables, `TRACEPARENT` when tracing, and the values of the secrets in `secretNames`.
+   */
+  readonly env: Readonly<Record<string, string>>;
+  /**
+   * Names in `env` whose values are secrets (the step's listed secrets, when the executor asked
+   * for them): pass them by name only (`-e NAME`), never on a command line.
+   */
+  readonly secretNames: readonly string[];
+  /** A name for this launch, unique in the run and safe as a container name: `runnable-<run>-<step>-<random>`. */
+  readonly name: string;
+  /** The step's node (its `overrides` pick executor settings) or the job's task node. */
+  readonly node: NodeDef;
+  /** Internal name of the step (`job` for a job). */
+  readonly internalName: string;
+  readonly runId: string;
+  /** Working directory of the run on this machine (paths in `argv` are absolute or relative to it). */
+  readonly cwd: string;
+  /** Aborted when the run is cancelled: stop what was launched and resolve. */
+  readonly signal: AbortSignal;
+}
+
+/** What a {@link Launcher} reports back. */
+export interface LaunchResult {
+  /** Exit code of the launched command (null when it was killed). 0 and 1 mean it ran and recorded an outcome. */
+  readonly code: number | null;
+  /** The tail of its standard error (a few KB), quoted in messages. */
+  readonly stderr: string;
+  /** True when the launch never got to run the command (the engine refused to start it). */
+  readonly notStarted?: boolean;
+  /** Added to the code identities of the attempts the launch recorded (e.g. the image id, type `docker`). */
+  readonly codeIdentities?: readonly CodeIdentity[];
+  /** What ran it, for messages: e.g. `container runnable-r1-a-3f2c (localhost/app:1)`. */
+  readonly where?: string;
+}
+
+/**
+ * Runs a {@link LaunchRequest} somewhere and resolves when it ended (or was stopped after its
+ * signal aborted). It rejects only for a reason that is not the step's (the launcher broke).
+ * Everything else — flushing the store, the command, reading the outcome back — is the runtime's.
+ */
+export type Launcher = (request: LaunchRequest) => Promise<LaunchResult>;
+
+/** How {@link PipelineRun.place} runs task steps elsewhere. */
+export interface PlacementOptions {
+  /** Launches at once across the run (parallel branches and map iterations run concurrently when > 1). Default 1. */
+  readonly maxConcurrency?: number;
+  /**
+   * Resolve each step's listed secrets here and hand them to the launcher (`env` +
+   * `secretNames`), for places that cannot read this machine's secrets. Default false: the
+   * launched process reads them through the configured secrets plugin itself.
+   */
+  readonly passSecrets?: boolean;
+  /** Who is placing, for messages (`emulator`, `local-container`). */
+  readonly executor: string;
+}
+
 /** A pipeline ready to run, handed to the pipeline executor. */
 export interface PipelineRun {
   readonly runId: string;
@@ -214,6 +283,14 @@ export interface PipelineRun {
   readonly services: RunServices;
   /** Walks the graph in this process with `policy` and resolves to the final status. */
   traverse(policy: TraversalPolicy): Promise<Status>;
+  /**
+   * Walks the graph in this process (composites included) and runs every task step elsewhere
+   * through `launcher`: flush the store, launch `runnable execute-single-node`, refresh, adopt
+   * the outcome it recorded (a launch that recorded none is a FAIL step saying why), stop it
+   * when the run is cancelled. Resolves to the final status.
+   * @throws RunnableError `E_CONFIG_INVALID` for a run-log store other processes cannot read.
+   */
+  place(launcher: Launcher, options: PlacementOptions): Promise<Status>;
   /**
    * The command line (argv, executable first) that runs one step of this run in a fresh
    * process (`runnable execute-single-node …`), for executors that run steps elsewhere.
@@ -233,6 +310,24 @@ export interface JobRun {
   readonly services: RunServices;
   /** Runs the job's attempts in this process, recording the run's job log; resolves to its status. */
   runHere(): Promise<Status>;
+  /**
+   * Runs the job's attempts elsewhere through `launcher` (the same protocol as
+   * {@link PipelineRun.place}) and resolves to the status the job recorded.
+   * @throws RunnableError `E_CONFIG_INVALID` for a run-log store other processes cannot read;
+   *   an Error when the launch recorded no outcome.
+   */
+  place(launcher: Launcher, options: PlacementOptions): Promise<Status>;
   /** The command line (argv) that runs this job's attempts in a fresh process against this run. */
   jobCommand(): string[];
+}
+
+/**
+ * What an executor may check before a run log exists (its `check` hook): every step of the
+ * definition with its internal-name path (`<branch>` stands for map iterations and loop
+ * indices) and the run's services.
+ */
+export interface ExecutionCheck {
+  readonly graph: GraphDef;
+  readonly steps: readonly { readonly path: string; readonly node: NodeDef }[];
+  readonly services: RunServices;
 }

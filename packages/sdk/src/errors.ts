@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   "E_IO",
   "E_INTERNAL",
   "E_FAN_INVALID",
+  "E_ENGINE_NOT_FOUND",
+  "E_IMAGE_NOT_FOUND",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

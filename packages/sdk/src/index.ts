@@ -85,10 +85,15 @@ export {
 export {
   type BranchOutcome,
   type BranchRequest,
+  type ExecutionCheck,
   type IterVars,
   type JobRun,
+  type Launcher,
+  type LaunchRequest,
+  type LaunchResult,
   type NodeType,
   type PipelineRun,
+  type PlacementOptions,
   type RunEvent,
   type RunServices,
   type StepContext,
@@ -137,3 +142,5 @@ export { mapReturnValue, parseLoose } from "./returns";
 export { functionTaskType, runTaskFunction, type FunctionTaskOptions } from "./function-task";
 export { KeyedMutex, writeFileAtomic, writeFileAtomicSync } from "./store-kit";
 export { picklerCodecs, registerPicklerCodec, type PicklerCodec } from "./pickler-codecs";
+export { runCommand, subprocessLauncher, type CommandOutcome, type RunCommandOptions } from "./launch";
+export { LocalContainer, localContainerConfigSchema, type LocalContainerConfig } from "./container-launcher";

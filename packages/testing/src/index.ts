@@ -3,3 +3,4 @@ export { createTestKernel } from "./test-kernel";
 export { pluginModule, manifest, type PluginModuleOptions } from "./plugin-sources";
 export { sampleHeader, sampleStep } from "./run-log-samples";
 export { largeMapRunLog } from "./large-run-log";
+export { ensureTestImage, testImageRunArgs, containersOfRun, TEST_IMAGE, REPO_ROOT } from "./test-image";
