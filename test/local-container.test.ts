@@ -273,7 +273,7 @@ describe("local-container pipeline executor (real podman containers)", () => {
     while (containersOfRun("sigint-run", podman).length === 0 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
     expect(containersOfRun("sigint-run", podman)).toHaveLength(1);
     child.kill("SIGINT");
-    expect(await exited).toBe(1);
+    expect(await exited).toBe(130);
     expectNoContainersLeft("sigint-run");
     const shown = JSON.parse(runCli(["show", "sigint-run", "--json", "-c", p.config], { cwd: p.dir }).stdout) as { status: string; steps: Record<string, StepLog> };
     expect(shown.status).toBe("FAIL");

@@ -105,16 +105,16 @@ describe("task types extend the keys of their steps", () => {
   let project: FixtureProject;
   beforeAll(() => {
     project = createFixtureProject({
-      packageJson: { dependencies: { "nb-task": "1" } },
+      packageJson: { dependencies: { "sketch-task": "1" } },
       installed: {
-        "nb-task": {
-          packageJson: { main: "index.js", runnable: manifest("task", "notebook", "./index.js#notebook") },
+        "sketch-task": {
+          packageJson: { main: "index.js", runnable: manifest("task", "sketchbook", "./index.js#sketchbook") },
           files: {
             "index.js": pluginModule({
               format: "cjs",
-              exportName: "notebook",
+              exportName: "sketchbook",
               kind: "task",
-              name: "notebook",
+              name: "sketchbook",
               useSdk: true,
               create: "{ stepKeys: { kernel: z.string() }, execute: async () => ({}) }",
             }),
@@ -130,15 +130,15 @@ describe("task types extend the keys of their steps", () => {
   const at = (): { dir: string; config: string } => ({ dir: project.dir, config: `${project.dir}/config.yaml` });
 
   it("accepts the keys a task type declares on steps of that command_type", async () => {
-    const result = await run(parseYamlPipeline(step("command_type: notebook\ncommand: nb.ipynb\nkernel: python3\nnext: success"), "pipeline.yaml"), at());
+    const result = await run(parseYamlPipeline(step("command_type: sketchbook\ncommand: nb.ipynb\nkernel: python3\nnext: success"), "pipeline.yaml"), at());
     expect(result.status).toBe("SUCCESS");
   });
 
   it("checks them like the built-in keys (type and did-you-mean), and only for that command_type", async () => {
-    expect(await problemsOf(step("command_type: notebook\ncommand: nb.ipynb\nkernal: python3\nnext: success"), at())).toEqual([
+    expect(await problemsOf(step("command_type: sketchbook\ncommand: nb.ipynb\nkernal: python3\nnext: success"), at())).toEqual([
       expect.stringMatching(/^pipeline\.yaml:9:7: step "one": unknown key "kernal" \(did you mean "kernel"\?\)/),
     ]);
-    expect(await problemsOf(step("command_type: notebook\ncommand: nb.ipynb\nkernel: 3\nnext: success"), at())).toEqual([
+    expect(await problemsOf(step("command_type: sketchbook\ncommand: nb.ipynb\nkernel: 3\nnext: success"), at())).toEqual([
       expect.stringMatching(/"kernel" must be a string, got number 3/),
     ]);
     expect(await problemsOf(step("command_type: shell\ncommand: echo\nkernel: python3\nnext: success"), at())).toEqual([expect.stringMatching(/unknown key "kernel"/)]);

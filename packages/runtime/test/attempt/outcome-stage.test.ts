@@ -64,8 +64,8 @@ describe("eventsStage", () => {
     const failed = context({ services: fakeServices({ events }) });
     await eventsStage(failed, nextDoing(() => failed.fail(new Error("nope"))));
     expect(events).toEqual([
-      { type: "task_completed", step: "step", outputs: '{"a":"has ***"}' },
-      { type: "task_error", step: "step", error: "nope" },
+      { type: "task_completed", step: "step", attempt: 1, outputs: '{"a":"has ***"}' },
+      { type: "task_error", step: "step", attempt: 1, error: "nope" },
     ]);
   });
 });
