@@ -11,4 +11,6 @@ export * from "./authoring";
 export * from "./returns";
 export * from "./function-task";
 export * from "./store-kit";
+export * from "./journal";
+export * from "./journal-store";
 export * from "./pickler-codecs";
