@@ -13,4 +13,5 @@ export * from "./function-task";
 export * from "./store-kit";
 export * from "./journal";
 export * from "./journal-store";
+export * from "./catalog-kit";
 export * from "./pickler-codecs";

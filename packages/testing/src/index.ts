@@ -2,3 +2,4 @@ export { createFixtureProject, writePackage, type FixturePackage, type FixturePr
 export { createTestKernel } from "./test-kernel";
 export { pluginModule, manifest, type PluginModuleOptions } from "./plugin-sources";
 export { sampleHeader, sampleStep } from "./run-log-samples";
+export { startS3rver, type S3Server } from "./s3rver";
