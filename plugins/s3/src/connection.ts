@@ -36,7 +36,9 @@ const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ECONNRES
 const DENIED = new Set(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "CredentialsProviderError"]);
 
 function errorCode(error: unknown): string {
-  const e = error as { name?: string; code?: string; Code?: string; cause?: unknown; errors?: unknown[] } | undefined;
+  const e = error as { name?: string; code?: string; Code?: string; cause?: unknown; errors?: unknown[]; $metadata?: { httpStatusCode?: number } } | undefined;
+  // A HEAD request has no body to name the error: its status says it.
+  if (e?.$metadata?.httpStatusCode === 403) return "AccessDenied";
   const direct = e?.code ?? e?.Code ?? e?.name ?? "";
   if (UNREACHABLE.has(direct) || DENIED.has(direct)) return direct;
   if (e?.errors?.length) return errorCode(e.errors[0]);
@@ -64,6 +66,9 @@ export class S3Connection {
   ) {
     this.bucket = config.bucket;
     this.prefix = config.prefix;
+    // The SDK warns on stderr, once per process, that its releases of 2027 will need Node 22: not
+    // the user's concern on every command (the versions here are pinned).
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
     this.client = new S3Client({
       region: config.region,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
