@@ -43,7 +43,9 @@ function errorCode(error: unknown): string {
   if (UNREACHABLE.has(direct) || DENIED.has(direct)) return direct;
   if (e?.errors?.length) return errorCode(e.errors[0]);
   if (e?.cause) return errorCode(e.cause);
-  return direct;
+  // Under some module setups the SDK wraps a socket error without its code: read it from the text.
+  const inText = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH)\b/.exec((error as Error | undefined)?.message ?? "");
+  return inText?.[1] ?? direct;
 }
 
 /**
