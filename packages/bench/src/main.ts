@@ -13,6 +13,7 @@ import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { cliHelpBench, discoveryBench, emulatorBench } from "./runnable-only";
 import { median, verdict, type Figure } from "./measure";
+import { chunkedMinioBench } from "./s3-workload";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 const BENCH = resolve(__dirname, "..");
@@ -235,6 +236,7 @@ async function main(): Promise<void> {
   if (want("discovery")) extra.push(...(await discoveryBench(smoke ? 30 : 300, smoke ? 5 : 20, smoke ? 3 : 20)));
   if (want("cli-start")) extra.push(...cliHelpBench(CLI, smoke ? 2 : 10));
   if (want("emulator")) extra.push(...(await emulatorBench(smoke ? 3 : 20)));
+  if (want("s3")) extra.push(...(await chunkedMinioBench(smoke ? [10, 50] : [100, 1000], smoke ? 1 : 3)));
   if (extra.length > 0) {
     console.log("\nrunnable-ts only");
     for (const f of extra) {
