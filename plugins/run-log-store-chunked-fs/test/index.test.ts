@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleHeader as header, sampleStep as step } from "@runnable-ts/testing";
@@ -87,6 +87,16 @@ describe("ChunkedFsRunLogStore", () => {
     expect(Object.keys((await new ChunkedFsRunLogStore(folder).getRunLog("r")).steps)).toEqual(["s1", "s3"]);
     writeFileSync(journal, `not json\n${readFileSync(journal, "utf8")}`);
     await expect(new ChunkedFsRunLogStore(folder).getRunLog("r")).rejects.toMatchObject({ code: "E_RUN_LOG_CORRUPT", context: { file: journal, line: 1 } });
+  });
+
+  it("reports a journal that cannot be read as E_RUN_LOG_CORRUPT naming it, not E_RUN_NOT_FOUND", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "chunked-"));
+    const store = new ChunkedFsRunLogStore(folder);
+    await store.createRunLog(header("r"));
+    await store.close();
+    const bad = join(folder, "r", "journal-1-deadbeef.jsonl");
+    mkdirSync(bad);
+    await expect(new ChunkedFsRunLogStore(folder).getRunLog("r")).rejects.toMatchObject({ code: "E_RUN_LOG_CORRUPT", context: { file: bad, plugin: "chunked-fs" } });
   });
 
   it("refuses an existing run id and an unknown one", async () => {
