@@ -118,9 +118,26 @@ describe("runnable with chunked-minio + s3 (built CLI, s3rver on 127.0.0.1)", ()
     expect(count(dir, "one")).toBe(0);
   }, 60_000);
 
-  it("never prints the credentials in `runnable config`", async () => {
+  it("never prints the credentials in `runnable config` (table or JSON)", async () => {
     const { dir, env } = project();
-    const result = await cli(["config"], dir, { ...env, RUNNABLE_VAR_S3_SECRET: "very-secret-value-123" });
-    expect(result.stdout + result.stderr).not.toContain("very-secret-value-123");
+    for (const args of [["config"], ["config", "--json"]]) {
+      const result = await cli(args, dir, { ...env, RUNNABLE_VAR_S3_KEY: "AKIA-KEY-ID-42", RUNNABLE_VAR_S3_SECRET: "very-secret-value-123" });
+      expect(result.code).toBe(0);
+      expect(result.stdout + result.stderr).not.toContain("very-secret-value-123");
+      expect(result.stdout + result.stderr).not.toContain("AKIA-KEY-ID-42");
+    }
+    const json = JSON.parse((await cli(["config", "--json"], dir, env)).stdout) as { services: { kind: string; config: Record<string, unknown> }[] };
+    expect(json.services.find((s) => s.kind === "run-log-store")?.config).toMatchObject({ bucket: expect.stringMatching(/^bucket-/), access_key_id: "***", secret_access_key: "***" });
+  }, 60_000);
+
+  it("keeps the credentials out of the run log", async () => {
+    const { dir, env } = project();
+    rmSync(join(dir, "fns.js"));
+    writeFileSync(join(dir, "fns.js"), "exports.one = () => 1; exports.two = () => 2; exports.slow = () => 3; exports.four = () => 4;\n");
+    const secretEnv = { ...env, RUNNABLE_VAR_S3_SECRET: "S3RVER", RUNNABLE_VAR_S3_KEY: "S3RVER" };
+    expect((await cli(["execute", "pipeline.yaml", "--run-id", "clean"], dir, secretEnv)).code).toBe(0);
+    const shown = (await cli(["show", "clean", "--json"], dir, secretEnv)).stdout;
+    expect(JSON.parse(shown).status).toBe("SUCCESS");
+    expect(shown).not.toContain("S3RVER");
   }, 60_000);
 });

@@ -14,4 +14,5 @@ export * from "./store-kit";
 export * from "./journal";
 export * from "./journal-store";
 export * from "./catalog-kit";
+export * from "./redact-config";
 export * from "./pickler-codecs";
