@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ChunkedMinioRunLogStore } from "@runnable-ts/s3";
 import { startS3rver, type S3Server } from "@runnable-ts/testing";
 import { CLI, type CliResult } from "./support/cli";
 
@@ -70,8 +71,12 @@ describe("runnable with chunked-minio + s3 (built CLI, s3rver on 127.0.0.1)", ()
     const deadline = Date.now() + 30_000;
     while (!existsSync(join(dir, "slow-started")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(existsSync(join(dir, "slow-started"))).toBe(true);
-    // What the run wrote before the step started is in the bucket (a batch goes out every turn).
-    await new Promise((r) => setTimeout(r, 500));
+    // Kill once what the run did before the slow step is in the bucket (batches go out asynchronously).
+    const reader = new ChunkedMinioRunLogStore({ ...server.config(env.RUNNABLE_VAR_BUCKET!, "runs/") });
+    for (let i = 0; i < 400 && (await reader.getStepLog("k1", "two").catch(() => undefined))?.status !== "SUCCESS"; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      await reader.refresh("k1").catch(() => undefined);
+    }
     child.kill("SIGKILL");
     await new Promise((r) => child.on("close", r));
     const killed = JSON.parse((await cli(["show", "k1", "--json"], dir, env)).stdout) as { status: string };

@@ -16,7 +16,21 @@ describe("chunked-minio when the server goes away mid-run", () => {
     const pipeline = new Pipeline({
       steps: [
         new FunctionTask({ name: "first", fn: async () => (ran++, await new Promise((r) => setTimeout(r, 200)), 1), returns: ["a"] }),
-        new FunctionTask({ name: "outage", fn: async () => (ran++, await server.stop(), 2), returns: ["b"] }),
+        new FunctionTask({
+          name: "outage",
+          fn: async () => {
+            ran++;
+            // Once the first step's outcome is in the bucket (batches go out asynchronously), the server goes away.
+            for (let i = 0; i < 200; i++) {
+              const seen = await new ChunkedMinioRunLogStore(store).getStepLog("lost-1", "first");
+              if (seen?.status === "SUCCESS") break;
+              await new Promise((r) => setTimeout(r, 25));
+            }
+            await server.stop();
+            return 2;
+          },
+          returns: ["b"],
+        }),
         new FunctionTask({ name: "after", fn: async () => (ran++, await new Promise((r) => setTimeout(r, 200)), 3), returns: ["c"] }),
       ],
     });
