@@ -15,6 +15,7 @@ import { containerBench } from "./container-bench";
 import { cliHelpBench, discoveryBench, emulatorBench } from "./runnable-only";
 import { median, verdict, type Figure } from "./measure";
 import { seeingBench } from "./seeing";
+import { chunkedMinioBench } from "./s3-workload";
 
 const ROOT = resolve(__dirname, "..", "..", "..");
 const BENCH = resolve(__dirname, "..");
@@ -239,6 +240,7 @@ async function main(): Promise<void> {
   if (want("emulator")) extra.push(...(await emulatorBench(smoke ? 3 : 20)));
   if (want("seeing")) extra.push(...seeingBench(smoke));
   if (want("container")) extra.push(...(await containerBench(smoke ? 2 : 10)));
+  if (want("s3")) extra.push(...(await chunkedMinioBench(smoke ? [10, 50] : [100, 1000], smoke ? 1 : 3)));
   if (extra.length > 0) {
     console.log("\nrunnable-ts only");
     for (const f of extra) {

@@ -2,7 +2,9 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunLog, StepLog } from "@runnable-ts/sdk";
 import * as examples from "../src/index";
-import { MATRIX, run, values, workdir as makeWorkdir, type StoreName } from "./support";
+import { catalogDir, MATRIX, run, storeSections, useS3rver, values, workdir as makeWorkdir, type StoreName } from "./support";
+
+useS3rver();
 
 const step = (log: RunLog, name: string): StepLog => {
   const found = Object.values(log.steps).find((s) => s.internal_name === name);
@@ -21,10 +23,11 @@ describe.each(MATRIX)("examples with the %s store under the %s executor", (store
     expect(runLog.status).toBe("SUCCESS");
     expect(Object.keys(runLog.steps)).toEqual(["hello", "shell", "placeholder", "success"]);
     expect(step(runLog, "hello").attempts[0]?.output_parameters).toEqual({ greeting: { kind: "json", value: "Hello World!" } });
-    const logs = readdirSync(join(dir, ".catalog", runLog.run_id));
+    const catalog = await catalogDir(dir, runLog.run_id);
+    const logs = readdirSync(catalog);
     expect(logs).toEqual(expect.arrayContaining(["hello.attempt1.execution.log", "shell.attempt1.execution.log"]));
-    expect(readFileSync(join(dir, ".catalog", runLog.run_id, "shell.attempt1.execution.log"), "utf8")).toContain("shell says: Hello World!");
-    expect(readFileSync(join(dir, ".catalog", runLog.run_id, "hello.attempt1.execution.log"), "utf8")).toContain("Hello World!");
+    expect(readFileSync(join(catalog, "shell.attempt1.execution.log"), "utf8")).toContain("shell says: Hello World!");
+    expect(readFileSync(join(catalog, "hello.attempt1.execution.log"), "utf8")).toContain("Hello World!");
     // The working directory is a fresh temp folder, not a git repository: no git identity (a container's image is one).
     expect(step(runLog, "hello").attempts[0]?.code_identities).toEqual(executor === "local-container" ? [expect.objectContaining({ code_identifier_type: "docker" })] : []);
     expect(runLog.dag_hash).toMatch(/^[0-9a-f]{64}$/);
@@ -66,13 +69,13 @@ describe.each(MATRIX)("examples with the %s store under the %s executor", (store
     expect(first.user_defined_metrics).toEqual({ score: 20 });
     expect(step(runLog, "shell_reads").attempts[0]?.output_parameters).toEqual({ seen: { kind: "json", value: "from env!/42" } });
     expect(step(runLog, "read_pickled").attempts[0]?.output_parameters).toEqual({ from_map: { kind: "json", value: 41 } });
-    expect(existsSync(join(dir, ".catalog", runLog.run_id, "objects/read_initial/counts.pickle.json"))).toBe(true);
+    expect(existsSync(join(await catalogDir(dir, runLog.run_id), "objects/read_initial/counts.pickle.json"))).toBe(true);
   });
 
   it("05 catalog: put, get, hash-only put, and put after a failed step", async () => {
     const { dir, config } = workdir(store);
     const { runLog } = await run(examples.catalog.pipeline, dir, config);
-    const catalog = join(dir, ".catalog", runLog.run_id);
+    const catalog = await catalogDir(dir, runLog.run_id);
     expect(step(runLog, "write").data_catalog).toEqual([
       { name: "data/data.csv", data_hash: expect.stringMatching(/^[0-9a-f]{64}$/), catalog_relative_path: `${runLog.run_id}/data/data.csv`, stage: "put" },
     ]);
@@ -141,7 +144,7 @@ describe.each(MATRIX)("examples with the %s store under the %s executor", (store
     const config = join(dir, "mocked.yaml");
     writeFileSync(
       config,
-      `pipeline-executor: { type: mocked, config: { patches: { patched: { command_type: shell, command: "mkdir -p markers && echo ran > markers/patched" } } } }\nrun-log-store: { type: ${store} }\n`,
+      `pipeline-executor: { type: mocked, config: { patches: { patched: { command_type: shell, command: "mkdir -p markers && echo ran > markers/patched" } } } }\n${storeSections(store)}`,
     );
     const { runLog } = await run(examples.mocked.pipeline, dir, config);
     expect(runLog.status).toBe("SUCCESS");

@@ -1,14 +1,15 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Pipeline, RunLog, StepLog } from "@runnable-ts/sdk";
 import { runPipeline, type RunResult } from "@runnable-ts/runtime";
-import { containersOfRun, ensureTestImage, TEST_IMAGE, testImageRunArgs } from "@runnable-ts/testing";
+import { S3Connection } from "@runnable-ts/s3";
+import { containersOfRun, ensureTestImage, startS3rver, TEST_IMAGE, testImageRunArgs, type S3Server } from "@runnable-ts/testing";
 
 export const EXAMPLES_DIR = join(__dirname, "..");
 
 /** The store configurations every example must pass under (SPEC: the same assertions). */
-export const STORES = ["chunked-fs", "file-system", "buffered"] as const;
+export const STORES = ["chunked-fs", "file-system", "buffered", "chunked-minio"] as const;
 export type StoreName = (typeof STORES)[number];
 
 /** Executors the examples run under: every combination with every store. */
@@ -24,13 +25,62 @@ export const MATRIX: [StoreName, ExecutorName][] = STORES.flatMap((s) =>
   EXECUTORS.filter((e) => !(e === "emulator" && s === "buffered") && !(e === "local-container" && s !== "chunked-fs")).map((e) => [s, e] as [StoreName, ExecutorName]),
 );
 
+let s3: S3Server | undefined;
+let prefixes = 0;
+const s3Prefixes = new Map<string, string>();
+
+/**
+ * The folder holding a run's catalog files: `<dir>/.catalog/<run_id>` for the file-system
+ * catalog; for the s3 catalog, a folder the run's objects are downloaded into.
+ */
+export async function catalogDir(dir: string, runId: string): Promise<string> {
+  const prefix = s3Prefixes.get(dir);
+  if (prefix === undefined) return join(dir, ".catalog", runId);
+  const connection = new S3Connection(s3!.config("examples"), "test");
+  const root = `${prefix}catalog/${runId}/`;
+  const target = join(dir, ".downloaded-catalog", runId);
+  for (const key of (await connection.list(root)).keys) {
+    const file = join(target, key.slice(root.length));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, (await connection.getBytes(key))!);
+  }
+  connection.close();
+  return target;
+}
+
+/** Starts s3rver (on 127.0.0.1, a free port) for the test file's S3 rows, and stops it after. */
+export function useS3rver(): void {
+  // Under the emulator each step is a process of its own that loads the AWS SDK (~0.5 s each).
+  jest.setTimeout(120_000);
+  beforeAll(async () => {
+    s3 = await startS3rver();
+  });
+  afterAll(async () => {
+    await s3?.stop({ remove: true });
+    s3 = undefined;
+  });
+}
+
+/**
+ * The config sections of a store: on `chunked-minio` the run log and the catalog are both in a
+ * bucket of the test's s3rver, under a prefix of their own per working directory.
+ */
+export function storeSections(store: StoreName, dir?: string): string {
+  if (store !== "chunked-minio") return `run-log-store: { type: ${store} }\ncatalog: { type: file-system }\n`;
+  if (!s3) throw new Error("chunked-minio examples need s3rver: call useS3rver() in the test file");
+  const prefix = `w${++prefixes}-`;
+  if (dir) s3Prefixes.set(dir, prefix);
+  const section = (type: string, p: string): string => `{ type: ${type}, config: ${JSON.stringify(s3!.config("examples", p))} }`;
+  return `run-log-store: ${section("chunked-minio", `${prefix}runs/`)}\ncatalog: ${section("s3", `${prefix}catalog/`)}\n`;
+}
+
 /** A fresh working directory with the examples' parameters file and .env, and a config file. */
 export function workdir(store: StoreName, extraConfig = "", executor: ExecutorName = "local"): { dir: string; config: string } {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-example-")));
   copyFileSync(join(EXAMPLES_DIR, "parameters.yaml"), join(dir, "parameters.yaml"));
   copyFileSync(join(EXAMPLES_DIR, ".env.example"), join(dir, ".env"));
   const config = join(dir, "config.yaml");
-  writeFileSync(config, `pipeline-executor: ${executorSection(executor, dir)}\nrun-log-store: { type: ${store} }\ncatalog: { type: file-system }\n${extraConfig}`);
+  writeFileSync(config, `pipeline-executor: ${executorSection(executor, dir)}\n${storeSections(store, dir)}${extraConfig}`);
   return { dir, config };
 }
 

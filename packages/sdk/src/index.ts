@@ -140,7 +140,22 @@ export {
 } from "./authoring";
 export { mapReturnValue, parseLoose } from "./returns";
 export { functionTaskType, runTaskFunction, type FunctionTaskOptions } from "./function-task";
-export { KeyedMutex, writeFileAtomic, writeFileAtomicSync } from "./store-kit";
+export { KeyedMutex, mapLimit, writeFileAtomic, writeFileAtomicSync, logFolderSchema, logFolderConfigSchema, guardRunLogStore, guardCatalog } from "./store-kit";
+export { sha256File, sha256Bytes, checkCatalogPattern, containedSource, containedTarget } from "./catalog-kit";
+export { JournalRunLogStore, type JournalChunk, type JournalBackend } from "./journal-store";
+export {
+  SequenceClock,
+  applyRecord,
+  assembleJournal,
+  encodeJournal,
+  journalParameters,
+  newJournalState,
+  replayJournal,
+  type JournalHeader,
+  type JournalRecord,
+  type JournalState,
+} from "./journal";
+export { CREDENTIAL_KEY, redactConfig } from "./redact-config";
 export { picklerCodecs, registerPicklerCodec, type PicklerCodec } from "./pickler-codecs";
 export { runCommand, subprocessLauncher, type CommandOutcome, type RunCommandOptions } from "./launch";
 export { LocalContainer, localContainerConfigSchema, type LocalContainerConfig } from "./container-launcher";

@@ -2,6 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { z } from "zod";
+import type { CatalogService, RunLogStore } from "./contracts";
+import { isRunnableError, RunnableError } from "./errors";
 
 /**
  * Writes a file so that readers see the old content or the new, never a part: the data goes
@@ -53,4 +56,97 @@ export class KeyedMutex {
     });
     return next;
   }
+}
+
+/**
+ * The `log_folder` key shared by the file-based run-log stores: a folder relative to the
+ * working directory, `.run_log_store` by default.
+ */
+export const logFolderSchema = z.string().min(1).default(".run_log_store");
+
+/** Config schema of a file-based run-log store: `{ log_folder }` (see {@link logFolderSchema}). */
+export const logFolderConfigSchema = z.object({ log_folder: logFolderSchema });
+
+/**
+ * Maps `items` through `work` with at most `limit` calls in flight; resolves to the results in
+ * input order, or rejects with the first error.
+ */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function wrapPluginError(error: unknown, code: "E_STORE" | "E_CATALOG", kind: string, plugin: string, operation: string): RunnableError {
+  if (isRunnableError(error)) {
+    error.context.plugin ??= plugin;
+    error.context.operation ??= operation;
+    return error;
+  }
+  const message = (error as Error | undefined)?.message ?? String(error);
+  return new RunnableError(code, `${kind} "${plugin}": ${operation} failed: ${message}`, { plugin, kind, operation }, { cause: error });
+}
+
+const STORE_METHODS = [
+  "createRunLog",
+  "exists",
+  "getRunLog",
+  "updateRunLog",
+  "getParameters",
+  "setParameters",
+  "getStepLog",
+  "putStepLog",
+  "getBranchLog",
+  "putBranchLog",
+  "listRuns",
+  "refresh",
+  "flush",
+  "close",
+] as const;
+
+/**
+ * The store with every failure that is not already a {@link RunnableError} wrapped as one
+ * (`E_STORE`) naming the plugin and the operation; a `RunnableError` gets the plugin and the
+ * operation added to its context. Plugins call it in their `create`.
+ */
+export function guardRunLogStore(plugin: string, store: RunLogStore): RunLogStore {
+  const guarded: Record<string, unknown> = {
+    supportsConcurrentWriters: store.supportsConcurrentWriters,
+    ...(store.persistent !== undefined ? { persistent: store.persistent } : {}),
+  };
+  for (const name of STORE_METHODS) {
+    const method = store[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    if (!method) continue;
+    guarded[name] = (...args: unknown[]) => {
+      try {
+        return method.apply(store, args).catch((error: unknown) => Promise.reject(wrapPluginError(error, "E_STORE", "run-log store", plugin, name)));
+      } catch (error) {
+        return Promise.reject(wrapPluginError(error, "E_STORE", "run-log store", plugin, name));
+      }
+    };
+  }
+  return guarded as unknown as RunLogStore;
+}
+
+/** Like {@link guardRunLogStore}, for a catalog (`E_CATALOG`). */
+export function guardCatalog(plugin: string, catalog: CatalogService): CatalogService {
+  const guarded: Record<string, unknown> = {};
+  for (const name of ["get", "put", "putBytes", "getBytes"] as const) {
+    const method = catalog[name] as (...args: unknown[]) => Promise<unknown>;
+    guarded[name] = (...args: unknown[]) => {
+      try {
+        return method.apply(catalog, args).catch((error: unknown) => Promise.reject(wrapPluginError(error, "E_CATALOG", "catalog", plugin, name)));
+      } catch (error) {
+        return Promise.reject(wrapPluginError(error, "E_CATALOG", "catalog", plugin, name));
+      }
+    };
+  }
+  return guarded as unknown as CatalogService;
 }

@@ -1,13 +1,18 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { createWriteStream } from "node:fs";
 import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
-import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import type FastGlob from "fast-glob";
 import {
+  checkCatalogPattern,
+  containedSource,
+  containedTarget,
   definePlugin,
+  guardCatalog,
   RunnableError,
+  sha256Bytes,
+  sha256File,
   writeFileAtomicSync,
   z,
   type CatalogService,
@@ -15,39 +20,19 @@ import {
   type DataCatalogEntry,
 } from "@runnable-ts/sdk";
 
-/** sha256 (hex) of a file, streamed. */
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(path)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolvePromise(hash.digest("hex")));
-  });
-}
+export { sha256File } from "@runnable-ts/sdk";
 
 /** fast-glob, loaded on the first transfer (most steps move no files: keep start-up light). */
 function glob(pattern: string, options: FastGlob.Options): Promise<string[]> {
   return (require("fast-glob") as typeof FastGlob)(pattern, options);
 }
 
-function checkPattern(pattern: string, runId: string): void {
-  if (isAbsolute(pattern) || pattern.split(/[\\/]/).includes(".."))
-    throw new RunnableError("E_CATALOG", `catalog pattern "${pattern}" must be relative and stay inside the working directory / catalog (no "..", no absolute paths)`, {
-      runId,
-    });
-}
-
-function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
-}
-
 /**
  * Files of a run under `<catalog_location>/<run_id>/`, at their paths relative to the working
  * directory. `get` copies matches from the run's folder into the working directory; `put` copies
  * matches from the working directory into it (or only hashes them with `storeCopy: false`).
- * Patterns are globs; they cannot reach outside either root.
+ * Patterns are globs; they cannot reach outside either root, symlinks included: a match that
+ * resolves outside its root, or a write through a symlinked folder, is refused.
  */
 export class FileSystemCatalog implements CatalogService {
   constructor(private readonly location: string) {}
@@ -60,15 +45,14 @@ export class FileSystemCatalog implements CatalogService {
     const root = this.runDir(transfer.runId);
     const entries: DataCatalogEntry[] = [];
     for (const pattern of transfer.patterns) {
-      checkPattern(pattern, transfer.runId);
+      checkCatalogPattern(pattern, transfer.runId);
       const matches = (await glob(pattern, { cwd: root, onlyFiles: true, dot: true, ignore: ["**/*.execution.log", "objects/**"] })).sort();
       if (matches.length === 0 && !transfer.allowMissing)
         throw new RunnableError("E_CATALOG", `catalog get: no files match "${pattern}" in the catalog of run ${transfer.runId}`, { runId: transfer.runId });
       for (const rel of matches) {
-        const target = resolve(transfer.cwd, rel);
-        if (!inside(transfer.cwd, target)) throw new RunnableError("E_CATALOG", `catalog get: ${rel} would land outside the working directory`, { runId: transfer.runId });
-        await mkdir(dirname(target), { recursive: true });
-        await copyFile(join(root, rel), target);
+        const source = containedSource(root, rel, "get", transfer.runId);
+        const target = containedTarget(transfer.cwd, rel, "get", transfer.runId);
+        await copyFile(source, target);
         entries.push({ name: rel, data_hash: await sha256File(target), catalog_relative_path: rel, stage: "get" });
       }
     }
@@ -82,16 +66,13 @@ export class FileSystemCatalog implements CatalogService {
     const own = relative(transfer.cwd, this.location);
     if (own && !own.startsWith("..")) ignore.push(`${own.split(sep).join("/")}/**`);
     for (const pattern of transfer.patterns) {
-      checkPattern(pattern, transfer.runId);
+      checkCatalogPattern(pattern, transfer.runId);
       const matches = (await glob(pattern, { cwd: transfer.cwd, onlyFiles: true, dot: true, ignore })).sort();
       if (matches.length === 0 && !transfer.allowMissing)
         throw new RunnableError("E_CATALOG", `catalog put: no files match "${pattern}" in ${transfer.cwd}`, { runId: transfer.runId });
       for (const rel of matches) {
-        const source = resolve(transfer.cwd, rel);
-        if (transfer.storeCopy !== false) {
-          await mkdir(dirname(join(root, rel)), { recursive: true });
-          await copyFile(source, join(root, rel));
-        }
+        const source = containedSource(transfer.cwd, rel, "put", transfer.runId);
+        if (transfer.storeCopy !== false) await copyFile(source, containedTarget(root, rel, "put", transfer.runId));
         entries.push({ name: rel, data_hash: await sha256File(source), catalog_relative_path: `${transfer.runId}/${rel}`, stage: "put" });
       }
     }
@@ -99,14 +80,14 @@ export class FileSystemCatalog implements CatalogService {
   }
 
   async putBytes(runId: string, name: string, data: Uint8Array): Promise<DataCatalogEntry> {
-    checkPattern(name, runId);
+    checkCatalogPattern(name, runId);
     writeFileAtomicSync(join(this.runDir(runId), name), data);
-    return { name, data_hash: createHash("sha256").update(data).digest("hex"), catalog_relative_path: `${runId}/${name}`, stage: "put" };
+    return { name, data_hash: sha256Bytes(data), catalog_relative_path: `${runId}/${name}`, stage: "put" };
   }
 
   /** Streams `data` to `name` (through a temporary file renamed into place), hashing as it goes. */
   async putStream(runId: string, name: string, data: AsyncIterable<Uint8Array>): Promise<DataCatalogEntry> {
-    checkPattern(name, runId);
+    checkCatalogPattern(name, runId);
     const target = join(this.runDir(runId), name);
     const partial = `${target}.${process.pid}.partial`;
     await mkdir(dirname(target), { recursive: true });
@@ -131,7 +112,7 @@ export class FileSystemCatalog implements CatalogService {
   }
 
   async getBytes(runId: string, name: string): Promise<Uint8Array> {
-    checkPattern(name, runId);
+    checkCatalogPattern(name, runId);
     try {
       return await readFile(join(this.runDir(runId), name));
     } catch {
@@ -145,5 +126,5 @@ export const fileSystemCatalog = definePlugin({
   kind: "catalog",
   name: "file-system",
   configSchema: z.object({ catalog_location: z.string().min(1).default(".catalog") }),
-  create: (config, deps) => new FileSystemCatalog(resolve(deps.env.cwd, config.catalog_location)),
+  create: (config, deps) => guardCatalog("file-system", new FileSystemCatalog(resolve(deps.env.cwd, config.catalog_location))),
 });

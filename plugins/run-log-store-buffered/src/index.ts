@@ -1,6 +1,7 @@
 import {
   assembleRunLog,
   definePlugin,
+  guardRunLogStore,
   RunnableError,
   type BranchLog,
   type Parameters,
@@ -106,5 +107,5 @@ export class BufferedRunLogStore implements RunLogStore {
 export const bufferedRunLogStore = definePlugin({
   kind: "run-log-store",
   name: "buffered",
-  create: () => new BufferedRunLogStore(),
+  create: () => guardRunLogStore("buffered", new BufferedRunLogStore()),
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleHeader as header, sampleStep as step } from "@runnable-ts/testing";
@@ -86,7 +86,17 @@ describe("ChunkedFsRunLogStore", () => {
     await resumed.close();
     expect(Object.keys((await new ChunkedFsRunLogStore(folder).getRunLog("r")).steps)).toEqual(["s1", "s3"]);
     writeFileSync(journal, `not json\n${readFileSync(journal, "utf8")}`);
-    await expect(new ChunkedFsRunLogStore(folder).getRunLog("r")).rejects.toThrow(/is corrupt/);
+    await expect(new ChunkedFsRunLogStore(folder).getRunLog("r")).rejects.toMatchObject({ code: "E_RUN_LOG_CORRUPT", context: { file: journal, line: 1 } });
+  });
+
+  it("reports a journal that cannot be read as E_RUN_LOG_CORRUPT naming it, not E_RUN_NOT_FOUND", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "chunked-"));
+    const store = new ChunkedFsRunLogStore(folder);
+    await store.createRunLog(header("r"));
+    await store.close();
+    const bad = join(folder, "r", "journal-1-deadbeef.jsonl");
+    mkdirSync(bad);
+    await expect(new ChunkedFsRunLogStore(folder).getRunLog("r")).rejects.toMatchObject({ code: "E_RUN_LOG_CORRUPT", context: { file: bad, plugin: "chunked-fs" } });
   });
 
   it("refuses an existing run id and an unknown one", async () => {
@@ -96,4 +106,34 @@ describe("ChunkedFsRunLogStore", () => {
     await expect(store.getRunLog("x")).rejects.toMatchObject({ code: "E_RUN_NOT_FOUND" });
     expect(await store.listRuns()).toEqual([{ run_id: "r", status: "PROCESSING", tag: "", dag_hash: "h" }]);
   });
+
+  // Issue 9 item 1: every 500th step of a 5,000-step chain stayed PROCESSING. Each step writes
+  // two records (PROCESSING, then SUCCESS); the sequence number was `ms * 1000 + counter % 1000`,
+  // so the 1,000th record of a millisecond wrapped below the 999th and the later SUCCESS lost to
+  // the earlier PROCESSING. Sizes around every boundary (the old wrap, event-loop batches) and
+  // random ones, written in tight loops and across turns, must all read back as written.
+  it.each([1, 2, 499, 500, 501, 999, 1000, 1001, 1499, 1500, 2000, 2001, 5000, 1 + Math.floor(Math.random() * 3000)])(
+    "loses nothing: %i steps written PROCESSING then SUCCESS read back SUCCESS, with their attempts",
+    async (n) => {
+      const folder = mkdtempSync(join(tmpdir(), "chunked-"));
+      const store = new ChunkedFsRunLogStore(folder);
+      await store.createRunLog(header("r"));
+      const yieldEvery = 1 + (n % 7) * 37;
+      for (let i = 0; i < n; i++) {
+        await store.putStepLog("r", { ...step(`s${i}`), status: "PROCESSING" });
+        await store.putStepLog("r", { ...step(`s${i}`), attempts: [{ attempt_number: 1, start_time: "", end_time: "", status: "SUCCESS", message: "", input_parameters: {}, output_parameters: {}, user_defined_metrics: {}, retry_indicator: "", code_identities: [] }] });
+        if (i % yieldEvery === 0) await new Promise((r) => setImmediate(r));
+      }
+      await store.updateRunLog("r", { status: "SUCCESS" });
+      await store.close();
+      for (const reader of [store, new ChunkedFsRunLogStore(folder)]) {
+        const log = await reader.getRunLog("r");
+        const steps = Object.values(log.steps);
+        expect(steps).toHaveLength(n);
+        expect(steps.filter((s) => s.status !== "SUCCESS" || s.attempts.length !== 1).map((s) => s.name)).toEqual([]);
+        expect(steps.map((s) => s.name)).toEqual(Array.from({ length: n }, (_, i) => `s${i}`));
+        expect(log.status).toBe("SUCCESS");
+      }
+    },
+  );
 });

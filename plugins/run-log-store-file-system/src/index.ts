@@ -5,14 +5,15 @@ import {
   definePlugin,
   findBranchLog,
   findStepLog,
+  guardRunLogStore,
   KeyedMutex,
+  logFolderConfigSchema,
   RunLogSchema,
   RunnableError,
   upsertBranchLog,
   upsertStepLog,
   writeFileAtomic,
   writeFileAtomicSync,
-  z,
   type LastWrite,
   type BranchLog,
   type Parameters,
@@ -22,6 +23,29 @@ import {
   type RunSummary,
   type StepLog,
 } from "@runnable-ts/sdk";
+
+/**
+ * A run log parsed from its JSON document.
+ * @throws RunnableError `E_RUN_LOG_CORRUPT` naming `source` when the text is not JSON or not a run log.
+ */
+export function parseRunLog(text: string, source: string, runId: string): RunLog {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new RunnableError("E_RUN_LOG_CORRUPT", `The run log ${source} is corrupt: it is not JSON (${(error as Error).message}). Restore it from a backup, or remove it.`, { runId, file: source });
+  }
+  const parsed = RunLogSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RunnableError(
+      "E_RUN_LOG_CORRUPT",
+      `The run log ${source} is corrupt: ${issue ? `${issue.path.join(".") || "(root)"}: ${issue.message}` : "not a run log"}. Restore it from a backup, or remove it.`,
+      { runId, file: source },
+    );
+  }
+  return parsed.data as RunLog;
+}
 
 /**
  * One JSON document per run, `<log_folder>/<run_id>.json`, in the reference's nested shape.
@@ -40,13 +64,15 @@ export class FileSystemRunLogStore implements RunLogStore {
   }
 
   private async read(runId: string): Promise<RunLog> {
+    const file = this.file(runId);
     let text: string;
     try {
-      text = await readFile(this.file(runId), "utf8");
-    } catch {
-      throw new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in ${this.folder}`, { runId });
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") throw new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in ${this.folder}`, { runId });
+      throw new RunnableError("E_RUN_LOG_CORRUPT", `The run log ${file} cannot be read: ${(error as Error).message}. Check its permissions, or restore it.`, { runId, file }, { cause: error });
     }
-    return RunLogSchema.parse(JSON.parse(text)) as RunLog;
+    return parseRunLog(text, file, runId);
   }
 
   private update(runId: string, change: (log: RunLog) => void): Promise<void> {
@@ -144,6 +170,6 @@ export class FileSystemRunLogStore implements RunLogStore {
 export const fileSystemRunLogStore = definePlugin({
   kind: "run-log-store",
   name: "file-system",
-  configSchema: z.object({ log_folder: z.string().min(1).default(".run_log_store") }),
-  create: (config, deps) => new FileSystemRunLogStore(resolve(deps.env.cwd, config.log_folder)),
+  configSchema: logFolderConfigSchema,
+  create: (config, deps) => guardRunLogStore("file-system", new FileSystemRunLogStore(resolve(deps.env.cwd, config.log_folder))),
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleHeader as header, sampleStep as step } from "@runnable-ts/testing";
@@ -29,5 +29,17 @@ describe("FileSystemRunLogStore", () => {
     const log = await store.getRunLog("r");
     expect(Object.keys(log.steps)).toHaveLength(30);
     expect(Object.keys(log.parameters)).toHaveLength(30);
+  });
+});
+
+describe("FileSystemRunLogStore with a damaged file", () => {
+  it("reports a run log that is not JSON, or not a run log, as E_RUN_LOG_CORRUPT naming the file (not E_RUN_NOT_FOUND)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "fs-store-"));
+    const store = new FileSystemRunLogStore(folder);
+    writeFileSync(join(folder, "bad.json"), "{ truncated");
+    await expect(store.getRunLog("bad")).rejects.toMatchObject({ code: "E_RUN_LOG_CORRUPT", context: { file: join(folder, "bad.json") } });
+    writeFileSync(join(folder, "wrong.json"), JSON.stringify({ run_id: "wrong" }));
+    await expect(store.getRunLog("wrong")).rejects.toMatchObject({ code: "E_RUN_LOG_CORRUPT" });
+    await expect(store.getRunLog("absent")).rejects.toMatchObject({ code: "E_RUN_NOT_FOUND" });
   });
 });

@@ -1,4 +1,4 @@
-import { SERVICE_KINDS } from "@runnable-ts/sdk";
+import { redactConfig, SERVICE_KINDS } from "@runnable-ts/sdk";
 import { Kernel } from "@runnable-ts/kernel";
 import { closeScope } from "@runnable-ts/runtime";
 import type { CommandContext } from "../command";
@@ -16,7 +16,7 @@ export async function configCommand(ctx: CommandContext, flags: { json: boolean 
     const selection = kernel.config.services[kind];
     if (!selection) return [];
     const info = kernel.registry.find(kind, selection.type);
-    return [{ kind, type: selection.type, package: info.package, origin: selection.origin, config: selection.config }];
+    return [{ kind, type: selection.type, package: info.package, origin: selection.origin, config: redactConfig(selection.config) }];
   });
   if (flags.json) output.out(JSON.stringify({ file: kernel.config.file ?? null, source: kernel.config.source, services }, null, 2));
   else {

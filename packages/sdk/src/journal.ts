@@ -1,0 +1,180 @@
+import { RunnableError } from "./errors";
+import { assembleRunLog, type BranchLog, type Parameter, type Parameters, type RunLog, type RunLogHeader, type StepLog } from "./run-log";
+
+/** Run-level fields a journal's `header` record may set (run_config and parameters have records of their own). */
+export type JournalHeader = Partial<Omit<RunLogHeader, "run_config" | "parameters">>;
+
+/**
+ * One record of a run's journal. `s` is the record's sequence number (see {@link SequenceClock}):
+ * of two records for the same thing the higher `s` wins, and the lowest `s` fixes listing order.
+ * A journal is JSON lines, one record a line.
+ */
+export type JournalRecord =
+  | { t: "header"; s: number; header: JournalHeader }
+  | { t: "config"; s: number; config: Record<string, unknown> }
+  | { t: "params"; s: number; scope: string; parameters: Parameters }
+  | { t: "branch"; s: number; branch: Omit<BranchLog, "steps" | "parameters"> }
+  | { t: "step"; s: number; log: StepLog };
+
+interface Versioned<T> {
+  first: number;
+  last: number;
+  value: T;
+}
+
+/**
+ * A run replayed from journal records. Replay is order-independent: records may be applied in
+ * any order (journals of several writers, objects fetched in parallel) and give the same state.
+ */
+export interface JournalState {
+  header: JournalHeader;
+  headerSeq: Map<string, number>;
+  config?: Versioned<Record<string, unknown>>;
+  params: Map<string, Map<string, Versioned<Parameter>>>;
+  branches: Map<string, Versioned<Omit<BranchLog, "steps" | "parameters">>>;
+  steps: Map<string, Versioned<StepLog>>;
+  /** The highest sequence number applied (a writer's clock moves past it: see {@link SequenceClock.observe}). */
+  maxSeq: number;
+}
+
+/** An empty {@link JournalState}. */
+export function newJournalState(): JournalState {
+  return { header: {}, headerSeq: new Map(), params: new Map(), branches: new Map(), steps: new Map(), maxSeq: 0 };
+}
+
+function put<T>(map: Map<string, Versioned<T>>, key: string, seq: number, value: T): void {
+  const existing = map.get(key);
+  if (!existing) map.set(key, { first: seq, last: seq, value });
+  else {
+    if (seq >= existing.last) {
+      existing.last = seq;
+      existing.value = value;
+    }
+    if (seq < existing.first) existing.first = seq;
+  }
+}
+
+/** Applies one record to a run's state. */
+export function applyRecord(state: JournalState, r: JournalRecord): void {
+  if (r.s > state.maxSeq) state.maxSeq = r.s;
+  switch (r.t) {
+    case "header":
+      for (const [k, v] of Object.entries(r.header)) {
+        if ((state.headerSeq.get(k) ?? -1) > r.s) continue;
+        state.headerSeq.set(k, r.s);
+        (state.header as Record<string, unknown>)[k] = v;
+      }
+      break;
+    case "config":
+      if (!state.config || r.s >= state.config.last) state.config = { first: Math.min(state.config?.first ?? r.s, r.s), last: r.s, value: r.config };
+      break;
+    case "params": {
+      let scope = state.params.get(r.scope);
+      if (!scope) state.params.set(r.scope, (scope = new Map()));
+      for (const [name, p] of Object.entries(r.parameters)) put(scope, name, r.s, p);
+      break;
+    }
+    case "branch":
+      put(state.branches, r.branch.internal_name, r.s, r.branch);
+      break;
+    case "step":
+      put(state.steps, r.log.internal_name, r.s, r.log);
+      break;
+  }
+}
+
+const KINDS = new Set(["header", "config", "params", "branch", "step"]);
+
+function isRecord(value: unknown): value is JournalRecord {
+  if (typeof value !== "object" || value === null) return false;
+  const r = value as Record<string, unknown>;
+  if (typeof r.s !== "number" || typeof r.t !== "string" || !KINDS.has(r.t)) return false;
+  switch (r.t) {
+    case "header":
+      return typeof r.header === "object" && r.header !== null;
+    case "config":
+      return typeof r.config === "object" && r.config !== null;
+    case "params":
+      return typeof r.scope === "string" && typeof r.parameters === "object" && r.parameters !== null;
+    case "branch":
+      return typeof (r.branch as BranchLog | undefined)?.internal_name === "string";
+    default:
+      return typeof (r.log as StepLog | undefined)?.internal_name === "string" && Array.isArray((r.log as StepLog).attempts);
+  }
+}
+
+/**
+ * Applies every complete line of `text` (JSON lines; empty lines are skipped) to the state.
+ * @param source names the file or object the text came from, for the error.
+ * @throws RunnableError `E_RUN_LOG_CORRUPT` naming `source` and the line when a line is not a record.
+ */
+export function replayJournal(state: JournalState, text: string, source: string, firstLine = 1): void {
+  let start = 0;
+  let line = firstLine;
+  while (start < text.length) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    if (end > start) {
+      let record: unknown;
+      try {
+        record = JSON.parse(text.slice(start, end));
+      } catch {
+        record = undefined;
+      }
+      if (!isRecord(record))
+        throw new RunnableError(
+          "E_RUN_LOG_CORRUPT",
+          `The run-log journal ${source} is corrupt: line ${line} is not a journal record. Restore or remove that file (its other records are lost with it).`,
+          { file: source, line },
+        );
+      applyRecord(state, record);
+    }
+    start = end + 1;
+    line++;
+  }
+}
+
+/** Serialises records as JSON lines (each ends with a newline). */
+export function encodeJournal(records: readonly JournalRecord[]): string {
+  let text = "";
+  for (const r of records) text += `${JSON.stringify(r)}\n`;
+  return text;
+}
+
+/** The parameters of a scope (`""` is the run's root). */
+export function journalParameters(state: JournalState, scope: string): Parameters {
+  const out: Parameters = {};
+  for (const [name, v] of state.params.get(scope) ?? []) out[name] = v.value;
+  return out;
+}
+
+/** The nested run log of a replayed run (steps and branches in the order they were first written). */
+export function assembleJournal(state: JournalState): RunLog {
+  const byFirst = <T>(map: Map<string, Versioned<T>>): T[] => [...map.values()].sort((a, b) => a.first - b.first).map((v) => v.value);
+  const header = { ...state.header, parameters: journalParameters(state, ""), run_config: state.config?.value ?? {} } as RunLogHeader;
+  const branches = byFirst(state.branches).map((b) => ({ ...b, steps: {}, parameters: journalParameters(state, b.internal_name) }));
+  // One-level copies: attempts and catalog entries are never changed once recorded.
+  return assembleRunLog(header, byFirst(state.steps).map((s) => ({ ...s, attempts: [...s.attempts], data_catalog: [...s.data_catalog] })), branches);
+}
+
+/**
+ * Sequence numbers for journal records: strictly increasing within a writer (whatever the clock
+ * does and however many records a millisecond holds), never behind a record the writer has read
+ * (a Lamport clock: a step run in another process after this one's writes orders after them),
+ * and roughly ordered across writers by wall-clock time (microseconds since the epoch).
+ */
+export class SequenceClock {
+  private last = 0;
+
+  /** The next sequence number. */
+  next(): number {
+    const now = Date.now() * 1000;
+    this.last = now > this.last ? now : this.last + 1;
+    return this.last;
+  }
+
+  /** Moves the clock past a sequence number read from another writer. */
+  observe(seq: number): void {
+    if (seq > this.last) this.last = seq;
+  }
+}

@@ -1,0 +1,4 @@
+import { describeRunLogStoreConformance } from "@runnable-ts/testing";
+import { BufferedRunLogStore } from "../src/index";
+
+describeRunLogStoreConformance("buffered", { create: () => new BufferedRunLogStore() });
