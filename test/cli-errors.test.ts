@@ -175,13 +175,14 @@ describe("every user error is one error[CODE] block without a stack trace (built
     expect(result.stderr).toMatch(/loop/);
   });
 
-  it("a store folder the user may not write is E_IO naming the path and what to do", () => {
+  it("a store folder the user may not write is E_STORE naming the store, the path and what to do (the IO error's help)", () => {
     if (process.getuid?.() === 0) {
       // root ignores permissions: use a path under a file instead (ENOTDIR), the same kind of error.
       const { dir } = project({ "runnable-config.yaml": "run-log-store: { type: chunked-fs, config: { log_folder: fns.js/logs } }\n" });
       const result = runCli(["execute", "pipeline.yaml"], { cwd: dir });
       expect(result.code).toBe(1);
-      expectErrorBlock(result.stderr, "E_IO");
+      expectErrorBlock(result.stderr, "E_STORE");
+      expect(result.stderr).toMatch(/run-log store "chunked-fs"/);
       expect(result.stderr).toMatch(/fns\.js\/logs/);
       expect(result.stderr).toMatch(/help: /);
       return;
@@ -193,8 +194,8 @@ describe("every user error is one error[CODE] block without a stack trace (built
     const result = runCli(["execute", "pipeline.yaml"], { cwd: dir });
     chmodSync(join(dir, "locked"), 0o700);
     expect(result.code).toBe(1);
-    expectErrorBlock(result.stderr, "E_IO");
-    expect(result.stderr).toMatch(/permission denied \(EACCES\)/);
+    expectErrorBlock(result.stderr, "E_STORE");
+    expect(result.stderr).toMatch(/EACCES/);
     expect(result.stderr).toMatch(/locked\/logs/);
   });
 

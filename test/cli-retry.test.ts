@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CLI, runCli } from "./support/cli";
@@ -87,6 +87,14 @@ describe("runnable retry (built CLI, child processes)", () => {
     const deadline = Date.now() + 20_000;
     while (!existsSync(join(dir, "slow-started")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(existsSync(join(dir, "slow-started"))).toBe(true);
+    // The journal goes to disk at the end of an event-loop turn: kill once it holds steps 1 and 2
+    // (under load the child may not have reached the end of the turn when the flag appears).
+    const journal = (): string => {
+      const runDir = join(dir, ".run_log_store", "k1");
+      return existsSync(runDir) ? readdirSync(runDir).map((f) => readFileSync(join(runDir, f), "utf8")).join("") : "";
+    };
+    const twoDone = (): boolean => journal().split("\n").some((line) => line.includes('"internal_name":"two"') && line.includes('"status":"SUCCESS"'));
+    while (!twoDone() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     child.kill("SIGKILL");
     await new Promise((r) => child.on("close", r));
     expect(runLog(dir, "k1").status).toBe("PROCESSING");

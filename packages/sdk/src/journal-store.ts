@@ -1,4 +1,4 @@
-import type { RunLogStore } from "./contracts";
+import type { LastWrite, RunLogStore } from "./contracts";
 import { isRunnableError, RunnableError } from "./errors";
 import {
   applyRecord,
@@ -289,6 +289,32 @@ export class JournalRunLogStore implements RunLogStore {
       { t: "branch", s, branch },
       ...(changed.length > 0 ? [{ t: "params" as const, s, scope: branchLog.internal_name, parameters: Object.fromEntries(changed) }] : []),
     ]);
+  }
+
+  /**
+   * The exit guard's last write (the process is exiting): the records are applied and everything
+   * buffered is handed to the backend at once. With a synchronous backend (files) it is on disk
+   * when this returns; an asynchronous one (S3) cannot finish while the process exits.
+   */
+  writeSync(runId: string, last: LastWrite): void {
+    const entry = this.runs.get(runId);
+    if (!entry) return;
+    const s = this.clock.next();
+    const { run_config, ...rest } = last.patch;
+    const records: JournalRecord[] = [
+      ...last.steps.map((log): JournalRecord => ({ t: "step", s, log: { ...log, branches: {} } })),
+      ...last.branches.map((b): JournalRecord => {
+        const { steps: _steps, parameters: _parameters, ...branch } = b;
+        return { t: "branch", s, branch };
+      }),
+      ...(run_config !== undefined ? [{ t: "config" as const, s, config: run_config }] : []),
+      ...(Object.keys(rest).length > 0 ? [{ t: "header" as const, s, header: rest }] : []),
+    ];
+    for (const r of records) applyRecord(entry.state, r);
+    entry.buffer.push(encodeJournal(records));
+    this.dirty.add(runId);
+    this.failure = undefined;
+    this.flushNow();
   }
 
   async listRuns(): Promise<RunSummary[]> {

@@ -132,14 +132,17 @@ export function guardRunLogStore(plugin: string, store: RunLogStore): RunLogStor
       }
     };
   }
+  // The exit guard's synchronous last write: whatever fails there, the process is exiting anyway.
+  if (store.writeSync) guarded.writeSync = store.writeSync.bind(store);
   return guarded as unknown as RunLogStore;
 }
 
 /** Like {@link guardRunLogStore}, for a catalog (`E_CATALOG`). */
 export function guardCatalog(plugin: string, catalog: CatalogService): CatalogService {
   const guarded: Record<string, unknown> = {};
-  for (const name of ["get", "put", "putBytes", "getBytes"] as const) {
-    const method = catalog[name] as (...args: unknown[]) => Promise<unknown>;
+  for (const name of ["get", "put", "putBytes", "putStream", "getBytes"] as const) {
+    const method = catalog[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    if (!method) continue;
     guarded[name] = (...args: unknown[]) => {
       try {
         return method.apply(catalog, args).catch((error: unknown) => Promise.reject(wrapPluginError(error, "E_CATALOG", "catalog", plugin, name)));
