@@ -1,7 +1,7 @@
-import { GraphError, type GraphDef, type NodeType, type TaskType } from "@runnable-ts/sdk";
+import { GraphError, isComposite, type GraphDef, type NodeType, type TaskType } from "@runnable-ts/sdk";
 import type { RunScope } from "@runnable-ts/kernel";
 import { hashOf, serializeGraph } from "./dag-hash";
-import { checkGraph, typesUsed, walkGraphs, withTerminals } from "./graph-check";
+import { checkGraph, subgraphsOf, walkGraphs, withTerminals } from "./graph-check";
 import { loadExport } from "./load-export";
 import { messageOf } from "./redact";
 
@@ -13,6 +13,8 @@ export interface Prepared {
   dagHash: string;
   nodeTypes: Map<string, NodeType>;
   taskTypes: Map<string, TaskType>;
+  /** True when the graph has composite steps (without them no two tasks can ever overlap). */
+  hasComposites: boolean;
 }
 
 /**
@@ -23,21 +25,41 @@ export interface Prepared {
 export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Promise<Prepared> {
   const { graph, dag, dagHash } = analyse(input);
   const problems: string[] = [];
-  const { nodeTypes: nodeNames, taskTypes: taskNames } = typesUsed(graph);
   const nodeTypes = new Map<string, NodeType>();
   const taskTypes = new Map<string, TaskType>();
-  for (const name of nodeNames) {
-    try {
-      nodeTypes.set(name, await scope.create("node", name));
-    } catch (error) {
-      problems.push(`unknown step type "${name}": ${messageOf(error).split("\n")[0]}`);
-    }
-  }
-  for (const name of taskNames) {
+  const missing = new Set<string>();
+  const createNodeType = async (name: string): Promise<NodeType | undefined> => {
+    if (!nodeTypes.has(name) && !missing.has(name))
+      try {
+        const made = await scope.create("node", name);
+        if (!isNodeType(made)) throw new Error("its node type declares neither execute() nor branches(), merge() and subgraphs()");
+        nodeTypes.set(name, made);
+      } catch (error) {
+        missing.add(name);
+        problems.push(`unknown step type "${name}": ${messageOf(error).split("\n")[0]}`);
+      }
+    return nodeTypes.get(name);
+  };
+  const createTaskType = async (name: string): Promise<void> => {
+    if (taskTypes.has(name) || missing.has(`task:${name}`)) return;
     try {
       taskTypes.set(name, await scope.create("task", name));
     } catch (error) {
+      missing.add(`task:${name}`);
       problems.push(`unknown command_type "${name}": ${messageOf(error).split("\n")[0]}`);
+    }
+  };
+  // Node types declare their sub-graphs, so the graph is discovered level by level.
+  const pending: GraphDef[] = [graph];
+  for (let g = pending.pop(); g; g = pending.pop()) {
+    for (const node of Object.values(withTerminals(g).steps)) {
+      const type = await createNodeType(node.type);
+      if (!type) continue;
+      if (isComposite(type)) pending.push(...Object.values(subgraphsOf(node, nodeTypes)));
+      else {
+        const taskType = type.taskType?.(node);
+        if (taskType) await createTaskType(taskType);
+      }
     }
   }
   problems.push(
@@ -46,15 +68,23 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
       taskTypes: () => [...taskTypes.keys()],
     }),
   );
-  for (const { graph: g, prefix } of walkGraphs(graph))
+  for (const { graph: g, prefix } of walkGraphs(graph, nodeTypes))
     for (const node of Object.values(g.steps)) {
-      if (node.type !== "task") continue;
-      const taskType = taskTypes.get(String(node.command_type));
+      const type = nodeTypes.get(node.type);
+      const name = type && !isComposite(type) ? type.taskType?.(node) : undefined;
+      const taskType = name === undefined ? undefined : taskTypes.get(name);
       for (const p of (await taskType?.validate?.(node, { loadExport: (ref) => loadExport(ref, cwd) })) ?? [])
         problems.push(`step "${prefix ? `${prefix}.${node.name}` : node.name}": ${p}`);
     }
   if (problems.length > 0) throw new GraphError(problems);
-  return { graph, dag, dagHash, nodeTypes, taskTypes };
+  return { graph, dag, dagHash, nodeTypes, taskTypes, hasComposites: [...walkGraphs(graph, nodeTypes)].length > 1 };
+}
+
+/** A node type is a leaf (execute) or a composite (branches, merge, subgraphs). */
+function isNodeType(type: NodeType): boolean {
+  if (typeof type !== "object" || type === null) return false;
+  if (isComposite(type)) return typeof type.merge === "function" && typeof type.subgraphs === "function";
+  return typeof type.execute === "function";
 }
 
 const analysed = new WeakMap<GraphDef, { graph: GraphDef; dag: unknown; dagHash: string }>();

@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { isoNow, RunnableError, type GraphDef, type NodeType, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
+import { isoNow, parameterValue, RunnableError, type GraphDef, type NodeType, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
 import type { Kernel, RunScope } from "@runnable-ts/kernel";
 import { cachedKernel } from "./kernel-cache";
 import { codeIdentities } from "./code-identity";
@@ -8,7 +8,6 @@ import { prepare, type Prepared } from "./prepare";
 import { loadExport } from "./load-export";
 import { serializedStore } from "./serialized-store";
 import { Traversal } from "./traversal";
-import { walkGraphs } from "./graph-check";
 
 /** What opening a session needs. */
 export interface SessionOptions {
@@ -73,12 +72,14 @@ export class RunSession {
   /** The services a run with this id uses. */
   services(runId: string): RunServices {
     const onEvent = this.options.onEvent;
+    const catalog = this.scope.get("catalog");
+    const pickler = this.scope.get("pickler");
     return {
       runId,
       store: this.store,
-      catalog: this.scope.get("catalog"),
+      catalog,
       secrets: this.scope.get("secrets"),
-      pickler: this.scope.get("pickler"),
+      pickler,
       cwd: this.cwd,
       signal: this.controller.signal,
       retryIndicator: this.env.RUNNABLE_RETRY_INDICATOR ?? "",
@@ -86,6 +87,7 @@ export class RunSession {
       emit: (event) => onEvent?.({ ...event, run_id: runId, timestamp: isoNow() }),
       emitFrom: (step, event) => onEvent?.({ ...event, step, run_id: runId, timestamp: isoNow() }),
       loadExport: (ref) => loadExport(ref, this.cwd),
+      valueOf: (parameter) => parameterValue(parameter, { runId, catalog, pickler }),
     };
   }
 
@@ -104,7 +106,7 @@ export class RunSession {
       policy,
       codeIdentities: () => codeIdentities(this.cwd),
       retry,
-      hasComposites: [...walkGraphs(prepared.graph)].length > 1,
+      hasComposites: prepared.hasComposites,
     });
   }
 

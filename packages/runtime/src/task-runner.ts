@@ -69,7 +69,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
     const parameters = await req.getParameters();
     const available: Parameters = { ...parameters, ...Object.fromEntries(Object.entries(req.iterVars).map(([k, v]) => [k, { kind: "json" as const, value: v }])) };
     const values: Record<string, unknown> = {};
-    for (const [name, p] of Object.entries(parameters)) values[name] = p.kind === "object" ? await unpickle(services, String(p.value)) : p.value;
+    for (const [name, p] of Object.entries(parameters)) values[name] = p.kind === "object" ? await services.valueOf(p) : p.value;
     Object.assign(values, req.iterVars);
     logLines.push(`Parameters available for the execution: ${Object.keys(values).join(", ")}`);
 
@@ -271,11 +271,6 @@ async function toParameters(returns: readonly ReturnSpec[], values: Record<strin
     out[spec.name] = parameter;
   }
   return out;
-}
-
-/** Loads a pickled parameter from the catalog. */
-export async function unpickle(services: RunServices, name: string): Promise<unknown> {
-  return services.pickler.loads(await services.catalog.getBytes(services.runId, name));
 }
 
 /** Why `value` does not survive a JSON round trip, or undefined when it does. */
