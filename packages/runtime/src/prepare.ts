@@ -1,4 +1,4 @@
-import { GraphError, isComposite, type GraphDef, type NodeType, type TaskType } from "@runnable-ts/sdk";
+import { GraphError, isComposite, RunnableError, type GraphDef, type NodeType, type TaskType } from "@runnable-ts/sdk";
 import type { RunScope } from "@runnable-ts/kernel";
 import { hashOf, serializeGraph } from "./dag-hash";
 import { checkGraph, subgraphsOf, walkGraphs, withTerminals } from "./graph-check";
@@ -32,7 +32,7 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
     if (!nodeTypes.has(name) && !missing.has(name))
       try {
         const made = await scope.create("node", name);
-        if (!isNodeType(made)) throw new Error("its node type declares neither execute() nor branches(), merge() and subgraphs()");
+        if (!isNodeType(made)) throw new RunnableError("E_PLUGIN_INVALID", "its node type declares neither execute() nor branches(), merge() and subgraphs()", { kind: "node", plugin: name });
         nodeTypes.set(name, made);
       } catch (error) {
         missing.add(name);
