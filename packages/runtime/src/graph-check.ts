@@ -23,18 +23,20 @@ export function subgraphsOf(node: NodeDef, nodeTypes: ReadonlyMap<string, NodeTy
 const completed = new WeakMap<GraphDef, GraphDef>();
 
 /**
- * The graph with its implicit `success` and `fail` steps added — this graph only: each
+ * The graph with its implicit `success` and `fail` steps (of node types `success` and `fail`)
+ * added where it has no step of that name — this graph only: each
  * sub-graph gets its own when it is walked or run. Done once per graph object (graphs are not
  * changed after they are built), so the result is the same object every time.
  */
 export function withTerminals(graph: GraphDef): GraphDef {
   let found = completed.get(graph);
   if (found) return found;
-  const types = Object.values(graph.steps).map((s) => s.type);
+  // The definition format's convention: `next: success` / `next: fail` name these steps
+  // unless the graph defines steps of those names itself.
   const steps: Record<string, NodeDef> = { ...graph.steps };
-  if (!types.includes("success") && !steps.success) steps.success = { type: "success", name: "success" };
-  if (!types.includes("fail") && !steps.fail) steps.fail = { type: "fail", name: "fail" };
-  found = Object.keys(steps).length === types.length ? graph : { ...graph, steps };
+  if (!steps.success) steps.success = { type: "success", name: "success" };
+  if (!steps.fail) steps.fail = { type: "fail", name: "fail" };
+  found = graph.steps.success && graph.steps.fail ? graph : { ...graph, steps };
   completed.set(graph, found);
   completed.set(found, found);
   return found;
