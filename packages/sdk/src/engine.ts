@@ -143,7 +143,7 @@ export interface BranchSet {
 /**
  * What a node type's phases get: the step, its scope and its log. One is made per step.
  * Read parameters through {@link StepContext.getParameters}; change the step log and the
- * engine writes it when the phase resolves.
+ * engine writes it when the step ends.
  */
 export interface StepContext {
   readonly node: NodeDef;
