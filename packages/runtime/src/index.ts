@@ -11,7 +11,7 @@ export { loadDefinition, loadJobDefinition, type LoadedDefinition, type LoadedJo
 export { runJob, executeJobNode, executeSingleJob } from "./job";
 export { loadYamlPipeline, parseYamlPipeline } from "./yaml-pipeline";
 export { checkGraph, withTerminals, walkGraphs, subgraphsOf } from "./graph-check";
-export { planOf, PLAN_RUN_ID, PLAN_DEFINITION, type PlanGraph, type PlanStep, type PlanCommands, type PlanCommandFactory, type PlanCommandKind } from "./plan";
+export { planOf } from "./plan";
 export { dagHash, serializeGraph } from "./dag-hash";
 export { loadParameters } from "./parameters";
 export { loadExport, loadUserModule } from "./load-export";

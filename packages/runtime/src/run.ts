@@ -2,6 +2,7 @@ import { ExecutionFailedError, RunnableError, type ExecuteOptions, type GraphDef
 import { singleNodeCommand } from "./cli-path";
 import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
+import { planOf } from "./plan";
 import { messageOf } from "./redact";
 import { generateRunId } from "./run-id";
 import { RunSession } from "./session";
@@ -60,6 +61,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
         graph: session.prepared.graph,
         services,
         traverse: (policy) => session.traversal(services, policy, retryId !== undefined).runGraph(session.prepared.graph, "", {}),
+        plan: (command) => planOf(session.prepared.graph, session.nodeTypes, command),
         stepCommand: (step, iterVars) =>
           singleNodeCommand({
             runId,

@@ -7,7 +7,10 @@ import { stubNode } from "@runnable-ts/node-stub";
 import { successNode } from "@runnable-ts/node-success";
 import { taskNode } from "@runnable-ts/node-task";
 import type { NodeType } from "@runnable-ts/sdk";
-import { parseYamlPipeline, planOf } from "../src/index";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createFixtureProject, manifest, pluginModule } from "@runnable-ts/testing";
+import { parseYamlPipeline, planOf, runPipeline } from "../src/index";
 
 const create = (plugin: { create: (config: never, deps: never) => unknown }) => plugin.create({} as never, {} as never) as NodeType;
 const BUILT_IN = new Map<string, NodeType>(
@@ -50,8 +53,9 @@ dag:
     handler: { type: stub, next: fail }
 `;
 
+const plan = planOf(parseYamlPipeline(YAML), BUILT_IN);
+
 describe("planOf", () => {
-  const plan = planOf(parseYamlPipeline(YAML), BUILT_IN);
 
   it("lists every step with its routing, the implicit terminals and the graph's fail step", () => {
     expect(plan.startAt).toBe("load");
@@ -108,5 +112,33 @@ describe("planOf", () => {
 
   it("rejects a step whose node type is unknown, naming it", () => {
     expect(() => planOf(parseYamlPipeline(YAML.replace("type: loop", "type: repeat")), BUILT_IN)).toThrow(expect.objectContaining({ code: "E_GRAPH_INVALID", context: { step: "lp", type: "repeat" } }));
+  });
+});
+
+describe("PipelineRun.plan()", () => {
+  it("hands the plan to a pipeline executor plugin (a compiler), which runs nothing", async () => {
+    const project = createFixtureProject({
+      files: { "runnable-config.yaml": "pipeline-executor: { type: planner }\nrun-log-store: { type: chunked-fs }\n", "fns.js": "exports.load = () => [];\nexports.step = () => 1;\n" },
+    });
+    project.install("planner", {
+      packageJson: { runnable: manifest("pipeline-executor", "planner", "./index.js#planner") },
+      files: {
+        "index.js": pluginModule({
+          format: "cjs",
+          exportName: "planner",
+          kind: "pipeline-executor",
+          name: "planner",
+          create: `{ execute: async (run) => { require("fs").writeFileSync(require("path").join(run.services.cwd, "plan.json"), JSON.stringify(run.plan((kind, step) => [kind, step]))); return "SUCCESS"; } }`,
+        }),
+      },
+    });
+    project.write("package.json", JSON.stringify({ name: "fixture-project", dependencies: { planner: "1.0.0" } }));
+    const result = await runPipeline(parseYamlPipeline(YAML), { definition: { kind: "yaml", file: join(project.dir, "pipeline.yaml") }, cwd: project.dir, env: {}, runId: "p1" });
+    expect(result.status).toBe("SUCCESS");
+    expect(result.runLog.steps).toEqual({});
+    const written = JSON.parse(readFileSync(join(project.dir, "plan.json"), "utf8")) as typeof plan;
+    expect(written).toEqual(JSON.parse(JSON.stringify(planOf(parseYamlPipeline(YAML), BUILT_IN, (kind, step) => [kind, step]))));
+    expect(written.steps.m?.commands.fanOut).toEqual(["fan-out", "m"]);
+    project.remove();
   });
 });

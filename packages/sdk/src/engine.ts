@@ -1,5 +1,6 @@
 import type { CatalogSpec, GraphDef, NodeDef, ReturnSpec, TaskFunction } from "./graph";
 import type { CatalogService, Pickler, RunLogStore, SecretsProvider } from "./contracts";
+import type { PlanCommandFactory, PlanGraph } from "./plan";
 import type { Parameter, Parameters, Status, StepLog } from "./run-log";
 
 /** An event of a run: lifecycle events and events yielded by generator tasks. */
@@ -334,6 +335,14 @@ export interface PipelineRun {
    * @throws RunnableError when the pipeline's definition cannot be re-loaded (no file recorded).
    */
   stepCommand(internalName: string, iterVars: IterVars): string[];
+  /**
+   * The pipeline as a plan, for executors that compile it for another system (Argo): every
+   * step with its routing, its sub-graphs, whether its branches can be fanned out, and the
+   * commands that run it or fan it out and in — made from what the node types declare.
+   * `command` makes each command's argv (default: `runnable …` with `<run_id>` and
+   * `<definition>` placeholders).
+   */
+  plan(command?: PlanCommandFactory): PlanGraph;
 }
 
 /** Re-exported so plugin authors can type catalog settings. */

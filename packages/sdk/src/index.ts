@@ -7,6 +7,7 @@ export * from "./contracts";
 export * from "./run-log";
 export * from "./graph";
 export * from "./engine";
+export * from "./plan";
 export * from "./authoring";
 export * from "./returns";
 export * from "./function-task";
