@@ -96,6 +96,36 @@ describe("a node type that is neither a leaf nor a composite", () => {
   });
 });
 
+describe("fan of a conditional", () => {
+  it("fans out only the branch the parameter chooses, and merges it back in", async () => {
+    const p = project();
+    const yaml = `
+dag:
+  start_at: pick
+  steps:
+    pick: { type: task, command_type: shell, command: 'export side=tails', returns: [side], next: c }
+    c:
+      type: conditional
+      parameter: side
+      branches:
+        heads: { start_at: h, steps: { h: { type: task, command_type: shell, command: 'export got=heads', returns: [got], next: success } } }
+        tails: { start_at: t, steps: { t: { type: task, command_type: shell, command: 'export got=tails', returns: [got], next: success } } }
+      next: success
+`;
+    p.write("cond.yaml", yaml);
+    const graph = parseYamlPipeline(yaml);
+    const options = { runId: "c1", cwd: p.dir, env: {} };
+    await executeSingleNode(graph, { ...options, step: "pick", create: { definition: { kind: "yaml", file: `${p.dir}/cond.yaml` } } });
+    await expect(fanStep(graph, { ...options, step: "c", mode: "out" })).resolves.toEqual({ status: "PROCESSING", branches: [{ key: "tails", iterVars: {} }] });
+    await executeSingleNode(graph, { ...options, step: "c.tails.t" });
+    await executeSingleNode(graph, { ...options, step: "c.tails.success" });
+    await expect(fanStep(graph, { ...options, step: "c", mode: "in" })).resolves.toMatchObject({ status: "SUCCESS" });
+    const got = await RunSession.withRun(graph, options, (session) => session.store.getParameters("c1"));
+    expect(got.got?.value).toBe("tails");
+    p.remove();
+  });
+});
+
 describe("fan of a step that cannot be fanned", () => {
   it("refuses a loop (each iteration needs the one before) and a leaf step with E_NOT_FANNABLE, writing nothing", async () => {
     const p = project();
