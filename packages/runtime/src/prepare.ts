@@ -51,11 +51,15 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
   };
   // Node types declare their sub-graphs, so the graph is discovered level by level.
   const pending: GraphDef[] = [graph];
+  let hasComposites = false;
   for (let g = pending.pop(); g; g = pending.pop()) {
     for (const node of Object.values(withTerminals(g).steps)) {
       const type = await createNodeType(node.type);
       if (!type) continue;
-      if (isComposite(type)) pending.push(...Object.values(subgraphsOf(node, nodeTypes)));
+      if (isComposite(type)) {
+        hasComposites = true;
+        pending.push(...Object.values(subgraphsOf(node, nodeTypes)));
+      }
       else {
         const taskType = type.taskType?.(node);
         if (taskType) await createTaskType(taskType);
@@ -77,7 +81,7 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
         problems.push(`step "${prefix ? `${prefix}.${node.name}` : node.name}": ${p}`);
     }
   if (problems.length > 0) throw new GraphError(problems);
-  return { graph, dag, dagHash, nodeTypes, taskTypes, hasComposites: [...walkGraphs(graph, nodeTypes)].length > 1 };
+  return { graph, dag, dagHash, nodeTypes, taskTypes, hasComposites };
 }
 
 /** A node type is a leaf (execute) or a composite (branches, merge, subgraphs). */
