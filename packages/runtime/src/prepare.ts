@@ -54,7 +54,7 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
   let hasComposites = false;
   for (let g = pending.pop(); g; g = pending.pop()) {
     for (const node of Object.values(withTerminals(g).steps)) {
-      const type = await createNodeType(node.type);
+      const type = nodeTypes.get(node.type) ?? (await createNodeType(node.type));
       if (!type) continue;
       if (isComposite(type)) {
         hasComposites = true;
@@ -62,7 +62,7 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
       }
       else {
         const taskType = type.taskType?.(node);
-        if (taskType) await createTaskType(taskType);
+        if (taskType && !taskTypes.has(taskType)) await createTaskType(taskType);
       }
     }
   }
