@@ -76,4 +76,19 @@ describe("orchestrating a run step by step: execute-single-node and fan (built C
     const log = JSON.parse(runCli(["show", "o2", "--json"], { cwd: dir }).stdout) as { steps: { m: { message: string } } };
     expect(log.steps.m.message).toMatch(/fan in: branch m\.1 has not finished \(PROCESSING\)/);
   });
+
+  it("refuses to fan out a loop, whose iterations depend on each other, with a coded error and no stack trace", () => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-fan-")));
+    writeFileSync(
+      join(dir, "pipeline.yaml"),
+      "dag:\n  start_at: lp\n  steps:\n    lp:\n      type: loop\n      branch: { start_at: s, steps: { s: { type: stub, next: success } } }\n      max_iterations: 2\n      break_on: never\n      index_as: i\n      next: success\n",
+    );
+    expect(runCli(["execute-single-node", "o3", "pipeline.yaml", "success", "--create"], { cwd: dir }).code).toBe(0);
+    const fan = runCli(["fan", "o3", "pipeline.yaml", "lp", "out"], { cwd: dir });
+    expect(fan.code).toBe(1);
+    expect(fan.stderr).toMatch(/^error\[E_NOT_FANNABLE\]: step lp \(loop\) cannot be fanned out: each of its branches depends on the one before/);
+    expect(fan.stderr).not.toMatch(/\n\s+at /);
+    const log = JSON.parse(runCli(["show", "o3", "--json"], { cwd: dir }).stdout) as { steps: Record<string, unknown> };
+    expect(log.steps.lp).toBeUndefined();
+  });
 });

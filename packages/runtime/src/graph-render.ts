@@ -1,5 +1,5 @@
-import type { GraphDef, NodeDef } from "@runnable-ts/sdk";
-import { subgraphsOf } from "./graph-check";
+import type { GraphDef, NodeDef, NodeType } from "@runnable-ts/sdk";
+import { subgraphsOf, withTerminals } from "./graph-check";
 
 /** Output formats of {@link renderGraph}. */
 export type GraphFormat = "text" | "mermaid" | "dot";
@@ -15,16 +15,16 @@ interface Walked {
 }
 
 /** Every step of a graph with its internal name and a diagram-safe id, composites nested. */
-function walk(graph: GraphDef, prefix: string, ids: { n: number }): Walked[] {
-  return Object.values(graph.steps).map((node) => {
+function walk(graph: GraphDef, prefix: string, ids: { n: number }, nodeTypes: ReadonlyMap<string, NodeType>): Walked[] {
+  return Object.values(withTerminals(graph).steps).map((node) => {
     const path = prefix ? `${prefix}.${node.name}` : node.name;
     return {
       node,
       path,
       id: `s${ids.n++}`,
-      branches: Object.entries(subgraphsOf(node)).map(([key, sub]) => {
+      branches: Object.entries(subgraphsOf(node, nodeTypes)).map(([key, sub]) => {
         const branchPath = `${path}.${key}`;
-        return { key, path: branchPath, id: `b${ids.n++}`, graph: sub, children: walk(sub, branchPath, ids) };
+        return { key, path: branchPath, id: `b${ids.n++}`, graph: sub, children: walk(sub, branchPath, ids, nodeTypes) };
       }),
     };
   });
@@ -101,8 +101,8 @@ function dot(steps: Walked[], indent: string, lines: string[]): void {
  * Renders a pipeline's graph (composites nested, every step named) as indented text, a Mermaid
  * flowchart or a Graphviz digraph. Pure: nothing runs.
  */
-export function renderGraph(graph: GraphDef, format: GraphFormat): string {
-  const steps = walk(graph, "", { n: 0 });
+export function renderGraph(graph: GraphDef, format: GraphFormat, nodeTypes: ReadonlyMap<string, NodeType>): string {
+  const steps = walk(graph, "", { n: 0 }, nodeTypes);
   const lines: string[] = [];
   if (format === "text") text(steps, graph, "", lines);
   else if (format === "mermaid") {

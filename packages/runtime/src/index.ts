@@ -12,6 +12,7 @@ export { runJob, executeSingleJob } from "./job";
 export { walkGraphs, subgraphsOf } from "./graph-check";
 export { validateRunId, MAX_RUN_ID_LENGTH } from "./run-id";
 export { closeScope, withRunLogStore } from "./session";
+export { planOf } from "./plan";
 export { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
 export { Limiter, pool } from "./limiter";
 // Seeing a run: graph, timeline, tracing.

@@ -49,7 +49,7 @@ export async function runJob(node: NodeDef, options: RunOptions): Promise<RunRes
     const file = options.definition.file;
     const exportName = options.definition.kind === "sdk" ? options.definition.exportName : undefined;
     const executor = session.scope.get("job-executor");
-    await checkExecutor(executor, session.prepared.graph, services);
+    await checkExecutor(executor, session.prepared.graph, session.prepared.nodeTypes, services);
     const runConfig = newRunConfig(session, runId, options, {
       job_definition_file: file ?? null,
       ...(exportName ? { job_definition_export: exportName } : {}),

@@ -11,6 +11,7 @@ import {
   type LaunchRequest,
   type LaunchResult,
   type NodeDef,
+  type NodeType,
   type PipelineExecutor,
   type PlacementOptions,
   type RunServices,
@@ -133,10 +134,10 @@ export async function placeJob(deps: JobPlacementDeps, launcher: Launcher, optio
  * Runs an executor's optional `check` hook with every step of the definition, before any run
  * log exists (override names, engine, image).
  */
-export async function checkExecutor(executor: PipelineExecutor | JobExecutor, graph: GraphDef, services: RunServices): Promise<void> {
+export async function checkExecutor(executor: PipelineExecutor | JobExecutor, graph: GraphDef, nodeTypes: ReadonlyMap<string, NodeType>, services: RunServices): Promise<void> {
   if (!executor.check) return;
   const steps: ExecutionCheck["steps"][number][] = [];
-  for (const { graph: g, prefix } of walkGraphs(graph)) for (const node of Object.values(g.steps)) steps.push({ path: prefix ? `${prefix}.${node.name}` : node.name, node });
+  for (const { graph: g, prefix } of walkGraphs(graph, nodeTypes)) for (const node of Object.values(g.steps)) steps.push({ path: prefix ? `${prefix}.${node.name}` : node.name, node });
   await executor.check({ graph, steps, services });
 }
 

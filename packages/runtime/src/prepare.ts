@@ -1,7 +1,7 @@
-import { GraphError, type GraphDef, type NodeDef, type NodeType, type StepKeys, type TaskType } from "@runnable-ts/sdk";
+import { GraphError, isComposite, RunnableError, type GraphDef, type NodeDef, type NodeType, type StepKeys, type TaskType } from "@runnable-ts/sdk";
 import type { RunScope } from "@runnable-ts/kernel";
 import { hashOf, serializeGraph } from "./dag-hash";
-import { checkGraph, typesUsed, walkGraphs, withTerminals, type DefinitionProblem } from "./graph-check";
+import { checkGraph, subgraphsOf, walkGraphs, withTerminals, type DefinitionProblem } from "./graph-check";
 import { yamlSourceOf, type YamlSource } from "./yaml-pipeline";
 import { checkStepKeys, stepKeysOf } from "./yaml-step-keys";
 import { loadExport } from "./load-export";
@@ -15,6 +15,8 @@ export interface Prepared {
   dagHash: string;
   nodeTypes: Map<string, NodeType>;
   taskTypes: Map<string, TaskType>;
+  /** True when the graph has composite steps (without them no two tasks can ever overlap). */
+  hasComposites: boolean;
 }
 
 /**
@@ -27,21 +29,46 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
   const { graph, dag, dagHash } = analyse(input);
   const source = yamlSourceOf(input);
   const problems: DefinitionProblem[] = [];
-  const { nodeTypes: nodeNames, taskTypes: taskNames } = typesUsed(graph);
   const nodeTypes = new Map<string, NodeType>();
   const taskTypes = new Map<string, TaskType>();
-  for (const name of nodeNames) {
-    try {
-      nodeTypes.set(name, await scope.create("node", name));
-    } catch (error) {
-      problems.push({ message: `unknown step type "${name}": ${messageOf(error).split("\n")[0]}`, ...firstUse(graph, (n) => n.type === name, "type") });
-    }
-  }
-  for (const name of taskNames) {
+  const missing = new Set<string>();
+  const createNodeType = async (name: string, node: NodeDef, where: string): Promise<NodeType | undefined> => {
+    if (!nodeTypes.has(name) && !missing.has(name))
+      try {
+        const made = await scope.create("node", name);
+        if (!isNodeType(made)) throw new RunnableError("E_PLUGIN_INVALID", "its node type declares neither execute() nor branches(), merge() and subgraphs()", { kind: "node", plugin: name });
+        nodeTypes.set(name, made);
+      } catch (error) {
+        missing.add(name);
+        problems.push({ message: `unknown step type "${name}": ${messageOf(error).split("\n")[0]}`, step: where ? `${where}.${node.name}` : node.name, key: "type" });
+      }
+    return nodeTypes.get(name);
+  };
+  const createTaskType = async (name: string, node: NodeDef, where: string): Promise<void> => {
+    if (taskTypes.has(name) || missing.has(`task:${name}`)) return;
     try {
       taskTypes.set(name, await scope.create("task", name));
     } catch (error) {
-      problems.push({ message: `unknown command_type "${name}": ${messageOf(error).split("\n")[0]}`, ...firstUse(graph, (n) => n.type === "task" && n.command_type === name, "command_type") });
+      missing.add(`task:${name}`);
+      problems.push({ message: `unknown command_type "${name}": ${messageOf(error).split("\n")[0]}`, step: where ? `${where}.${node.name}` : node.name, key: "command_type" });
+    }
+  };
+  // Node types declare their sub-graphs, so the graph is discovered level by level.
+  const pending: { g: GraphDef; prefix: string }[] = [{ g: graph, prefix: "" }];
+  let hasComposites = false;
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { g, prefix } = next;
+    for (const node of Object.values(withTerminals(g).steps)) {
+      const type = nodeTypes.get(node.type) ?? (await createNodeType(node.type, node, prefix));
+      if (!type) continue;
+      if (isComposite(type)) {
+        hasComposites = true;
+        const base = prefix ? `${prefix}.${node.name}` : node.name;
+        for (const [key, sub] of Object.entries(subgraphsOf(node, nodeTypes))) pending.push({ g: sub, prefix: `${base}.${key}` });
+      } else {
+        const taskType = type.taskType?.(node);
+        if (taskType && !taskTypes.has(taskType)) await createTaskType(taskType, node, prefix);
+      }
     }
   }
   const failedKeys = new Set<string>();
@@ -70,16 +97,25 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
       failedKeys,
     ),
   );
-  for (const { graph: g, prefix } of walkGraphs(graph))
+  for (const { graph: g, prefix } of walkGraphs(graph, nodeTypes))
     for (const node of Object.values(g.steps)) {
       const step = prefix ? `${prefix}.${node.name}` : node.name;
-      if (node.type !== "task" || failedKeys.has(step)) continue;
-      const taskType = taskTypes.get(String(node.command_type));
+      if (failedKeys.has(step)) continue;
+      const type = nodeTypes.get(node.type);
+      const name = type && !isComposite(type) ? type.taskType?.(node) : undefined;
+      const taskType = name === undefined ? undefined : taskTypes.get(name);
       for (const p of (await taskType?.validate?.(node, { loadExport: (ref) => loadExport(ref, cwd) })) ?? []) problems.push({ message: `step "${step}": ${p}`, step, key: "command" });
     }
   const all = [...keyProblems, ...problems.map((p) => (source ? `${locate(source, p)}: ${p.message}` : p.message))];
   if (all.length > 0) throw new GraphError(all, source ? { file: source.file } : {});
-  return { graph, dag, dagHash, nodeTypes, taskTypes };
+  return { graph, dag, dagHash, nodeTypes, taskTypes, hasComposites };
+}
+
+/** A node type is a leaf (execute) or a composite (branches, merge, subgraphs). */
+function isNodeType(type: NodeType): boolean {
+  if (typeof type !== "object" || type === null) return false;
+  if (isComposite(type)) return typeof type.merge === "function" && typeof type.subgraphs === "function";
+  return typeof type.execute === "function";
 }
 
 /** `file:line:col` of a problem in a YAML definition (the graph's, the step's, or its key's). */
@@ -87,13 +123,6 @@ function locate(source: YamlSource, problem: DefinitionProblem): string {
   const base = problem.step !== undefined ? source.steps.get(problem.step)?.path : problem.graph !== undefined ? source.graphs.get(problem.graph) : undefined;
   if (!base) return source.position(["dag"]);
   return source.position(problem.key ? [...base, problem.key] : base);
-}
-
-/** Where a type is first used, for a problem about it. */
-function firstUse(graph: GraphDef, uses: (node: NodeDef) => boolean, key: string): { step?: string; key?: string } {
-  for (const { graph: g, prefix } of walkGraphs(graph))
-    for (const node of Object.values(g.steps)) if (uses(node)) return { step: prefix ? `${prefix}.${node.name}` : node.name, key };
-  return {};
 }
 
 const analysed = new WeakMap<GraphDef, { graph: GraphDef; dag: unknown; dagHash: string }>();

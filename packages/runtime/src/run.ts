@@ -3,6 +3,7 @@ import { singleNodeCommand } from "./cli-path";
 import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
 import { checkExecutor, placeSteps } from "./placement";
+import { planOf } from "./plan";
 import { messageOf } from "./redact";
 import { resolveRunId, validateRunId } from "./run-id";
 import { RunSession } from "./session";
@@ -57,7 +58,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     const services = tracer ? { ...session.services(runId), traceEnv: (step: string) => tracer.traceEnv(step) } : session.services(runId);
     const store = session.store;
     const executor = session.scope.get("pipeline-executor");
-    await checkExecutor(executor, session.prepared.graph, services);
+    await checkExecutor(executor, session.prepared.graph, session.prepared.nodeTypes, services);
     let runConfig = retryId ? await startRetry(session, retryId, options) : await createRunLog(session, runId, options);
     session.guardExit(runId, runConfig);
     services.emit({ type: "pipeline_started", step: "", ...(retryId ? { retry: true } : {}) });
@@ -80,6 +81,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
         graph: session.prepared.graph,
         services,
         traverse,
+        plan: (command) => planOf(session.prepared.graph, session.nodeTypes, command),
         stepCommand,
         place: (launcher, placement) => placeSteps({ services, env, traverse, stepCommand }, launcher, placement),
       });

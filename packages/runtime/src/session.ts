@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { isoNow, RunnableError, type GraphDef, type NodeType, type RunConfig, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
+import { isoNow, parameterValue, RunnableError, type GraphDef, type NodeType, type RunConfig, type RunEvent, type RunLogStore, type RunServices, type TaskType, type TraversalPolicy } from "@runnable-ts/sdk";
 import type { Kernel, RunScope } from "@runnable-ts/kernel";
 import { exitGuard, trackRunning, type RunningRecords } from "./exit-guard";
 import { cachedKernel } from "./kernel-cache";
@@ -11,7 +11,6 @@ import { loadExport } from "./load-export";
 import { secretsFromEnv } from "./placement";
 import { serializedStore } from "./serialized-store";
 import { Traversal } from "./traversal";
-import { walkGraphs } from "./graph-check";
 import { validateRunId } from "./run-id";
 
 /** What opening a session needs. */
@@ -102,13 +101,15 @@ export class RunSession {
   /** The services a run with this id uses. */
   services(runId: string): RunServices {
     const onEvent = this.options.onEvent;
+    const catalog = this.scope.get("catalog");
+    const pickler = this.scope.get("pickler");
     return {
       runId,
       store: this.store,
-      catalog: this.scope.get("catalog"),
+      catalog,
       // A step launched elsewhere gets its listed secrets by name in its environment.
       secrets: secretsFromEnv(this.scope.get("secrets"), this.env),
-      pickler: this.scope.get("pickler"),
+      pickler,
       cwd: this.cwd,
       signal: this.controller.signal,
       retryIndicator: this.env.RUNNABLE_RETRY_INDICATOR ?? "",
@@ -116,6 +117,7 @@ export class RunSession {
       emit: (event) => onEvent?.({ ...event, run_id: runId, timestamp: isoNow() }),
       emitFrom: (step, event) => onEvent?.({ ...event, step, run_id: runId, timestamp: isoNow() }),
       loadExport: (ref) => loadExport(ref, this.cwd),
+      valueOf: (parameter) => parameterValue(parameter, { runId, catalog, pickler }),
     };
   }
 
@@ -134,7 +136,7 @@ export class RunSession {
       policy,
       codeIdentities: () => codeIdentities(this.cwd),
       retry,
-      hasComposites: [...walkGraphs(prepared.graph)].length > 1,
+      hasComposites: prepared.hasComposites,
     });
   }
 

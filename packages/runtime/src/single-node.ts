@@ -1,4 +1,5 @@
-import { isRunnableError, RunnableError, type GraphDef, type IterVars, type NodeDef, type RunEvent, type Status } from "@runnable-ts/sdk";
+import { DYNAMIC_BRANCH_KEY, isRunnableError, RunnableError, type GraphDef, type IterVars, type NodeDef, type NodeType, type RunEvent, type Status } from "@runnable-ts/sdk";
+import { subgraphsOf, withTerminals } from "./graph-check";
 import { createRunLog, type DefinitionSource } from "./run";
 import { messageOf } from "./redact";
 import { validateRunId } from "./run-id";
@@ -13,12 +14,13 @@ export interface LocatedStep {
 
 /**
  * Finds a step by internal name (`map_state.2.execute`): step names alternate with branch keys;
- * a composite's branch for a key is `branches[key]`, or its single `branch` (map, loop).
+ * a composite's branch for a key is the sub-graph its node type declares under that key, or
+ * under `*` (branch keys made at run time: map items, loop indices).
  * @throws RunnableError `E_GRAPH_INVALID` naming the segment that does not exist.
  */
-export function locateStep(graph: GraphDef, internalName: string): LocatedStep {
+export function locateStep(graph: GraphDef, internalName: string, nodeTypes: ReadonlyMap<string, NodeType>): LocatedStep {
   const segments = internalName.split(".");
-  let current = graph;
+  let current = withTerminals(graph);
   let scope = "";
   for (let i = 0; ; i += 2) {
     const name = segments[i] ?? "";
@@ -26,11 +28,11 @@ export function locateStep(graph: GraphDef, internalName: string): LocatedStep {
     if (!node) throw new RunnableError("E_GRAPH_INVALID", `No step "${name}" in ${scope || "the pipeline"} (looking for ${internalName})`, { step: internalName });
     if (i === segments.length - 1) return { node, scope };
     const key = segments[i + 1] ?? "";
-    const branches = node.branches as Record<string, GraphDef> | undefined;
-    const sub = branches?.[key] ?? (node.branch as GraphDef | undefined);
+    const subgraphs = subgraphsOf(node, nodeTypes);
+    const sub = subgraphs[key] ?? subgraphs[DYNAMIC_BRANCH_KEY];
     if (!sub) throw new RunnableError("E_GRAPH_INVALID", `Step "${name}" has no branch "${key}" (looking for ${internalName})`, { step: internalName });
     scope = scope ? `${scope}.${name}.${key}` : `${name}.${key}`;
-    current = sub;
+    current = withTerminals(sub);
   }
 }
 
@@ -69,7 +71,7 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
       if (!options.create) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${options.runId}" in the configured run-log store`, { runId: options.runId });
       await createRunLog(session, options.runId, { ...options.create, env: options.env ?? process.env });
     }
-    const { node, scope } = locateStep(session.prepared.graph, options.step);
+    const { node, scope } = locateStep(session.prepared.graph, options.step, session.nodeTypes);
     const services = session.services(options.runId);
     const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true).runStep(node, scope, options.iterVars ?? {});
     // Run alone, a terminal step also settles the status of the graph it ends (as the traversal
@@ -99,7 +101,7 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
  */
 export function fanStep(graph: GraphDef, options: SingleNodeOptions & { mode: "in" | "out" }): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
   return RunSession.withRun(graph, options, (session) => {
-    const { node, scope } = locateStep(session.prepared.graph, options.step);
+    const { node, scope } = locateStep(session.prepared.graph, options.step, session.nodeTypes);
     const services = session.services(options.runId);
     return session
       .traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, false)

@@ -1,9 +1,11 @@
 import {
   diffParameters,
+  isComposite,
   newAttempt,
   newStepLog,
   ownerStepOf,
   parentBranchOf,
+  RunnableError,
   type BranchOutcome,
   type BranchRequest,
   type CodeIdentity,
@@ -14,14 +16,16 @@ import {
   type Parameters,
   type RunServices,
   type Status,
-  type StepContext,
   type StepLog,
   type TaskNodeDef,
   type TaskType,
   type TraversalPolicy,
 } from "@runnable-ts/sdk";
-import { Limiter, pool } from "./limiter";
+import { withTerminals } from "./graph-check";
+import { Limiter } from "./limiter";
 import { messageOf } from "./redact";
+import { StepContextImpl, type StepHost } from "./step-context";
+import { fanInStrategy, fanOutStrategy, runStrategy, type BranchOps, type FannedBranch, type Strategy } from "./strategies";
 import { runAttempt } from "./task-runner";
 
 /** What a traversal needs: the run's services and the node and task types the graph uses. */
@@ -39,45 +43,49 @@ export interface TraversalDeps {
 }
 
 /**
- * Walks graphs: success → `next`, failure → `on_failure` or the graph's `fail` step; composite
- * steps run their branches through the step context; task steps are bounded by one limiter
- * per run (`maxConcurrency`), whatever the nesting.
+ * Walks graphs: success → `next`, failure → `on_failure` or the graph's `fail` step. A leaf
+ * step runs its node type's `execute`; a composite step is carried out by a strategy over its
+ * node type's phases (`branches`, then the branches, then `merge`): run here, fan out or fan in
+ * (see `strategies.ts`). Task steps are bounded by one limiter per run (`maxConcurrency`),
+ * whatever the nesting.
  */
-export class Traversal {
+export class Traversal implements StepHost {
   private readonly taskSlots: Limiter;
 
   /** How console output is captured: per task when tasks can overlap, else with a plain variable. */
   private readonly concurrentCapture: boolean | "off";
 
+  /** Running composites here, by the policy. */
+  private readonly running: Strategy;
+
   constructor(private readonly deps: TraversalDeps) {
     this.taskSlots = new Limiter(Math.max(1, deps.policy.maxConcurrency));
     const overlap = deps.policy.concurrentBranches && deps.policy.maxConcurrency > 1 && deps.hasComposites;
     this.concurrentCapture = overlap ? (deps.policy.captureConsole === false ? "off" : true) : false;
+    this.running = runStrategy(deps.policy);
   }
 
   /**
-   * How branches are handled: run them (normal), only create their logs and stop (fan-out, for
-   * an orchestrator that runs them elsewhere), or read their recorded outcomes (fan-in).
-   */
-  private fanMode: "run" | "out" | "in" = "run";
-  private fannedOut: { key: string; iterVars: IterVars }[] = [];
-
-  /**
    * `fan out` / `fan in` of a composite step, for orchestrators that run branches as separate
-   * jobs: out creates the step and branch logs and resolves to the branches to run; in reads
-   * their outcomes, merges or reduces their parameters, and records the step's status.
-   * @throws Error for a step that is not composite or a branch that has not finished.
+   * jobs: out creates the step and branch logs and resolves to the branches to run (the step
+   * stays PROCESSING); in reads their outcomes, merges or reduces their parameters, and records
+   * the step's status (FAIL, with the reason, when a branch has not finished).
+   * @throws RunnableError `E_NOT_FANNABLE` for a leaf step or a composite that is not fannable (a loop).
    */
-  async fan(node: NodeDef, scope: string, iterVars: IterVars, mode: "out" | "in"): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
-    if (node.type === "loop") throw new Error(`loop steps decide their next iteration from the previous one and cannot be fanned out; run step ${node.name} in one process`);
-    this.fanMode = mode;
-    this.fannedOut = [];
-    try {
-      const status = await this.runStep(node, scope, iterVars);
-      return { status, branches: this.fannedOut };
-    } finally {
-      this.fanMode = "run";
-    }
+  async fan(node: NodeDef, scope: string, iterVars: IterVars, mode: "out" | "in"): Promise<{ status: Status; branches: FannedBranch[] }> {
+    const internalName = scope ? `${scope}.${node.name}` : node.name;
+    const type = this.typeOf(node, internalName);
+    if (!isComposite(type) || !type.fannable)
+      throw new RunnableError(
+        "E_NOT_FANNABLE",
+        isComposite(type)
+          ? `step ${internalName} (${node.type}) cannot be fanned out: each of its branches depends on the one before; run it in one process (runnable execute-single-node)`
+          : `step ${internalName} (${node.type}) has no branches to fan out; run it with runnable execute-single-node`,
+        { step: internalName, type: node.type },
+      );
+    const branches: FannedBranch[] = [];
+    const status = await this.step(node, scope, iterVars, mode === "out" ? fanOutStrategy(branches) : fanInStrategy);
+    return { status, branches };
   }
 
   /** What each running branch inherited from its parent scope when it started. */
@@ -95,21 +103,48 @@ export class Traversal {
     return { ...inherited, ...(await store.getParameters(runId, scope)) };
   }
 
-  /** Runs `graph` as the branch `scope` ("" for the root) and resolves to its final status. */
-  async runGraph(graph: GraphDef, scope: string, iterVars: IterVars): Promise<Status> {
-    const { services } = this.deps;
+  /**
+   * Runs `graph` (with its implicit terminals) as the branch `scope` ("" for the root) and
+   * resolves to its final status. On a retry, the steps of the graph this walk did not reach
+   * that an earlier run recorded are marked superseded when the walk ends.
+   */
+  async runGraph(input: GraphDef, scope: string, iterVars: IterVars): Promise<Status> {
+    const { services, nodeTypes } = this.deps;
+    const graph = withTerminals(input);
+    const visited = this.deps.retry ? new Set<string>() : undefined;
     let name = graph.start_at;
     for (;;) {
       const node = graph.steps[name];
-      if (!node) throw new Error(`graph ${scope || "(root)"} has no step "${name}"`);
+      if (!node) throw new RunnableError("E_GRAPH_INVALID", `graph ${scope || "(root)"} has no step "${name}"`, { step: scope ? `${scope}.${name}` : name });
+      visited?.add(name);
       if (services.signal.aborted) {
         await this.recordCancelled(node, scope);
         return "FAIL";
       }
       const status = await this.runStep(node, scope, iterVars);
-      const terminal = this.deps.nodeTypes.get(node.type)?.terminal;
-      if (terminal) return terminal === "success" ? "SUCCESS" : "FAIL";
-      name = status === "SUCCESS" ? (node.next ?? "") : (node.on_failure ?? failStepOf(graph, this.deps.nodeTypes));
+      const terminal = nodeTypes.get(node.type)?.terminal;
+      if (terminal) {
+        if (visited) await this.markSuperseded(graph, scope, visited, node.name);
+        return terminal === "success" ? "SUCCESS" : "FAIL";
+      }
+      name = status === "SUCCESS" ? (node.next ?? "") : (node.on_failure ?? failStepOf(graph, nodeTypes, scope));
+    }
+  }
+
+  /**
+   * After a retry walked a graph to `end`, marks the steps an earlier run recorded there and
+   * this walk did not reach (e.g. the `fail` step where the first run ended) as superseded, in
+   * their message, so the run log cannot be read as ending in both.
+   */
+  private async markSuperseded(graph: GraphDef, scope: string, visited: ReadonlySet<string>, end: string): Promise<void> {
+    const { store, runId } = this.deps.services;
+    const at = (name: string): string => (scope ? `${scope}.${name}` : name);
+    for (const name of Object.keys(graph.steps)) {
+      if (visited.has(name)) continue;
+      const stale = await store.getStepLog(runId, at(name));
+      if (!stale || stale.message.startsWith(SUPERSEDED)) continue;
+      stale.message = `${SUPERSEDED} a retry of this run did not reach this step: it ended its graph at "${at(end)}"${stale.message ? ` (was: ${stale.message})` : ""}`;
+      await store.putStepLog(runId, stale);
     }
   }
 
@@ -123,11 +158,21 @@ export class Traversal {
   }
 
   /** Runs one step of `scope` (its step log, its node type), as `runGraph` does for each. */
-  async runStep(node: NodeDef, scope: string, iterVars: IterVars): Promise<Status> {
+  runStep(node: NodeDef, scope: string, iterVars: IterVars): Promise<Status> {
+    return this.step(node, scope, iterVars, this.running);
+  }
+
+  private typeOf(node: NodeDef, internalName: string): NodeType {
+    const type = this.deps.nodeTypes.get(node.type);
+    if (!type) throw new RunnableError("E_GRAPH_INVALID", `no node type "${node.type}" for step ${internalName}`, { step: internalName, type: node.type });
+    return type;
+  }
+
+  /** One step: its step log around its node type's `execute`, or around `strategy` for a composite. */
+  private async step(node: NodeDef, scope: string, iterVars: IterVars, strategy: Strategy): Promise<Status> {
     const { services } = this.deps;
     const internalName = scope ? `${scope}.${node.name}` : node.name;
-    const type = this.deps.nodeTypes.get(node.type);
-    if (!type) throw new Error(`no node type "${node.type}" for step ${internalName}`);
+    const type = this.typeOf(node, internalName);
     const store = services.store;
     const previous = this.deps.retry ? await store.getStepLog(services.runId, internalName) : undefined;
     if (previous?.status === "SUCCESS" && !type.terminal) {
@@ -141,14 +186,16 @@ export class Traversal {
     // Terminal steps finish at once: their PROCESSING state is not worth a write.
     if (!type.terminal) await store.putStepLog(services.runId, stepLog);
     if (services.observed) services.emit({ type: "step_started", step: internalName, step_type: node.type });
+    const context = new StepContextImpl(this, node, internalName, scope, iterVars, stepLog);
     let status: Status;
     try {
-      status = await type.execute(this.context(node, internalName, scope, iterVars, stepLog));
+      status = isComposite(type) ? await strategy(type, this.branchOps(context)) : await type.execute(context);
     } catch (error) {
-      if (error === FAN_OUT_DONE) return "PROCESSING";
       status = "FAIL";
       stepLog.message = messageOf(error);
     }
+    // A fan-out leaves the step PROCESSING, for the fan-in to finish.
+    if (status === "PROCESSING") return status;
     if (services.signal.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = cancelledMessage(services.signal);
     stepLog.status = status;
     await store.putStepLog(services.runId, stepLog);
@@ -156,62 +203,72 @@ export class Traversal {
     return status;
   }
 
-  private context(node: NodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): StepContext {
-    return new StepContextImpl(this, node, internalName, scope, iterVars, stepLog);
+  /** The branch operations strategies use for one composite step. */
+  private branchOps(step: StepContextImpl): BranchOps {
+    return {
+      context: step,
+      signal: this.deps.services.signal,
+      run: (request) => this.runBranch(step, request),
+      open: async (request) => {
+        await this.openBranch(step, request, this.branchName(step, request));
+      },
+      recorded: (request) => this.recordedBranch(step, request),
+    };
   }
 
-  /** `StepContext.runBranch` of a step: one branch, its log, its outcome. @internal */
-  async runBranchOf(step: StepContextImpl, request: BranchRequest): Promise<BranchOutcome> {
+  private branchName(step: StepContextImpl, request: BranchRequest): string {
+    if (request.key === "" || request.key.includes("."))
+      throw new RunnableError("E_BRANCH_INVALID", `branch key "${request.key}" of ${step.internalName} must be non-empty and may not contain "."`, { step: step.internalName, type: step.node.type });
+    return `${step.internalName}.${request.key}`;
+  }
+
+  /**
+   * Creates a branch's log (PROCESSING). The branch inherits its parent's scope by reference:
+   * only what differs from it (a loop's carried values) is stored with the branch, never a copy
+   * of every parent parameter. Resolves to what it inherited.
+   */
+  private async openBranch(step: StepContextImpl, request: BranchRequest, name: string): Promise<Parameters> {
+    const { store, runId } = this.deps.services;
+    const inherited = await this.effective(step.scope);
+    await store.putBranchLog(runId, { internal_name: name, status: "PROCESSING", steps: {}, parameters: diffParameters(inherited, request.parameters) });
+    return inherited;
+  }
+
+  /** One branch run here: its log, its graph, its outcome (on a retry, a succeeded branch is not run again). */
+  private async runBranch(step: StepContextImpl, request: BranchRequest): Promise<BranchOutcome> {
     const { services } = this.deps;
-    const store = services.store;
-    const { internalName, scope, iterVars } = step;
-    if (request.key.includes(".")) throw new Error(`branch key "${request.key}" of ${internalName} may not contain "."`);
-    const branchName = `${internalName}.${request.key}`;
-    if (this.fanMode === "in") {
-      const done = await store.getBranchLog(services.runId, branchName);
-      if (done?.status !== "SUCCESS" && done?.status !== "FAIL") throw new Error(`fan in: branch ${branchName} has not finished (${done?.status ?? "never started"})`);
-      return { internalName: branchName, status: done.status, parameters: { ...(await this.effective(scope)), ...done.parameters } };
-    }
+    const { store, runId } = services;
+    const name = this.branchName(step, request);
     if (this.deps.retry) {
-      const done = await store.getBranchLog(services.runId, branchName);
+      const done = await store.getBranchLog(runId, name);
       if (done?.status === "SUCCESS") {
-        if (services.observed) services.emit({ type: "step_skipped", step: branchName, reason: "branch already successful" });
-        return { internalName: branchName, status: "SUCCESS", parameters: { ...(await this.effective(scope)), ...done.parameters } };
+        if (services.observed) services.emit({ type: "step_skipped", step: name, reason: "branch already successful" });
+        return this.outcomeOf(step, name, done.status, done.parameters);
       }
     }
-    // The branch inherits its parent's scope by reference: only what differs from it (a loop's
-    // carried values) is stored with the branch, never a copy of every parent parameter.
-    const inherited = await this.effective(scope);
-    this.inherited.set(branchName, inherited);
-    const own = diffParameters(inherited, request.parameters);
-    await store.putBranchLog(services.runId, { internal_name: branchName, status: "PROCESSING", steps: {}, parameters: own });
-    if (this.fanMode === "out") {
-      this.fannedOut.push({ key: request.key, iterVars: { ...iterVars, ...request.iterVars } });
-      throw FAN_OUT_DONE;
+    const inherited = await this.openBranch(step, request, name);
+    this.inherited.set(name, inherited);
+    try {
+      const status = await this.runGraph(request.graph, name, { ...step.iterVars, ...request.iterVars });
+      const own = await store.getParameters(runId, name);
+      await store.putBranchLog(runId, { internal_name: name, status, steps: {}, parameters: own });
+      return { internalName: name, status, parameters: { ...inherited, ...own }, own };
+    } finally {
+      this.inherited.delete(name);
     }
-    const status = await this.runGraph(request.graph, branchName, { ...iterVars, ...request.iterVars });
-    const parameters = await store.getParameters(services.runId, branchName);
-    await store.putBranchLog(services.runId, { internal_name: branchName, status, steps: {}, parameters });
-    this.inherited.delete(branchName);
-    return { internalName: branchName, status, parameters: { ...inherited, ...parameters } };
   }
 
-  /** `StepContext.runBranches`: by the policy, sequential or a bounded pool. @internal */
-  async runBranchesOf(step: StepContextImpl, count: number, request: (index: number) => BranchRequest | Promise<BranchRequest>): Promise<BranchOutcome[]> {
-    const { services, policy } = this.deps;
-    if (this.fanMode === "out") {
-      for (let i = 0; i < count; i++)
-        await this.runBranchOf(step, await request(i)).catch((e: unknown) => {
-          if (e !== FAN_OUT_DONE) throw e;
-        });
-      throw FAN_OUT_DONE;
-    }
-    if (!policy.concurrentBranches) {
-      const outcomes: BranchOutcome[] = [];
-      for (let i = 0; i < count && !services.signal.aborted; i++) outcomes.push(await this.runBranchOf(step, await request(i)));
-      return outcomes;
-    }
-    return pool(count, policy.maxConcurrency, async (i) => this.runBranchOf(step, await request(i)));
+  /** The recorded outcome of a branch run elsewhere (fan-in). */
+  private async recordedBranch(step: StepContextImpl, request: BranchRequest): Promise<BranchOutcome> {
+    const name = this.branchName(step, request);
+    const done = await this.deps.services.store.getBranchLog(this.deps.services.runId, name);
+    if (done?.status !== "SUCCESS" && done?.status !== "FAIL")
+      throw new RunnableError("E_FAN_IN_UNFINISHED", `fan in: branch ${name} has not finished (${done?.status ?? "never started"}); run its steps first`, { step: name });
+    return this.outcomeOf(step, name, done.status, done.parameters);
+  }
+
+  private async outcomeOf(step: StepContextImpl, name: string, status: Status, own: Parameters): Promise<BranchOutcome> {
+    return { internalName: name, status, parameters: { ...(await this.effective(step.scope)), ...own }, own };
   }
 
   /** `StepContext.runTask`. @internal */
@@ -279,59 +336,16 @@ export class Traversal {
   }
 }
 
-/**
- * The context a node type's `execute` gets. A class (methods on the prototype) rather than an
- * object of closures: one is made per step, so per-step allocations matter.
- */
-class StepContextImpl implements StepContext {
-  constructor(
-    private readonly traversal: Traversal,
-    readonly node: NodeDef,
-    readonly internalName: string,
-    readonly scope: string,
-    readonly iterVars: IterVars,
-    readonly stepLog: StepLog,
-  ) {}
-
-  get services(): RunServices {
-    return this.traversal.services;
-  }
-
-  saveStepLog(): Promise<void> {
-    return this.services.store.putStepLog(this.services.runId, this.stepLog);
-  }
-
-  getParameters(): Promise<Parameters> {
-    return this.traversal.effective(this.scope);
-  }
-
-  setParameters(parameters: Parameters): Promise<void> {
-    return this.services.store.setParameters(this.services.runId, parameters, this.scope);
-  }
-
-  runBranch(request: BranchRequest): Promise<BranchOutcome> {
-    return this.traversal.runBranchOf(this, request);
-  }
-
-  runBranches(count: number, request: (index: number) => BranchRequest | Promise<BranchRequest>): Promise<BranchOutcome[]> {
-    return this.traversal.runBranchesOf(this, count, request);
-  }
-
-  runTask(): Promise<Status> {
-    return this.traversal.runTaskOf(this);
-  }
-}
-
-/** Thrown through a composite's execute once its branches are created, in fan-out mode. */
-const FAN_OUT_DONE = Symbol("fan-out done");
+/** How a superseded step's message starts. */
+const SUPERSEDED = "superseded:";
 
 function cancelledMessage(signal: AbortSignal): string {
   return `cancelled: ${messageOf(signal.reason ?? "the run was cancelled")}`;
 }
 
-function failStepOf(graph: GraphDef, nodeTypes: ReadonlyMap<string, NodeType>): string {
+function failStepOf(graph: GraphDef, nodeTypes: ReadonlyMap<string, NodeType>, scope: string): string {
   const fail = Object.values(graph.steps).find((s) => nodeTypes.get(s.type)?.terminal === "fail");
-  if (!fail) throw new Error("graph has no fail step");
+  if (!fail) throw new RunnableError("E_GRAPH_INVALID", `graph ${scope || "(root)"} has no step of a fail type to route a failure to`, { step: scope });
   return fail.name;
 }
 

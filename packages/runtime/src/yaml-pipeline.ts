@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, parseDocument, type Document } from "yaml";
-import { GraphError, RunnableError, type GraphDef, type NodeDef, type ReturnSpec } from "@runnable-ts/sdk";
+import { DYNAMIC_BRANCH_KEY, GraphError, RunnableError, type GraphDef, type NodeDef, type ReturnSpec } from "@runnable-ts/sdk";
 
 /** A path of keys (and list indices) in a YAML document. */
 export type YamlPath = readonly (string | number)[];
@@ -8,7 +8,7 @@ export type YamlPath = readonly (string | number)[];
 /**
  * Where a YAML pipeline's parts are, for messages: every step's and graph's path in the document
  * and the step's mapping as written, by the names the graph checks use (`par.branch1.hello`,
- * `<branch>` for a map or loop branch). Built by {@link parseYamlPipeline}; read with
+ * `*` (DYNAMIC_BRANCH_KEY) for a map or loop branch). Built by {@link parseYamlPipeline}; read with
  * {@link yamlSourceOf}.
  */
 export interface YamlSource {
@@ -149,7 +149,7 @@ class Reader {
       if (!isRecord(branches)) this.problem([...path, "branches"], `step "${qualified}": branches must map branch names to graphs`);
       else node.branches = Object.fromEntries(Object.entries(branches).map(([k, g]) => [k, this.graph(g, [...path, "branches", k], `${qualified}.${k}`)]));
     }
-    if (branch !== undefined) node.branch = this.graph(branch, [...path, "branch"], `${qualified}.<branch>`);
+    if (branch !== undefined) node.branch = this.graph(branch, [...path, "branch"], `${qualified}.${DYNAMIC_BRANCH_KEY}`);
     if (type === "task") Object.assign(node, taskDefaults(raw));
     return node as NodeDef;
   }

@@ -17,6 +17,7 @@ import {
 } from "@runnable-ts/sdk";
 import { createFixtureProject, manifest, pluginModule } from "@runnable-ts/testing";
 import { runPipeline } from "../src/index";
+import { parseYamlPipeline } from "../src/yaml-pipeline";
 import { allStepNames, findStep, run, workdir } from "./support";
 
 const task = (name: string, fn: (p: Record<string, unknown>) => unknown, returns: string[] = []) => new FunctionTask({ name, fn, returns });
@@ -136,6 +137,38 @@ describe("map", () => {
     expect(runLog.parameters.v?.value).toBe("3|1|2");
   });
 
+  it("reduces every parameter an iteration set, those returned inside nested composites of the branch included", async () => {
+    const branch = new Pipeline({
+      steps: [
+        task("top", ({ i }) => (i as number) * 10, ["top_v"]),
+        new Parallel({ name: "par", branches: { a: new Pipeline({ steps: [task("deep", ({ i }) => `deep-${String(i)}`, ["deep_v"])] }) } }),
+        new Conditional({ name: "cond", parameter: "top_v", branches: { "10": new Pipeline({ steps: [task("only1", () => "one", ["cond_v"])] }), "20": new Pipeline({ steps: [task("only2", () => "two", ["cond_v"])] }) } }),
+        new Loop({ name: "lp", maxIterations: 2, breakOn: "never", indexAs: "k", branch: new Pipeline({ steps: [task("count", ({ i, k }) => `${String(i)}:${String(k)}`, ["loop_v"])] }) }),
+      ],
+    });
+    const { runLog, status } = await run(
+      new Pipeline({ steps: [task("load", () => [1, 2], ["items"]), new MapStep({ name: "m", iterateOn: "items", iterateAs: "i", branch })] }),
+    );
+    expect(status).toBe("SUCCESS");
+    expect(runLog.parameters.top_v?.value).toEqual([10, 20]);
+    expect(runLog.parameters.deep_v?.value).toEqual(["deep-1", "deep-2"]);
+    expect(runLog.parameters.cond_v?.value).toEqual(["one", "two"]);
+    expect(runLog.parameters.loop_v?.value).toEqual(["1:1", "2:1"]);
+    expect(runLog.parameters.items?.value).toEqual([1, 2]);
+  });
+
+  it("reduces a return equal to the inherited value too, so the list has one entry per iteration", async () => {
+    const { runLog } = await run(
+      new Pipeline({
+        steps: [
+          task("load", () => [[0, 1], 0], ["items", "x"]),
+          new MapStep({ name: "m", iterateOn: "items", iterateAs: "i", branch: new Pipeline({ steps: [task("t", ({ i }) => i, ["x"])] }) }),
+        ],
+      }),
+    );
+    expect(runLog.parameters.x?.value).toEqual([0, 1]);
+  });
+
   it("fails the map step when iterate_on is missing or not a list", async () => {
     const { runLog } = await run(
       new Pipeline({ steps: [task("load", () => 5, ["items"]), new MapStep({ name: "m", iterateOn: "items", iterateAs: "i", branch: new Pipeline({ steps: [task("t", () => 1)] }) })] }),
@@ -197,6 +230,55 @@ describe("failure policy: every bad thing is a FAIL step with a message, routed 
     expect(findStep(runLog, "handler")?.status).toBe("SUCCESS");
     expect(runLog.parameters.handled?.value).toBe("yes");
     expect(findStep(runLog, "next")).toBeUndefined();
+    expect(status).toBe("SUCCESS");
+  });
+
+  const failing = () => new Pipeline({ steps: [new ShellTask({ name: "boom", command: "exit 3" })] });
+  const composites: [string, () => Step, string][] = [
+    ["a parallel step with a failing branch", () => new Parallel({ name: "bad", branches: { ok: new Pipeline({ steps: [task("fine", () => 1)] }), broken: failing() }, onFailure: handled() }), "failed branches: bad.broken"],
+    ["a map step with a failing iteration", () => new MapStep({ name: "bad", iterateOn: "items", iterateAs: "i", branch: failing(), onFailure: handled() }), "failed iterations: bad.1, bad.2"],
+    ["a map step whose iterate_on is not in scope", () => new MapStep({ name: "bad", iterateOn: "nothing", iterateAs: "i", branch: failing(), onFailure: handled() }), 'iterate_on parameter "nothing" is not in scope (available: items, flag)'],
+    ["a conditional step with no matching branch", () => new Conditional({ name: "bad", parameter: "items", branches: { other: failing() }, onFailure: handled() }), "no branch for items = [1,2]; branches: other"],
+    ["a conditional step whose branch fails", () => new Conditional({ name: "bad", parameter: "flag", branches: { on: failing() }, onFailure: handled() }), "branch bad.on failed"],
+    ["a loop step whose iteration fails", () => new Loop({ name: "bad", maxIterations: 3, breakOn: "never", indexAs: "k", branch: failing(), onFailure: handled() }), "iteration bad.0 failed"],
+  ];
+
+  it.each(composites)("routes %s to its onFailure (SDK)", async (_label, make, message) => {
+    const { runLog, status } = await run(new Pipeline({ steps: [task("load", () => [[1, 2], "on"], ["items", "flag"]), make(), task("next", () => 1)] }));
+    expect(findStep(runLog, "bad")).toMatchObject({ status: "FAIL", message });
+    expect(findStep(runLog, "handler")?.status).toBe("SUCCESS");
+    expect(runLog.parameters.handled?.value).toBe("yes");
+    expect(findStep(runLog, "next")).toBeUndefined();
+    expect(status).toBe("SUCCESS");
+  });
+
+  it.each([
+    ["parallel", "failed branches: bad.a"],
+    ["map", "failed iterations: bad.1, bad.2"],
+    ["conditional", "branch bad.on failed"],
+    ["loop", "iteration bad.0 failed"],
+  ])("routes a failing %s step to its on_failure (YAML)", async (type, message) => {
+    const branch = "{ start_at: boom, steps: { boom: { type: task, command_type: shell, command: 'exit 3', next: success } } }";
+    const fields: Record<string, string> = {
+      parallel: `branches: { a: ${branch} }`,
+      map: `iterate_on: items, iterate_as: i, branch: ${branch}`,
+      conditional: `parameter: flag, branches: { "on": ${branch} }`,
+      loop: `max_iterations: 2, break_on: never, index_as: k, branch: ${branch}`,
+    };
+    const graph = parseYamlPipeline(`
+dag:
+  start_at: load
+  steps:
+    load: { type: task, command_type: shell, command: 'export items="[1,2]" flag=on', returns: [items, flag], next: bad }
+    bad: { type: ${type}, ${fields[type]!}, next: after, on_failure: handler }
+    after: { type: stub, next: success }
+    handler: { type: task, command_type: shell, command: 'export handled=yes', returns: [handled], next: success }
+`);
+    const { runLog, status } = await run(graph);
+    expect(findStep(runLog, "bad")).toMatchObject({ status: "FAIL", message });
+    expect(findStep(runLog, "handler")?.status).toBe("SUCCESS");
+    expect(findStep(runLog, "after")).toBeUndefined();
+    expect(runLog.parameters.handled?.value).toBe("yes");
     expect(status).toBe("SUCCESS");
   });
 

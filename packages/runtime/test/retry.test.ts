@@ -102,6 +102,33 @@ describe.each(RETRY_MATRIX)("retry under %s with the %s executor", (store, execu
     expect(second.runLog.parameters).toMatchObject({ from_good: { value: 1 }, from_bad: { value: "bad" } });
   });
 
+  it("marks the steps where the first run ended as superseded once a retry succeeds, at the root and in branches", async () => {
+    const { dir, go, fix } = setup();
+    const pipeline = new Pipeline({
+      steps: [
+        new Parallel({
+          name: "par",
+          branches: {
+            good: new Pipeline({ steps: [new FunctionTask({ name: "a", fn: () => 1 })] }),
+            bad: new Pipeline({ steps: [new FunctionTask({ name: "b", fn: counted(dir, "bad") })] }),
+          },
+        }),
+      ],
+    });
+    const first = await go(pipeline);
+    expect(findStep(first.runLog, "fail")?.message).toBe("");
+    expect(findStep(first.runLog, "par.bad.fail")).toBeDefined();
+    fix();
+    const second = await go(pipeline, { retry: "r1" });
+    expect(second.status).toBe("SUCCESS");
+    expect(findStep(second.runLog, "success")).toMatchObject({ status: "SUCCESS", message: "" });
+    expect(findStep(second.runLog, "fail")?.message).toBe('superseded: a retry of this run did not reach this step: it ended its graph at "success"');
+    expect(findStep(second.runLog, "par.bad.fail")?.message).toBe('superseded: a retry of this run did not reach this step: it ended its graph at "par.bad.success"');
+    expect(findStep(second.runLog, "par.bad.success")?.message).toBe("");
+    // The branch that succeeded the first time was not walked again: nothing of it is superseded.
+    expect(findStep(second.runLog, "par.good.success")?.message).toBe("");
+  });
+
   it("re-runs only the failed iteration of a map and reduces over all three", async () => {
     const { dir, go, fix } = setup();
     const pipeline = new Pipeline({

@@ -23,6 +23,9 @@ export const ERROR_CODES = [
   "E_SECRET_NOT_FOUND",
   "E_CATALOG",
   "E_PARAMETERS_INVALID",
+  "E_NOT_FANNABLE",
+  "E_FAN_IN_UNFINISHED",
+  "E_BRANCH_INVALID",
   "E_USAGE",
   // One task attempt (packages/runtime/src/attempt): what made it FAIL.
   "E_TASK_FAILED",

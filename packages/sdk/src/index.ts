@@ -159,3 +159,23 @@ export { CREDENTIAL_KEY, redactConfig } from "./redact-config";
 export { picklerCodecs, registerPicklerCodec, type PicklerCodec } from "./pickler-codecs";
 export { runCommand, subprocessLauncher, type CommandOutcome, type RunCommandOptions } from "./launch";
 export { LocalContainer, localContainerConfigSchema, type LocalContainerConfig } from "./container-launcher";
+export {
+  DYNAMIC_BRANCH_KEY,
+  graphsIn,
+  isComposite,
+  isGraphDef,
+  parameterValue,
+  type BranchSet,
+  type CompositeNodeType,
+  type LeafNodeType,
+  type NodeTypeBase,
+} from "./engine";
+export {
+  PLAN_DEFINITION,
+  PLAN_RUN_ID,
+  type PlanCommandFactory,
+  type PlanCommandKind,
+  type PlanCommands,
+  type PlanGraph,
+  type PlanStep,
+} from "./plan";

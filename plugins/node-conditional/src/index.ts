@@ -1,43 +1,41 @@
-import { definePlugin, diffParameters, type GraphDef, type NodeType } from "@runnable-ts/sdk";
+import { definePlugin, diffParameters, graphsIn, type CompositeNodeType } from "@runnable-ts/sdk";
 
 /**
  * The `conditional` node type: runs the branch whose name equals `String(value)` of the
  * parameter `parameter` in the step's scope; the branch starts with a copy of the scope and its
  * new or changed parameters merge back on success. No matching branch is a FAIL step.
+ * Fannable: its one branch can run as a separate job.
  */
 export const conditionalNode = definePlugin({
   kind: "node",
   name: "conditional",
-  create: (): NodeType => ({
+  create: (): CompositeNodeType => ({
+    fannable: true,
     validate(node) {
       const problems: string[] = [];
       if (typeof node.parameter !== "string" || node.parameter === "") problems.push("a conditional step needs `parameter`, the name of the parameter to branch on");
-      const branches = node.branches;
-      if (typeof branches !== "object" || branches === null || Object.keys(branches).length === 0) problems.push("a conditional step needs at least one branch");
+      if (Object.keys(graphsIn(node.branches)).length === 0) problems.push("a conditional step needs at least one branch");
       return problems;
     },
-    async execute(context) {
-      const { node, stepLog } = context;
-      const name = String(node.parameter);
-      const branches = node.branches as Record<string, GraphDef>;
-      const before = await context.getParameters();
-      const parameter = before[name];
-      if (!parameter) {
-        stepLog.message = `parameter "${name}" is not in scope (available: ${Object.keys(before).join(", ") || "none"})`;
-        return "FAIL";
-      }
+    subgraphs: (node) => graphsIn(node.branches),
+    async branches(context) {
+      const name = String(context.node.parameter);
+      const branches = graphsIn(context.node.branches);
+      const parameters = await context.getParameters();
+      const parameter = parameters[name];
+      if (!parameter) throw new Error(`parameter "${name}" is not in scope (available: ${Object.keys(parameters).join(", ") || "none"})`);
       const key = String(parameter.value);
       const graph = branches[key];
-      if (!graph) {
-        stepLog.message = `no branch for ${name} = ${JSON.stringify(parameter.value)}; branches: ${Object.keys(branches).join(", ")}`;
-        return "FAIL";
-      }
-      const outcome = await context.runBranch({ key, graph, parameters: before });
+      if (!graph) throw new Error(`no branch for ${name} = ${JSON.stringify(parameter.value)}; branches: ${Object.keys(branches).join(", ")}`);
+      return { count: 1, request: () => ({ key, graph, parameters }) };
+    },
+    async merge(context, outcomes) {
+      const outcome = outcomes[0]!;
       if (outcome.status !== "SUCCESS") {
-        stepLog.message = `branch ${outcome.internalName} failed`;
+        context.stepLog.message = `branch ${outcome.internalName} failed`;
         return "FAIL";
       }
-      const changed = diffParameters(before, outcome.parameters);
+      const changed = diffParameters(await context.getParameters(), outcome.parameters);
       if (Object.keys(changed).length > 0) await context.setParameters(changed);
       return "SUCCESS";
     },

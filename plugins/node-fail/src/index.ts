@@ -1,4 +1,4 @@
-import { definePlugin, succeedStep, type NodeType } from "@runnable-ts/sdk";
+import { definePlugin, succeedStep, type LeafNodeType } from "@runnable-ts/sdk";
 
 /**
  * The `fail` node type: ends its graph (run or branch) with status FAIL. Its own step
@@ -7,5 +7,5 @@ import { definePlugin, succeedStep, type NodeType } from "@runnable-ts/sdk";
 export const failNode = definePlugin({
   kind: "node",
   name: "fail",
-  create: (): NodeType => ({ terminal: "fail", execute: succeedStep }),
+  create: (): LeafNodeType => ({ terminal: "fail", execute: succeedStep }),
 });

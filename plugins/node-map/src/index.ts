@@ -1,4 +1,16 @@
-import { definePlugin, type GraphDef, type NodeDef, type NodeType, type Parameter, type Parameters, type RunServices } from "@runnable-ts/sdk";
+import {
+  definePlugin,
+  DYNAMIC_BRANCH_KEY,
+  isGraphDef,
+  RunnableError,
+  type BranchOutcome,
+  type CompositeNodeType,
+  type GraphDef,
+  type NodeDef,
+  type Parameter,
+  type Parameters,
+  type RunServices,
+} from "@runnable-ts/sdk";
 
 type Reducer = (values: unknown[]) => unknown;
 
@@ -23,16 +35,14 @@ export function iterationKeys(items: readonly unknown[]): string[] {
   return usable ? keys : items.map((_, i) => String(i));
 }
 
-/** Names returned by the top-level task steps of the branch: what the map reduces. */
-function reducedNames(branch: GraphDef): string[] {
+/**
+ * Names the map reduces: every parameter an iteration's branch set (its tasks' returns and
+ * what composites nested in it merged or reduced), in order of first appearance.
+ */
+function reducedNames(outcomes: readonly BranchOutcome[]): string[] {
   const names = new Set<string>();
-  for (const node of Object.values(branch.steps))
-    if (node.type === "task" && Array.isArray(node.returns)) for (const r of node.returns as { name: string }[]) names.add(r.name);
+  for (const outcome of outcomes) for (const name of Object.keys(outcome.own)) names.add(name);
   return [...names];
-}
-
-async function valueOf(services: RunServices, p: Parameter): Promise<unknown> {
-  return p.kind === "object" ? services.pickler.loads(await services.catalog.getBytes(services.runId, String(p.value))) : p.value;
 }
 
 async function reducerOf(node: NodeDef, services: RunServices): Promise<Reducer> {
@@ -40,65 +50,67 @@ async function reducerOf(node: NodeDef, services: RunServices): Promise<Reducer>
   const named = NAMED_REDUCERS[name];
   if (named) return named;
   const loaded = await services.loadExport(name);
-  if (typeof loaded !== "function") throw new Error(`reducer ${name} is not a function`);
+  if (typeof loaded !== "function") throw new RunnableError("E_GRAPH_INVALID", `reducer ${name} is not a function (export a function (values: unknown[]) => unknown)`, { plugin: "map" });
   return loaded as Reducer;
 }
 
 /**
  * The `map` node type: runs `branch` once per item of the list parameter `iterate_on` (read
  * from the step's scope), the item visible as `iterate_as`. Each iteration starts with a copy of
- * the scope. On success the returns of the branch's top-level tasks are reduced over the
- * iterations, in item order (default: a list), into the scope; pickled returns stay pickled.
- * One failed iteration fails the step; the others still run.
+ * the scope. On success every parameter the iterations set (their tasks' returns, nested
+ * composites' results included) is reduced over the iterations, in item order (default: a
+ * list), into the scope; an iteration that did not set it contributes the value it inherited,
+ * if any. Pickled returns stay pickled. One failed iteration fails the step; the others still
+ * run. Fannable: iterations are independent.
  */
 export const mapNode = definePlugin({
   kind: "node",
   name: "map",
-  create: (): NodeType => ({
+  create: (): CompositeNodeType => ({
+    fannable: true,
     validate(node) {
       const problems: string[] = [];
       if (typeof node.iterate_on !== "string" || node.iterate_on === "") problems.push("iterate_on must name a list parameter");
       if (typeof node.iterate_as !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(node.iterate_as)) problems.push("iterate_as must be an identifier");
-      if (typeof node.branch !== "object" || node.branch === null) problems.push("a map step needs a `branch` graph");
+      if (!isGraphDef(node.branch)) problems.push("a map step needs a `branch` graph");
       if (node.reducer !== undefined && (typeof node.reducer !== "string" || (!(node.reducer in NAMED_REDUCERS) && !node.reducer.includes("#"))))
         problems.push(`reducer ${JSON.stringify(node.reducer)} must be one of ${Object.keys(NAMED_REDUCERS).join(", ")} or "<module>#<export>"`);
       return problems;
     },
-    async execute(context) {
-      const { node, services, stepLog } = context;
-      const before = await context.getParameters();
-      const source = before[node.iterate_on as string];
-      if (!source) {
-        stepLog.message = `iterate_on parameter "${String(node.iterate_on)}" is not in scope (available: ${Object.keys(before).join(", ") || "none"})`;
-        return "FAIL";
-      }
-      const items = await valueOf(services, source);
-      if (!Array.isArray(items)) {
-        stepLog.message = `iterate_on parameter "${String(node.iterate_on)}" must be a list, got ${items === null ? "null" : typeof items}`;
-        return "FAIL";
-      }
+    subgraphs: (node): Record<string, GraphDef> => (isGraphDef(node.branch) ? { [DYNAMIC_BRANCH_KEY]: node.branch } : {}),
+    async branches(context) {
+      const { node, services } = context;
+      const parameters = await context.getParameters();
+      const source = parameters[node.iterate_on as string];
+      if (!source) throw new Error(`iterate_on parameter "${String(node.iterate_on)}" is not in scope (available: ${Object.keys(parameters).join(", ") || "none"})`);
+      const items = await services.valueOf(source);
+      if (!Array.isArray(items)) throw new Error(`iterate_on parameter "${String(node.iterate_on)}" must be a list, got ${items === null ? "null" : typeof items}`);
       const keys = iterationKeys(items);
       const graph = node.branch as GraphDef;
-      const outcomes = await context.runBranches(items.length, (i) => ({ key: keys[i]!, graph, parameters: before, iterVars: { [node.iterate_as as string]: items[i] } }));
+      const as = node.iterate_as as string;
+      return { count: items.length, request: (i) => ({ key: keys[i]!, graph, parameters, iterVars: { [as]: items[i] } }) };
+    },
+    async merge(context, outcomes) {
+      const { node, services } = context;
       const failed = outcomes.filter((o) => o.status !== "SUCCESS").map((o) => o.internalName);
-      if (failed.length > 0 || outcomes.length < items.length) {
-        stepLog.message = failed.length > 0 ? `failed iterations: ${failed.join(", ")}` : "not every iteration ran";
+      if (failed.length > 0) {
+        context.stepLog.message = `failed iterations: ${failed.join(", ")}`;
         return "FAIL";
       }
+      const names = reducedNames(outcomes);
+      if (names.length === 0) return "SUCCESS";
       const reduce = await reducerOf(node, services);
       const reduced: Parameters = {};
-      for (const name of reducedNames(graph)) {
+      for (const name of names) {
         const found = outcomes.map((o) => o.parameters[name]).filter((p): p is Parameter => p !== undefined);
-        if (found.length === 0) continue;
-        const value = reduce(await Promise.all(found.map((p) => valueOf(services, p))));
-        const kind = found[0]!.kind;
-        if (kind === "object") {
+        const value = reduce(await Promise.all(found.map((p) => services.valueOf(p))));
+        if (found.some((p) => p.kind === "object")) {
           const file = `objects/${context.internalName}/${name}${services.pickler.extension}`;
           await services.catalog.putBytes(services.runId, file, await services.pickler.dumps(value));
-          reduced[name] = { kind, value: file };
-        } else reduced[name] = { kind, value };
+          reduced[name] = { kind: "object", value: file };
+        } else reduced[name] = { kind: found[0]!.kind, value };
       }
-      if (Object.keys(reduced).length > 0) await context.setParameters(reduced);
+      await context.setParameters(reduced);
       return "SUCCESS";
     },
   }),

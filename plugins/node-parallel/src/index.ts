@@ -1,28 +1,33 @@
-import { definePlugin, diffParameters, type GraphDef, type NodeType, type Parameters } from "@runnable-ts/sdk";
+import { definePlugin, diffParameters, graphsIn, type CompositeNodeType, type Parameters } from "@runnable-ts/sdk";
 
 /**
  * The `parallel` node type: every branch starts with a copy of the step's scope; the step
  * succeeds when all branches do, and then their new or changed parameters are merged back,
- * in declaration order (the branch declared last wins a conflict).
+ * in declaration order (the branch declared last wins a conflict). Fannable: the branches are
+ * independent.
  */
 export const parallelNode = definePlugin({
   kind: "node",
   name: "parallel",
-  create: (): NodeType => ({
+  create: (): CompositeNodeType => ({
+    fannable: true,
     validate(node) {
-      const branches = node.branches;
-      if (typeof branches !== "object" || branches === null || Object.keys(branches).length === 0) return ["a parallel step needs at least one branch"];
+      if (Object.keys(graphsIn(node.branches)).length === 0) return ["a parallel step needs at least one branch"];
       return [];
     },
-    async execute(context) {
-      const branches = Object.entries(context.node.branches as Record<string, GraphDef>);
-      const before = await context.getParameters();
-      const outcomes = await context.runBranches(branches.length, (i) => ({ key: branches[i]![0], graph: branches[i]![1], parameters: before }));
+    subgraphs: (node) => graphsIn(node.branches),
+    async branches(context) {
+      const branches = Object.entries(graphsIn(context.node.branches));
+      const parameters = await context.getParameters();
+      return { count: branches.length, request: (i) => ({ key: branches[i]![0], graph: branches[i]![1], parameters }) };
+    },
+    async merge(context, outcomes) {
       const failed = outcomes.filter((o) => o.status !== "SUCCESS").map((o) => o.internalName);
-      if (failed.length > 0 || outcomes.length < branches.length) {
-        context.stepLog.message = failed.length > 0 ? `failed branches: ${failed.join(", ")}` : "not every branch ran";
+      if (failed.length > 0) {
+        context.stepLog.message = `failed branches: ${failed.join(", ")}`;
         return "FAIL";
       }
+      const before = await context.getParameters();
       const merged: Parameters = {};
       for (const outcome of outcomes) Object.assign(merged, diffParameters(before, outcome.parameters));
       if (Object.keys(merged).length > 0) await context.setParameters(merged);

@@ -1,8 +1,8 @@
-import { definePlugin, succeedStep, type NodeType } from "@runnable-ts/sdk";
+import { definePlugin, succeedStep, type LeafNodeType } from "@runnable-ts/sdk";
 
 /** The `stub` node type: records one successful attempt and does nothing else. */
 export const stubNode = definePlugin({
   kind: "node",
   name: "stub",
-  create: (): NodeType => ({ execute: succeedStep }),
+  create: (): LeafNodeType => ({ execute: succeedStep }),
 });

@@ -1,4 +1,4 @@
-import { definePlugin, succeedStep, type NodeType } from "@runnable-ts/sdk";
+import { definePlugin, succeedStep, type LeafNodeType } from "@runnable-ts/sdk";
 
 /**
  * The `success` node type: ends its graph (run or branch) with status SUCCESS. Its own step
@@ -7,5 +7,5 @@ import { definePlugin, succeedStep, type NodeType } from "@runnable-ts/sdk";
 export const successNode = definePlugin({
   kind: "node",
   name: "success",
-  create: (): NodeType => ({ terminal: "success", execute: succeedStep }),
+  create: (): LeafNodeType => ({ terminal: "success", execute: succeedStep }),
 });

@@ -1,4 +1,4 @@
-import { definePlugin, type NodeDef, type NodeType, type ValidateContext } from "@runnable-ts/sdk";
+import { definePlugin, type NodeDef, type LeafNodeType, type ValidateContext } from "@runnable-ts/sdk";
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -23,9 +23,16 @@ function validate(node: NodeDef, context: ValidateContext): string[] {
   return problems;
 }
 
-/** The `task` node type: runs the step's command through its task type, with attempts. */
+/**
+ * The `task` node type: runs the step's command through its task type (`command_type`), with
+ * attempts. A leaf: the engine creates and checks the task type before the run.
+ */
 export const taskNode = definePlugin({
   kind: "node",
   name: "task",
-  create: (): NodeType => ({ validate, execute: (context) => context.runTask() }),
+  create: (): LeafNodeType => ({
+    validate,
+    taskType: (node) => (typeof node.command_type === "string" ? node.command_type : undefined),
+    execute: (context) => context.runTask(),
+  }),
 });

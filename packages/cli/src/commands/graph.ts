@@ -12,7 +12,7 @@ export async function graphCommand(ctx: CommandContext, file: string, flags: { f
   if (!GRAPH_FORMATS.includes(format)) throw new RunnableError("E_USAGE", `--format must be one of ${GRAPH_FORMATS.join(", ")}, got "${flags.format}"`);
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   const definition = await loadDefinition(file, cwd);
-  const graph = await checkedGraph(definition.graph, { cwd, configurationFile: ctx.kernelOptions.configFile });
-  output.out(renderGraph(graph, format));
+  const { graph, nodeTypes } = await checkedGraph(definition.graph, { cwd, configurationFile: ctx.kernelOptions.configFile });
+  output.out(renderGraph(graph, format, nodeTypes));
   return 0;
 }

@@ -1,11 +1,6 @@
 import type { Parameters, RunServices } from "@runnable-ts/sdk";
 import type { Stage } from "./context";
 
-/** Loads a pickled parameter from the catalog. */
-export async function unpickle(services: RunServices, name: string): Promise<unknown> {
-  return services.pickler.loads(await services.catalog.getBytes(services.runId, name));
-}
-
 /**
  * The parameters in scope: their values (pickled ones loaded) with map variables / loop indices
  * on top. Map variables count as read (they are why the iteration exists).
@@ -37,5 +32,5 @@ export const parametersStage: Stage = (ctx, next) =>
 
 /** Loads the pickled parameters into `values` (a map variable of the same name stays on top). */
 async function loadPickled(services: RunServices, parameters: Parameters, names: string[], values: Record<string, unknown>, iterVars: Readonly<Record<string, unknown>>): Promise<void> {
-  for (const name of names) if (!(name in iterVars)) values[name] = await unpickle(services, String(parameters[name]!.value));
+  for (const name of names) if (!(name in iterVars)) values[name] = await services.valueOf(parameters[name]!);
 }

@@ -1,4 +1,4 @@
-import { newStepLog, RunnableError, type CatalogService, type DataCatalogEntry, type Parameters, type RunServices, type TaskNodeDef, type TaskType } from "@runnable-ts/sdk";
+import { newStepLog, parameterValue, RunnableError, type CatalogService, type DataCatalogEntry, type Parameters, type RunServices, type TaskNodeDef, type TaskType } from "@runnable-ts/sdk";
 import { AttemptContext, type AttemptRequest } from "../../src/attempt/context";
 
 /** An in-memory catalog recording what is stored (unit tests of attempt stages only). */
@@ -43,7 +43,7 @@ export function taskNode(fields: Partial<TaskNodeDef> = {}): TaskNodeDef {
 /** Services of a fake run: an in-memory catalog, secrets from a map, events collected. */
 export function fakeServices(options: { secrets?: Record<string, string>; catalog?: CatalogService; events?: unknown[]; signal?: AbortSignal } = {}): RunServices {
   const events = options.events;
-  return {
+  const services: RunServices = {
     runId: "run-1",
     store: {} as never,
     catalog: options.catalog ?? new MemoryCatalog(),
@@ -62,7 +62,9 @@ export function fakeServices(options: { secrets?: Record<string, string>; catalo
     emit: (e) => void events?.push(e),
     emitFrom: (step, e) => void events?.push({ ...e, step }),
     loadExport: async () => undefined,
+    valueOf: (p) => parameterValue(p, services),
   };
+  return services;
 }
 
 /** Fields of a fake request: any of the request's, a task body and the scope's parameters. */

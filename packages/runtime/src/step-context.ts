@@ -1,0 +1,45 @@
+import type { IterVars, NodeDef, Parameters, RunServices, Status, StepContext, StepLog } from "@runnable-ts/sdk";
+
+/** What a step context asks of the traversal that made it. */
+export interface StepHost {
+  readonly services: RunServices;
+  /** The parameters visible in a scope. */
+  effective(scope: string): Promise<Parameters>;
+  /** Runs the attempts of a task step. */
+  runTaskOf(step: StepContextImpl): Promise<Status>;
+}
+
+/**
+ * The context a node type's phases get. A class (methods on the prototype) rather than an
+ * object of closures: one is made per step, so per-step allocations matter.
+ */
+export class StepContextImpl implements StepContext {
+  constructor(
+    private readonly host: StepHost,
+    readonly node: NodeDef,
+    readonly internalName: string,
+    readonly scope: string,
+    readonly iterVars: IterVars,
+    readonly stepLog: StepLog,
+  ) {}
+
+  get services(): RunServices {
+    return this.host.services;
+  }
+
+  saveStepLog(): Promise<void> {
+    return this.services.store.putStepLog(this.services.runId, this.stepLog);
+  }
+
+  getParameters(): Promise<Parameters> {
+    return this.host.effective(this.scope);
+  }
+
+  setParameters(parameters: Parameters): Promise<void> {
+    return this.services.store.setParameters(this.services.runId, parameters, this.scope);
+  }
+
+  runTask(): Promise<Status> {
+    return this.host.runTaskOf(this);
+  }
+}
