@@ -65,6 +65,22 @@ const COMMANDS: Record<string, CommandSpec> = {
       return (await commands.execute()).retryCommand(ctx, p[0], outputFlags(v), out);
     },
   },
+  resume: {
+    summary: "Resume a SUSPENDED run: run its suspended step again with the given data, then go on",
+    usage: "runnable resume <run_id> [--step <internal name>] [--data JSON | --data-file FILE] [-c config] [--json|--quiet|--events]",
+    options: {
+      ...COMMON,
+      step: { type: "string", description: "the suspended step to resume (required when several are suspended)" },
+      data: { type: "string", description: "JSON given to the resumed attempt as ctx.resumeData" },
+      "data-file": { type: "string", description: "a file holding that JSON" },
+      ...OUTPUT,
+    },
+    run: async (ctx, v, p, out) => {
+      if (!p[0]) throw usage("resume needs a run id");
+      if (v.data !== undefined && v["data-file"] !== undefined) throw usage("resume takes --data or --data-file, not both");
+      return (await commands.execute()).resumeCommand(ctx, p[0], { step: str(v.step), data: str(v.data), dataFile: str(v["data-file"]), ...outputFlags(v) }, out);
+    },
+  },
   "execute-job": {
     summary: "Run a job: a module exporting `job` (a FunctionJob or ShellJob)",
     usage: "runnable execute-job <file> [-c config] [-p parameters] [--run-id id] [--tag tag] [--export name] [--json|--quiet]",

@@ -122,7 +122,7 @@ export class RunSession {
   }
 
   /** A traversal of this session's graph for `services`, by `policy`. */
-  traversal(services: RunServices, policy: TraversalPolicy, retry: boolean): Traversal {
+  traversal(services: RunServices, policy: TraversalPolicy, retry: boolean, resume?: { step: string; data?: unknown }): Traversal {
     const { prepared, scope } = this;
     const store = services.store;
     return new Traversal({
@@ -137,6 +137,7 @@ export class RunSession {
       codeIdentities: () => codeIdentities(this.cwd),
       retry,
       hasComposites: prepared.hasComposites,
+      resume,
     });
   }
 

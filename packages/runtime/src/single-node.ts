@@ -73,7 +73,11 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
     }
     const { node, scope } = locateStep(session.prepared.graph, options.step, session.nodeTypes);
     const services = session.services(options.runId);
-    const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true).runStep(node, scope, options.iterVars ?? {});
+    // A resume launched this step in its own process: the run log says which step and with what data.
+    // (The host marked the step PROCESSING before launching it: its last attempt says it was suspended.)
+    const suspended = (await store.getStepLog(options.runId, options.step))?.attempts.at(-1)?.status === "SUSPENDED";
+    const resume = suspended ? (await store.getRunLog(options.runId)).run_config.resume : undefined;
+    const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true, resume).runStep(node, scope, options.iterVars ?? {});
     // Run alone, a terminal step also settles the status of the graph it ends (as the traversal
     // does when it walks the whole graph).
     const terminal = session.nodeTypes.get(node.type)?.terminal;

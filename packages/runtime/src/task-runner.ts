@@ -7,6 +7,7 @@ import { executionLogStage, eventsStage, guardStage, publishStage } from "./atte
 import { parametersStage } from "./attempt/parameters-stage";
 import { returnsStage } from "./attempt/returns-stage";
 import { secretsStage } from "./attempt/secrets-stage";
+import { suspendStage } from "./attempt/suspend-stage";
 import { maskDeep } from "./redact";
 
 export type { AttemptRequest } from "./attempt/context";
@@ -21,6 +22,7 @@ const ATTEMPT = compose([
   publishStage,
   catalogPutStage,
   guardStage,
+  suspendStage,
   parametersStage,
   catalogGetStage,
   secretsStage,
@@ -52,6 +54,8 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
     user_defined_metrics: ctx.metrics,
     retry_indicator: req.services.retryIndicator,
     code_identities: await req.codeIdentities(),
+    ...(ctx.suspension ? { suspend_payload: ctx.suspension.payload } : {}),
+    ...(req.resume ? { resume_data: req.resume.data ?? null } : {}),
   });
 }
 

@@ -40,6 +40,8 @@ export interface TraversalDeps {
   retry: boolean;
   /** True when the graph has composite steps (without them no two tasks can ever overlap). */
   hasComposites: boolean;
+  /** When resuming a suspended run: the suspended step this run resumes and its data (see `resume.ts`). */
+  resume?: { step: string; data?: unknown } | undefined;
 }
 
 /**
@@ -122,6 +124,8 @@ export class Traversal implements StepHost {
         return "FAIL";
       }
       const status = await this.runStep(node, scope, iterVars);
+      // Nothing after a suspended step starts: the graph waits for a resume.
+      if (status === "SUSPENDED") return status;
       const terminal = nodeTypes.get(node.type)?.terminal;
       if (terminal) {
         if (visited) await this.markSuperseded(graph, scope, visited, node.name);
@@ -180,6 +184,11 @@ export class Traversal implements StepHost {
       if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "already successful" });
       return "SUCCESS";
     }
+    if (previous?.status === "SUSPENDED" && !isComposite(type) && this.deps.resume?.step !== internalName) {
+      // Another suspended step: it waits for its own resume.
+      if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "suspended: waiting for its own resume" });
+      return "SUSPENDED";
+    }
     const stepLog: StepLog = previous ?? newStepLog(node.name, internalName, node.type);
     stepLog.status = "PROCESSING";
     stepLog.message = "";
@@ -199,7 +208,10 @@ export class Traversal implements StepHost {
     if (services.signal.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = cancelledMessage(services.signal);
     stepLog.status = status;
     await store.putStepLog(services.runId, stepLog);
-    if (services.observed) services.emit({ type: "step_completed", step: internalName, status, ...(stepLog.message ? { message: stepLog.message } : {}) });
+    if (services.observed) {
+      if (status === "SUSPENDED") services.emit({ type: "step_suspended", step: internalName, payload: stepLog.attempts.at(-1)?.suspend_payload ?? null });
+      services.emit({ type: "step_completed", step: internalName, status, ...(stepLog.message ? { message: stepLog.message } : {}) });
+    }
     return status;
   }
 
@@ -307,6 +319,7 @@ export class Traversal implements StepHost {
     const taskType = await this.deps.taskType(node.command_type);
     const first = stepLog.attempts.length + 1;
     const maxAttempts = Math.max(1, node.max_attempts ?? 1);
+    const resume = this.deps.resume?.step === internalName ? { data: this.deps.resume.data } : undefined;
     let status: Status = "FAIL";
     for (let n = first; n < first + maxAttempts; n++) {
       if (n > first && node.retry_delay_ms > 0) await sleep(node.retry_delay_ms, services.signal);
@@ -324,12 +337,13 @@ export class Traversal implements StepHost {
           setParameters: (p) => services.store.setParameters(services.runId, p, scope),
           codeIdentities: this.deps.codeIdentities,
           concurrent: this.concurrentCapture,
+          resume,
         }),
       );
       stepLog.attempts.push(attempt);
       stepLog.message = attempt.message;
       status = attempt.status;
-      if (status === "SUCCESS") break;
+      if (status === "SUCCESS" || status === "SUSPENDED") break;
       if (persist && n + 1 < first + maxAttempts) await services.store.putStepLog(services.runId, stepLog);
     }
     return status;

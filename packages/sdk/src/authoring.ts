@@ -24,9 +24,18 @@ export interface ExecuteOptions {
   eventBuffer?: number;
 }
 
+/** Options of `pipeline.resume(runId, …)`: which suspended step, with what data, and how to run. */
+export interface ResumeOptions extends Omit<ExecuteOptions, "runId" | "parameters" | "parametersFile"> {
+  /** Internal name of the suspended step to resume; required when several are suspended. */
+  step?: string;
+  /** What the resumed attempt finds in `ctx.resumeData` (JSON-serializable). */
+  data?: unknown;
+}
+
 /** What `execute()` needs from `@runnable-ts/runtime`, looked up when first called. */
 export interface RuntimeApi {
   executePipeline(pipeline: Pipeline, options: ExecuteOptions): Promise<RunLog>;
+  resumePipeline(pipeline: Pipeline, runId: string, options: ResumeOptions): Promise<RunLog>;
   streamPipeline(pipeline: Pipeline, options: ExecuteOptions): AsyncIterable<RunEvent>;
   executeJob(job: Job, options: ExecuteOptions): Promise<RunLog>;
 }
@@ -370,7 +379,8 @@ export class Pipeline {
   }
 
   /**
-   * Runs the pipeline and resolves to its run log.
+   * Runs the pipeline and resolves to its run log. A run in which a task called `ctx.suspend()`
+   * resolves too: its run log's `status` is `"SUSPENDED"` (resume it with {@link resume}).
    * @throws ExecutionFailedError (with `runId` and `runLog`) when the run ends FAIL.
    * @throws RunnableError for configuration or definition errors, before anything runs.
    */
@@ -381,6 +391,21 @@ export class Pipeline {
       return Promise.resolve(DEFINITION_MODE_LOG);
     }
     return runtimeApi().executePipeline(this, options);
+  }
+
+  /**
+   * Resumes a SUSPENDED run of this pipeline: runs the suspended step `options.step` (optional
+   * when only one is suspended) again as a new attempt whose `ctx.resumeData` is `options.data`,
+   * then goes on as a retry does. Resolves to the run log — `status` `"SUSPENDED"` again while
+   * other steps still wait for their resume.
+   * @throws RunnableError `E_NOT_SUSPENDED`, `E_STEP_NOT_SUSPENDED`, `E_RESUME_AMBIGUOUS`,
+   *   `E_RUN_NOT_FOUND` before anything runs (the run log is unchanged).
+   * @throws ExecutionFailedError when the resumed run ends FAIL.
+   * @example
+   * const log = await pipeline.resume(runId, { step: "approve", data: { approved: true } });
+   */
+  resume(runId: string, options: ResumeOptions = {}): Promise<RunLog> {
+    return runtimeApi().resumePipeline(this, runId, options);
   }
 }
 

@@ -37,6 +37,18 @@ export interface TaskContext {
   emit(event: { type: string; [key: string]: unknown }): void | Promise<void>;
   /** Writes a line to the task's execution log. */
   log(...args: unknown[]): void;
+  /**
+   * Suspends the run (human in the loop): the attempt ends SUSPENDED with `payload` recorded,
+   * nothing that depends on this step starts, and the run ends SUSPENDED once the other
+   * branches finish. `runnable resume <run_id>` (or `pipeline.resume(runId, { data })`) runs the
+   * step again as a new attempt with {@link resumeData}. The promise never resolves: it rejects
+   * to end the task (return or rethrow; catching it does not cancel the suspension).
+   * @example
+   * if (ctx.resumeData === undefined) await ctx.suspend({ question: "approve?" });
+   */
+  suspend(payload?: unknown): Promise<never>;
+  /** The data the resume of a suspended step gave it (`undefined` in a first attempt). */
+  readonly resumeData: unknown;
 }
 
 /**

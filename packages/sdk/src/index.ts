@@ -132,6 +132,7 @@ export {
   runtimeApi,
   type DefinitionLocation,
   type ExecuteOptions,
+  type ResumeOptions,
   type JobOptions,
   type ReturnDecl,
   type RuntimeApi,

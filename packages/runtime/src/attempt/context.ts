@@ -29,6 +29,8 @@ export interface AttemptRequest {
    * (ctx.log and shell output are still captured). Any other value captures it per task.
    */
   concurrent: boolean | "off";
+  /** Set when this attempt resumes a suspended step: `ctx.resumeData` of the task. */
+  resume?: { data: unknown } | undefined;
 }
 
 /**
@@ -37,7 +39,9 @@ export interface AttemptRequest {
  * invoke → returned values; returns → output parameters).
  */
 export class AttemptContext {
-  status: "SUCCESS" | "FAIL" = "FAIL";
+  status: "SUCCESS" | "FAIL" | "SUSPENDED" = "FAIL";
+  /** Set when the task called `ctx.suspend(payload)`. */
+  suspension: { payload: unknown } | undefined;
   message = "";
   /** Parameters in scope with their kinds, map variables / loop indices included (as json). */
   available: Parameters = {};
