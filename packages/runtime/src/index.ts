@@ -38,6 +38,17 @@ export function resumePipeline(pipeline: Pipeline, runId: string, options: Resum
   });
 }
 
+/** Streams the events of a resumed run of an SDK pipeline (what `AsyncPipeline.resumeStreaming()` calls). */
+export function streamResume(pipeline: Pipeline, runId: string, options: ResumeOptions): AsyncIterable<RunEvent> {
+  const { step, data, ...rest } = options;
+  return streamGraph(pipeline.toGraph(), {
+    ...rest,
+    retryRunId: runId,
+    resume: { step, data },
+    definition: { kind: "sdk", file: pipeline.definedAt.file, exportName: pipeline.definedAt.exportName },
+  });
+}
+
 /** Streams an SDK pipeline's events (what `AsyncPipeline.executeStreaming()` calls). */
 export function streamPipeline(pipeline: Pipeline, options: ExecuteOptions): AsyncIterable<RunEvent> {
   return streamGraph(pipeline.toGraph(), { ...options, definition: { kind: "sdk", file: pipeline.definedAt.file, exportName: pipeline.definedAt.exportName } });
@@ -48,4 +59,4 @@ export function executeJob(job: Job, options: ExecuteOptions): Promise<RunLog> {
   return executeJobNode(job.toNode(), { ...options, definition: { kind: "sdk", file: job.definedAt.file } });
 }
 
-registerRuntime({ executePipeline, resumePipeline, streamPipeline, executeJob });
+registerRuntime({ executePipeline, resumePipeline, streamPipeline, streamResume, executeJob });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { isRunnableError, type RunEvent, type RunLog } from "@runnable-ts/sdk";
+import { AsyncFunctionTask, AsyncPipeline, FunctionTask, isRunnableError, type RunEvent, type RunLog, type TaskContext } from "@runnable-ts/sdk";
 import { loadDefinition, runPipeline, type ResumeRequest } from "../src/index";
 import { findStep, workdir } from "./support";
 
@@ -189,5 +189,34 @@ describe("bad resumes change nothing", () => {
     expect(JSON.parse(snapshot).steps.approve.attempts).toHaveLength(1);
     expect(findStep(done.runLog, "approve")!.attempts).toHaveLength(2);
     expect(done.runLog.run_config.retries).toBe(1);
+  });
+});
+
+describe("SDK: pipeline.execute() resolves SUSPENDED, pipeline.resume() and resumeStreaming() go on", () => {
+  it("resolves with the suspended run log, then resumes with the data (AsyncPipeline streams step_suspended / pipeline_suspended)", async () => {
+    const w = workdir(`run-log-store: { type: chunked-fs }\ncatalog: { type: file-system }\n`);
+    let after = 0;
+    const pipeline = new AsyncPipeline({
+      steps: [
+        new AsyncFunctionTask({ name: "ask", fn: async (_p: Record<string, never>, ctx: TaskContext) => (ctx.resumeData === undefined ? ctx.suspend({ q: 1 }) : (ctx.resumeData as { v: number }).v), returns: ["v"] }),
+        new FunctionTask({ name: "after", fn: (p: { v: number }) => ((after += 1), p.v * 2), returns: ["w"] }),
+      ],
+    });
+    const options = { cwd: w.dir, configurationFile: w.config };
+    const types: string[] = [];
+    for await (const event of pipeline.executeStreaming({ ...options, runId: "sdk1" })) types.push(event.type);
+    expect(types).toEqual(expect.arrayContaining(["step_suspended", "pipeline_suspended", "pipeline_completed"]));
+    expect(types.indexOf("pipeline_suspended")).toBeLessThan(types.indexOf("pipeline_completed"));
+    const suspended = await pipeline.execute({ ...options, runId: "sdk2" });
+    expect(suspended.status).toBe("SUSPENDED");
+    expect(after).toBe(0);
+    const done = await pipeline.resume("sdk2", { ...options, data: { v: 21 } });
+    expect(done.status).toBe("SUCCESS");
+    expect(done.parameters.w?.value).toBe(42);
+    const streamed: RunEvent[] = [];
+    for await (const event of pipeline.resumeStreaming("sdk1", { ...options, step: "ask", data: { v: 1 } })) streamed.push(event);
+    expect(streamed.at(-1)).toMatchObject({ type: "pipeline_completed", status: "SUCCESS" });
+    expect(after).toBe(2);
+    await expect(pipeline.resume("sdk2", options)).rejects.toMatchObject({ code: "E_NOT_SUSPENDED" });
   });
 });

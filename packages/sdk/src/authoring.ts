@@ -37,6 +37,7 @@ export interface RuntimeApi {
   executePipeline(pipeline: Pipeline, options: ExecuteOptions): Promise<RunLog>;
   resumePipeline(pipeline: Pipeline, runId: string, options: ResumeOptions): Promise<RunLog>;
   streamPipeline(pipeline: Pipeline, options: ExecuteOptions): AsyncIterable<RunEvent>;
+  streamResume(pipeline: Pipeline, runId: string, options: ResumeOptions): AsyncIterable<RunEvent>;
   executeJob(job: Job, options: ExecuteOptions): Promise<RunLog>;
 }
 
@@ -421,6 +422,14 @@ export class AsyncPipeline extends Pipeline {
    */
   executeStreaming(options: ExecuteOptions = {}): AsyncIterable<RunEvent> {
     return runtimeApi().streamPipeline(this, options);
+  }
+
+  /**
+   * {@link Pipeline.resume} as a stream of the resumed run's events (as `executeStreaming`).
+   * A refused resume (`E_NOT_SUSPENDED`, …) throws when the first event is asked for.
+   */
+  resumeStreaming(runId: string, options: ResumeOptions = {}): AsyncIterable<RunEvent> {
+    return runtimeApi().streamResume(this, runId, options);
   }
 }
 
