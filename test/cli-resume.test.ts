@@ -71,4 +71,18 @@ describe("runnable resume (built CLI, child processes)", () => {
     expect(events.filter((e) => e.type === "step_skipped").map((e) => e.step)).toEqual(["one"]);
     expect(events.at(-1)).toMatchObject({ type: "pipeline_completed", status: "SUCCESS" });
   });
+
+  it("retry --from re-runs a succeeded run from the named step; --from naming no step is a coded error", () => {
+    const dir = project();
+    runCli(["execute", "pipeline.yaml", "--run-id", "s3"], { cwd: dir });
+    expect(runCli(["resume", "s3", "--data", '{"ok": true}', "--quiet"], { cwd: dir }).code).toBe(0);
+    const bad = runCli(["retry", "s3", "--from", "nowhere"], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/E_RETRY_FROM_INVALID/);
+    const again = runCli(["retry", "s3", "--from", "last"], { cwd: dir });
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/skip {2}one[\s\S]*skip {2}approve[\s\S]*ok {4}last/);
+    expect([count(dir, "one"), count(dir, "approve"), count(dir, "last")]).toEqual([1, 2, 2]);
+  });
 });

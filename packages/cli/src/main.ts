@@ -58,11 +58,11 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   retry: {
     summary: "Re-run a failed run from its point of failure (same definition, same parameters)",
-    usage: "runnable retry <run_id> [-c config] [--json|--quiet]",
-    options: { ...COMMON, ...OUTPUT },
+    usage: "runnable retry <run_id> [--from <internal name>] [-c config] [--json|--quiet|--events]",
+    options: { ...COMMON, from: { type: "string", description: "run this step and everything after it again, even what succeeded" }, ...OUTPUT },
     run: async (ctx, v, p, out) => {
       if (!p[0]) throw usage("retry needs a run id");
-      return (await commands.execute()).retryCommand(ctx, p[0], outputFlags(v), out);
+      return (await commands.execute()).retryCommand(ctx, p[0], { ...outputFlags(v), from: str(v.from) }, out);
     },
   },
   resume: {

@@ -6,6 +6,7 @@ import { checkExecutor, placeSteps } from "./placement";
 import { planOf } from "./plan";
 import { messageOf } from "./redact";
 import { resumeTarget, suspendedSteps, type ResumeRequest } from "./resume";
+import { RetryFrom } from "./retry-from";
 import { resolveRunId, validateRunId } from "./run-id";
 import { RunSession } from "./session";
 import { RunTracer } from "./tracing";
@@ -24,6 +25,11 @@ export interface RunOptions extends ExecuteOptions {
   retryRunId?: string;
   /** Receives warnings (e.g. parameters ignored on retry); default `console.warn`. */
   onWarning?: (message: string) => void;
+  /**
+   * With `retryRunId`: run this step (internal name) and everything after it again, even what
+   * succeeded (`runnable retry --from`). A run that succeeded may be retried from a step.
+   */
+  retryFrom?: string | undefined;
   /** With `retryRunId`: resume that SUSPENDED run — run this suspended step again with this data. */
   resume?: ResumeRequest | undefined;
 }
@@ -51,6 +57,8 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
   const env = options.env ?? process.env;
   const retryId = options.retryRunId ?? (env.RUNNABLE_RETRY_RUN_ID || undefined);
   if (options.resume && retryId === undefined) throw new RunnableError("E_USAGE", "resume needs the id of the suspended run (retryRunId)");
+  if (options.retryFrom !== undefined && retryId === undefined) throw new RunnableError("E_USAGE", "retryFrom needs the id of the run to retry (retryRunId)");
+  if (options.retryFrom !== undefined && options.resume) throw new RunnableError("E_USAGE", "a resume cannot also retry from a step");
   const runId = retryId !== undefined ? validateRunId(retryId, options.retryRunId !== undefined ? "the run id to retry" : "RUNNABLE_RETRY_RUN_ID") : resolveRunId(options.runId, env);
   // OpenTelemetry spans from the run's events, when a tracer provider is registered (tracing.ts).
   const tracer = RunTracer.start({ parent: env.TRACEPARENT, runSpan: true });
@@ -62,6 +70,8 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     const services = tracer ? { ...session.services(runId), traceEnv: (step: string) => tracer.traceEnv(step) } : session.services(runId);
     const store = session.store;
     const executor = session.scope.get("pipeline-executor");
+    // A --from naming no step is refused before the run log is touched.
+    const from = options.retryFrom !== undefined ? RetryFrom.of(session.prepared.graph, options.retryFrom, session.nodeTypes) : undefined;
     await checkExecutor(executor, session.prepared.graph, session.prepared.nodeTypes, services);
     let runConfig = retryId ? await startRetry(session, retryId, options) : await createRunLog(session, runId, options);
     session.guardExit(runId, runConfig);
@@ -69,7 +79,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     let status: Status = "FAIL";
     try {
       const resume = runConfig.resume;
-      const traverse = (policy: TraversalPolicy): Promise<Status> => session.traversal(services, policy, retryId !== undefined, resume).runGraph(session.prepared.graph, "", {});
+      const traverse = (policy: TraversalPolicy): Promise<Status> => session.traversal(services, policy, retryId !== undefined, resume, from).runGraph(session.prepared.graph, "", {});
       const stepCommand = (step: string, iterVars: IterVars): string[] =>
         singleNodeCommand({
           runId,
@@ -167,7 +177,7 @@ async function startRetry(session: RunSession, runId: string, options: RunOption
   const previous = await store.getRunLog(runId);
   // A resume is checked first: it must find the run SUSPENDED and the step suspended.
   const resumeStep = options.resume ? resumeTarget(previous, options.resume) : undefined;
-  if (previous.status === "SUCCESS") throw new RunnableError("E_USAGE", `Run "${runId}" already succeeded: there is nothing to retry`, { runId });
+  if (previous.status === "SUCCESS" && options.retryFrom === undefined) throw new RunnableError("E_USAGE", `Run "${runId}" already succeeded: there is nothing to retry`, { runId });
   if (previous.status === "SUSPENDED" && resumeStep === undefined)
     throw new RunnableError("E_RUN_SUSPENDED", `Run "${runId}" is SUSPENDED, waiting for a resume: run runnable resume ${runId} [--step <name>] [--data JSON]`, { runId });
   if (previous.dag_hash !== hash) {
@@ -186,13 +196,14 @@ async function startRetry(session: RunSession, runId: string, options: RunOption
   ];
   if (ignored.length > 0) warn(`retry of ${runId}: ignoring ${ignored.join(", ")} — a retry keeps the parameters the first run left`);
   const retries = (previous.run_config.retries ?? 0) + 1;
-  const { error: _previousError, resume: _previousResume, ...kept } = previous.run_config;
+  const { error: _previousError, resume: _previousResume, retry_from: _previousFrom, ...kept } = previous.run_config;
   const runConfig: RunConfig = {
     ...kept,
     is_retry: true,
     retries,
     retry_indicator: env.RUNNABLE_RETRY_INDICATOR ?? String(retries),
     ...(resumeStep !== undefined ? { resume: { step: resumeStep, data: options.resume?.data ?? null } } : {}),
+    ...(options.retryFrom !== undefined ? { retry_from: options.retryFrom } : {}),
   };
   await store.updateRunLog(runId, { status: "PROCESSING", run_config: runConfig });
   return runConfig;

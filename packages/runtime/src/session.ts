@@ -10,6 +10,7 @@ import { holdRejectionGuard } from "./rejection-guard";
 import { loadExport } from "./load-export";
 import { secretsFromEnv } from "./placement";
 import { serializedStore } from "./serialized-store";
+import type { RetryFrom } from "./retry-from";
 import { Traversal } from "./traversal";
 import { validateRunId } from "./run-id";
 
@@ -122,7 +123,7 @@ export class RunSession {
   }
 
   /** A traversal of this session's graph for `services`, by `policy`. */
-  traversal(services: RunServices, policy: TraversalPolicy, retry: boolean, resume?: { step: string; data?: unknown }): Traversal {
+  traversal(services: RunServices, policy: TraversalPolicy, retry: boolean, resume?: { step: string; data?: unknown }, from?: RetryFrom): Traversal {
     const { prepared, scope } = this;
     const store = services.store;
     return new Traversal({
@@ -138,6 +139,7 @@ export class RunSession {
       retry,
       hasComposites: prepared.hasComposites,
       resume,
+      from,
     });
   }
 

@@ -26,6 +26,7 @@ import { Limiter } from "./limiter";
 import { messageOf } from "./redact";
 import { StepContextImpl, type StepHost } from "./step-context";
 import { fanInStrategy, fanOutStrategy, runStrategy, type BranchOps, type FannedBranch, type Strategy } from "./strategies";
+import type { RetryFrom } from "./retry-from";
 import { runAttempt } from "./task-runner";
 
 /** What a traversal needs: the run's services and the node and task types the graph uses. */
@@ -42,6 +43,8 @@ export interface TraversalDeps {
   hasComposites: boolean;
   /** When resuming a suspended run: the suspended step this run resumes and its data (see `resume.ts`). */
   resume?: { step: string; data?: unknown } | undefined;
+  /** `retry --from`: the steps and branches to run again even though they succeeded. */
+  from?: RetryFrom | undefined;
 }
 
 /**
@@ -179,7 +182,7 @@ export class Traversal implements StepHost {
     const type = this.typeOf(node, internalName);
     const store = services.store;
     const previous = this.deps.retry ? await store.getStepLog(services.runId, internalName) : undefined;
-    if (previous?.status === "SUCCESS" && !type.terminal) {
+    if (previous?.status === "SUCCESS" && !type.terminal && !this.deps.from?.forcesStep(internalName)) {
       // A retry skips what already succeeded (terminal steps run again: they set the status).
       if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "already successful" });
       return "SUCCESS";
@@ -253,7 +256,7 @@ export class Traversal implements StepHost {
     const name = this.branchName(step, request);
     if (this.deps.retry) {
       const done = await store.getBranchLog(runId, name);
-      if (done?.status === "SUCCESS") {
+      if (done?.status === "SUCCESS" && !this.deps.from?.forcesBranch(name)) {
         if (services.observed) services.emit({ type: "step_skipped", step: name, reason: "branch already successful" });
         return this.outcomeOf(step, name, done.status, done.parameters);
       }

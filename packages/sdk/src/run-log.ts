@@ -159,6 +159,8 @@ export const RunConfigSchema = z.looseObject({
    * step wherever it runs, another process included). Removed when the run stops.
    */
   resume: z.object({ step: z.string(), data: z.unknown().optional() }).optional(),
+  /** The step a `retry --from` of this run started from (the last such retry). */
+  retry_from: z.string().optional(),
 });
 /** `run_config` of a run log. */
 export type RunConfig = z.infer<typeof RunConfigSchema>;

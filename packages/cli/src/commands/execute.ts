@@ -46,10 +46,11 @@ export async function executeCommand(ctx: CommandContext, file: string, flags: E
 }
 
 /**
- * `runnable retry <run_id>`: re-runs a failed (or cancelled, or crashed) run from its failure
- * point, with the definition recorded in its run log. Exit code 1 when the retry fails too.
+ * `runnable retry <run_id> [--from <step>]`: re-runs a failed (or cancelled, or crashed) run from its
+ * failure point, with the definition recorded in its run log; with `--from`, from that step, even
+ * what succeeded after it (a succeeded run too). Exit code 1 when the retry fails too.
  */
-export async function retryCommand(ctx: CommandContext, runId: string, flags: ExecuteFlags, output: Output): Promise<number> {
+export async function retryCommand(ctx: CommandContext, runId: string, flags: ExecuteFlags & { from?: string | undefined }, output: Output): Promise<number> {
   return rerun(ctx, runId, flags, output);
 }
 
@@ -80,7 +81,7 @@ export async function resumeCommand(
   return rerun(ctx, runId, flags, output, { step: flags.step, data });
 }
 
-async function rerun(ctx: CommandContext, runId: string, flags: ExecuteFlags, output: Output, resume?: ResumeRequest): Promise<number> {
+async function rerun(ctx: CommandContext, runId: string, flags: ExecuteFlags & { from?: string | undefined }, output: Output, resume?: ResumeRequest): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   validateRunId(runId, resume ? "the run id to resume" : "the run id to retry");
   const config = await withRunLogStore({ cwd, configurationFile: ctx.kernelOptions.configFile }, async (store) => {
@@ -94,7 +95,12 @@ async function rerun(ctx: CommandContext, runId: string, flags: ExecuteFlags, ou
   return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId, resume }, output, signal, view), view));
 }
 
-function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string; resume?: ResumeRequest | undefined }, output: Output, signal: AbortSignal, view: RunView): Promise<RunResult> {
+function run(
+  ctx: CommandContext,
+  graph: GraphDef,
+  source: DefinitionSource,
+  flags: ExecuteFlags & { retryRunId?: string; resume?: ResumeRequest | undefined; from?: string | undefined },
+  output: Output, signal: AbortSignal, view: RunView): Promise<RunResult> {
   const onEvent = (event: RunEvent): void => view.onEvent(event);
   return runPipeline(graph, {
     definition: source,
@@ -108,6 +114,7 @@ function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, fla
     signal,
     ...(flags.retryRunId ? { retryRunId: flags.retryRunId } : {}),
     ...(flags.resume ? { resume: flags.resume } : {}),
+    ...(flags.from !== undefined ? { retryFrom: flags.from } : {}),
   });
 }
 
