@@ -55,6 +55,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
     retry_indicator: req.services.retryIndicator,
     code_identities: await req.codeIdentities(),
     ...(ctx.suspension ? { suspend_payload: ctx.suspension.payload } : {}),
+    ...(ctx.status === "FAIL" && ctx.error ? { error: ctx.error } : {}),
     ...(req.resume ? { resume_data: req.resume.data ?? null } : {}),
   });
 }

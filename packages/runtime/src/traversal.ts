@@ -26,6 +26,7 @@ import { Limiter } from "./limiter";
 import { messageOf } from "./redact";
 import { StepContextImpl, type StepHost } from "./step-context";
 import { fanInStrategy, fanOutStrategy, runStrategy, type BranchOps, type FannedBranch, type Strategy } from "./strategies";
+import { retryable, retryDelay } from "./retry-delay";
 import type { RetryFrom } from "./retry-from";
 import { runAttempt } from "./task-runner";
 
@@ -325,7 +326,8 @@ export class Traversal implements StepHost {
     const resume = this.deps.resume?.step === internalName ? { data: this.deps.resume.data } : undefined;
     let status: Status = "FAIL";
     for (let n = first; n < first + maxAttempts; n++) {
-      if (n > first && node.retry_delay_ms > 0) await sleep(node.retry_delay_ms, services.signal);
+      const delay = n > first ? retryDelay(node.retry_delay_ms, node.retry, n - first) : 0;
+      if (delay > 0) await sleep(delay, services.signal);
       if (services.signal.aborted && n > first) break;
       const attempt = await this.taskSlots.run(() =>
         runAttempt({
@@ -343,10 +345,15 @@ export class Traversal implements StepHost {
           resume,
         }),
       );
+      if (n > first) attempt.delay_ms = delay;
       stepLog.attempts.push(attempt);
       stepLog.message = attempt.message;
       status = attempt.status;
       if (status === "SUCCESS" || status === "SUSPENDED") break;
+      if (!retryable(node.retry, attempt)) {
+        if (n + 1 < first + maxAttempts) stepLog.message = `${attempt.message} (not retried: ${attempt.error?.code ?? attempt.error?.name ?? "the error"} is not in retry.retry_on)`;
+        break;
+      }
       if (persist && n + 1 < first + maxAttempts) await services.store.putStepLog(services.runId, stepLog);
     }
     return status;

@@ -1,3 +1,4 @@
+import { retryPolicyOf, type RetryOptions } from "./retry-policy";
 import { dirname } from "node:path";
 import { GraphError, RunnableError } from "./errors";
 import type { CatalogSpec, GraphDef, NodeDef, ReturnSpec, TaskFunction } from "./graph";
@@ -124,6 +125,11 @@ export interface TaskOptions extends StepOptions {
   maxAttempts?: number;
   /** Delay between attempts. */
   retryDelayMs?: number;
+  /**
+   * Retry policy: `{ backoff: 2, maxDelayMs, jitter: true, retryOn: ["E_TIMEOUT", "TypeError"] }`
+   * (the delay grows from `retryDelayMs`; an error whose name or code is not in `retryOn` fails at once).
+   */
+  retry?: RetryOptions;
   /** An attempt running longer fails and its signal is aborted. */
   timeoutMs?: number;
 }
@@ -153,6 +159,7 @@ function taskFields(o: TaskOptions): Record<string, unknown> {
     ...(catalog ? { catalog } : {}),
     max_attempts: o.maxAttempts ?? 1,
     retry_delay_ms: o.retryDelayMs ?? 0,
+    ...(o.retry !== undefined ? { retry: typeof o.retry === "object" && o.retry !== null && !Array.isArray(o.retry) ? retryPolicyOf(o.retry) : o.retry } : {}),
     ...(o.timeoutMs !== undefined ? { timeout_ms: o.timeoutMs } : {}),
     overrides: { ...(o.overrides ?? {}) },
   };

@@ -1,3 +1,4 @@
+import type { RetryPolicy } from "./retry-policy";
 import type { z } from "zod";
 
 /** How a returned value is stored: as JSON, as a metric, or pickled into the catalog. */
@@ -85,6 +86,8 @@ export interface TaskNodeFields {
   readonly catalog?: CatalogSpec;
   readonly max_attempts: number;
   readonly retry_delay_ms: number;
+  /** Backoff, jitter and which errors to retry (see {@link RetryPolicy}). */
+  readonly retry?: RetryPolicy;
   readonly timeout_ms?: number;
   readonly overrides: Readonly<Record<string, string>>;
   /** zod schema validating/coercing the function's parameters object. */

@@ -180,3 +180,4 @@ export {
   type PlanGraph,
   type PlanStep,
 } from "./plan";
+export { retryPolicyOf, retryPolicyProblems, type RetryOptions, type RetryPolicy } from "./retry-policy";

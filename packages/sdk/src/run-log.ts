@@ -56,6 +56,10 @@ export const StepAttemptSchema = z.object({
   suspend_payload: z.unknown().optional(),
   /** The data a `resume` gave this attempt (`ctx.resumeData`). */
   resume_data: z.unknown().optional(),
+  /** How long the run waited before this attempt (retry delay, backoff and jitter applied), in ms. */
+  delay_ms: z.number().optional(),
+  /** What a failed attempt threw: its `name` and, when it has one, its `code` (what `retry_on` matches). */
+  error: z.object({ name: z.string(), code: z.string().optional() }).optional(),
 });
 /** One attempt of a task step. */
 export type StepAttempt = z.infer<typeof StepAttemptSchema>;

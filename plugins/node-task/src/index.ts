@@ -1,4 +1,4 @@
-import { definePlugin, type NodeDef, type LeafNodeType, type ValidateContext } from "@runnable-ts/sdk";
+import { definePlugin, retryPolicyProblems, type NodeDef, type LeafNodeType, type ValidateContext } from "@runnable-ts/sdk";
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -19,6 +19,7 @@ function validate(node: NodeDef, context: ValidateContext): string[] {
   if (!Number.isInteger(node.max_attempts) || (node.max_attempts as number) < 1) problems.push(`max_attempts must be an integer >= 1`);
   if (typeof node.retry_delay_ms !== "number" || node.retry_delay_ms < 0) problems.push(`retry_delay_ms must be a number >= 0`);
   if (node.timeout_ms !== undefined && (typeof node.timeout_ms !== "number" || node.timeout_ms <= 0)) problems.push(`timeout_ms must be a positive number`);
+  problems.push(...retryPolicyProblems(node.retry));
   if (!Array.isArray(node.secrets) || node.secrets.some((s) => typeof s !== "string")) problems.push(`secrets must be a list of names`);
   return problems;
 }

@@ -40,6 +40,8 @@ export interface AttemptRequest {
  */
 export class AttemptContext {
   status: "SUCCESS" | "FAIL" | "SUSPENDED" = "FAIL";
+  /** What a failed attempt threw (its name and code), for the retry policy's `retry_on`. */
+  error: { name: string; code?: string } | undefined;
   /** Set when the task called `ctx.suspend(payload)`. */
   suspension: { payload: unknown } | undefined;
   message = "";
@@ -99,6 +101,7 @@ export class AttemptContext {
    */
   fail(thrown: unknown, prefix = ""): void {
     this.status = "FAIL";
+    this.error = errorIdentity(thrown);
     this.message = this.mask(`${prefix}${thrownMessage(thrown)}`);
     this.log.write(`ERROR: ${this.message}`);
     // A coded error is the framework saying what went wrong (no stack needed); anything else
@@ -123,4 +126,10 @@ export function compose(stages: readonly Stage[]): (ctx: AttemptContext) => Prom
     };
     return call(0);
   };
+}
+
+function errorIdentity(thrown: unknown): { name: string; code?: string } {
+  if (typeof thrown !== "object" || thrown === null) return { name: typeof thrown };
+  const { name, code } = thrown as { name?: unknown; code?: unknown };
+  return { name: typeof name === "string" ? name : "Error", ...(typeof code === "string" ? { code } : {}) };
 }
