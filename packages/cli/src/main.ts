@@ -8,6 +8,7 @@ const commands = {
   execute: () => import("./commands/execute.js"),
   show: () => import("./commands/show.js"),
   plugins: () => import("./commands/plugins.js"),
+  cache: () => import("./commands/cache.js"),
   // Seeing a run (graph, timeline, ui).
   graph: () => import("./commands/graph.js"),
   timeline: () => import("./commands/timeline.js"),
@@ -148,6 +149,12 @@ const COMMANDS: Record<string, CommandSpec> = {
       if (!p[0]) throw usage("show needs a run id");
       return (await commands.show()).showCommand(ctx, p[0], { json: v.json === true }, out);
     },
+  },
+  cache: {
+    summary: "Empty the step cache (tasks with `cache`) kept in the configured run-log store",
+    usage: "runnable cache clear [-c config]",
+    options: { ...COMMON },
+    run: async (ctx, _v, p, out) => (await commands.cache()).cacheCommand(ctx, p[0], out),
   },
   runs: {
     summary: "List the runs in the configured run-log store",

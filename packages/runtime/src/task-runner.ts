@@ -1,4 +1,5 @@
 import { isoNow, newAttempt, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
+import { cacheStage } from "./attempt/cache-stage";
 import { catalogGetStage, catalogPutStage } from "./attempt/catalog-stage";
 import { AttemptContext, compose, type AttemptRequest } from "./attempt/context";
 import { inputStage } from "./attempt/input-stage";
@@ -27,6 +28,7 @@ const ATTEMPT = compose([
   catalogGetStage,
   secretsStage,
   inputStage,
+  cacheStage,
   returnsStage,
   invokeStage,
 ]);
@@ -56,6 +58,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
     code_identities: await req.codeIdentities(),
     ...(ctx.suspension ? { suspend_payload: ctx.suspension.payload } : {}),
     ...(ctx.status === "FAIL" && ctx.error ? { error: ctx.error } : {}),
+    ...(ctx.cached ? { cached: true, cached_from: ctx.cached.from } : {}),
     ...(req.resume ? { resume_data: req.resume.data ?? null } : {}),
   });
 }

@@ -35,6 +35,7 @@ export const TASK_STEP_KEYS: StepKeys = {
     },
     { error: "must be { backoff, max_delay_ms, jitter, retry_on }" },
   ),
+  cache: z.union([z.boolean(), z.strictObject({ ttl_ms: z.number().positive({ error: "must be a positive number" }) })], { error: "must be true, false or { ttl_ms: <ms> }" }),
   stream_end_type: z.string(),
 };
 

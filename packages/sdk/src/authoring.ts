@@ -130,6 +130,13 @@ export interface TaskOptions extends StepOptions {
    * (the delay grows from `retryDelayMs`; an error whose name or code is not in `retryOn` fails at once).
    */
   retry?: RetryOptions;
+  /**
+   * Step cache: `true`, or `{ key: (params) => string, ttlMs }`. A later run of the same task
+   * (same definition, same input parameters read — or the same key — and the same code identity)
+   * reuses the recorded returns and catalog outputs instead of running; its attempt is recorded
+   * `cached: true` with the run it came from. `runnable cache clear` empties the cache.
+   */
+  cache?: true | { key?: (params: Record<string, unknown>) => string; ttlMs?: number };
   /** An attempt running longer fails and its signal is aborted. */
   timeoutMs?: number;
 }
@@ -161,6 +168,7 @@ function taskFields(o: TaskOptions): Record<string, unknown> {
     retry_delay_ms: o.retryDelayMs ?? 0,
     ...(o.retry !== undefined ? { retry: typeof o.retry === "object" && o.retry !== null && !Array.isArray(o.retry) ? retryPolicyOf(o.retry) : o.retry } : {}),
     ...(o.timeoutMs !== undefined ? { timeout_ms: o.timeoutMs } : {}),
+    ...(o.cache !== undefined ? { cache: typeof o.cache === "object" && o.cache !== null ? { ...(o.cache.key ? { key: o.cache.key } : {}), ...(o.cache.ttlMs !== undefined ? { ttl_ms: o.cache.ttlMs } : {}) } : o.cache } : {}),
     overrides: { ...(o.overrides ?? {}) },
   };
 }

@@ -58,6 +58,10 @@ export const StepAttemptSchema = z.object({
   resume_data: z.unknown().optional(),
   /** How long the run waited before this attempt (retry delay, backoff and jitter applied), in ms. */
   delay_ms: z.number().optional(),
+  /** True when the attempt reused a cached result instead of running the task (step cache). */
+  cached: z.boolean().optional(),
+  /** The run whose result a cached attempt reused (and, in the cache, the run that recorded it). */
+  cached_from: z.string().optional(),
   /** What a failed attempt threw: its `name` and, when it has one, its `code` (what `retry_on` matches). */
   error: z.object({ name: z.string(), code: z.string().optional() }).optional(),
 });

@@ -42,6 +42,8 @@ export class AttemptContext {
   status: "SUCCESS" | "FAIL" | "SUSPENDED" = "FAIL";
   /** What a failed attempt threw (its name and code), for the retry policy's `retry_on`. */
   error: { name: string; code?: string } | undefined;
+  /** Set when a step cache hit stood in for the task: the run the result came from. */
+  cached: { from: string } | undefined;
   /** Set when the task called `ctx.suspend(payload)`. */
   suspension: { payload: unknown } | undefined;
   message = "";
