@@ -14,7 +14,7 @@ export { walkGraphs, subgraphsOf } from "./graph-check";
 export { validateRunId, MAX_RUN_ID_LENGTH } from "./run-id";
 export { closeScope, withRunLogStore } from "./session";
 export { planOf } from "./plan";
-export { CACHE_RUN_ID, clearCache } from "./step-cache";
+export { CACHE_RUN_ID, clearCache, entryHash, lookUp, record as recordCached } from "./step-cache";
 export { SUSPENDED_EXIT_CODE } from "./placement";
 export { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
 export { Limiter, pool } from "./limiter";
