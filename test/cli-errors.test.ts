@@ -166,12 +166,12 @@ describe("every user error is one error[CODE] block without a stack trace (built
     expect(result.stderr).toMatch(/stack:\n.*\n\s+at /);
   });
 
-  it("fan on a loop step is E_FAN_INVALID", () => {
+  it("fan on a loop step is E_NOT_FANNABLE", () => {
     const { dir } = project({ "loop.yaml": LOOP });
     expect(runCli(["execute-single-node", "fan1", "loop.yaml", "loop", "--create"], { cwd: dir }).code).not.toBeNull();
     const result = runCli(["fan", "fan1", "loop.yaml", "loop", "out"], { cwd: dir });
     expect(result.code).toBe(1);
-    expectErrorBlock(result.stderr, "E_FAN_INVALID");
+    expectErrorBlock(result.stderr, "E_NOT_FANNABLE");
     expect(result.stderr).toMatch(/loop/);
   });
 

@@ -242,11 +242,17 @@ describe("cancellation", () => {
     const controller = new AbortController();
     const pipeline = new AsyncPipeline({
       steps: [
-        new AsyncFunctionTask({ name: "long", fn: async (_p, ctx) => { await new Promise<void>((r) => ctx.signal.addEventListener("abort", () => { sawAbort = true; r(); })); } }),
+        new AsyncFunctionTask({
+          name: "long",
+          fn: async (_p, ctx) => {
+            // Abort from outside once the task is running (not after a fixed delay: start-up time varies).
+            setTimeout(() => controller.abort(new Error("stop requested")), 20);
+            await new Promise<void>((r) => ctx.signal.addEventListener("abort", () => { sawAbort = true; r(); }));
+          },
+        }),
         new FunctionTask({ name: "later", fn: () => { laterRan = true; } }),
       ],
     });
-    setTimeout(() => controller.abort(new Error("stop requested")), 50);
     const error = await pipeline.execute({ cwd: w.dir, configurationFile: w.config, signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExecutionFailedError);
     const log = (error as ExecutionFailedError).runLog as RunLog;

@@ -478,7 +478,7 @@ export interface JobRun {
 
 /**
  * What an executor may check before a run log exists (its `check` hook): every step of the
- * definition with its internal-name path (`<branch>` stands for map iterations and loop
+ * definition with its internal-name path (`*` (DYNAMIC_BRANCH_KEY) stands for map iterations and loop
  * indices) and the run's services.
  */
 export interface ExecutionCheck {
