@@ -343,6 +343,7 @@ export class Traversal implements StepHost {
           codeIdentities: this.deps.codeIdentities,
           concurrent: this.concurrentCapture,
           resume,
+          suspendable: persist,
         }),
       );
       if (n > first) attempt.delay_ms = delay;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { AsyncFunctionTask, AsyncPipeline, FunctionTask, isRunnableError, type RunEvent, type RunLog, type TaskContext } from "@runnable-ts/sdk";
+import { AsyncFunctionTask, AsyncPipeline, FunctionJob, FunctionTask, isRunnableError, type RunEvent, type RunLog, type TaskContext } from "@runnable-ts/sdk";
 import { loadDefinition, runPipeline, type ResumeRequest } from "../src/index";
 import { findStep, workdir } from "./support";
 
@@ -218,5 +218,16 @@ describe("SDK: pipeline.execute() resolves SUSPENDED, pipeline.resume() and resu
     expect(streamed.at(-1)).toMatchObject({ type: "pipeline_completed", status: "SUCCESS" });
     expect(after).toBe(2);
     await expect(pipeline.resume("sdk2", options)).rejects.toMatchObject({ code: "E_NOT_SUSPENDED" });
+  });
+});
+
+describe("a job cannot suspend", () => {
+  it("fails the job's attempt with E_SUSPEND_UNSUPPORTED (a job has no resume)", async () => {
+    const w = workdir();
+    const job = new FunctionJob({ fn: async (_p: Record<string, never>, ctx: TaskContext) => ctx.suspend("wait") });
+    const error = (await job.execute({ cwd: w.dir, configurationFile: w.config }).catch((e: unknown) => e)) as { runLog?: RunLog };
+    expect(error.runLog?.status).toBe("FAIL");
+    expect(error.runLog?.job?.attempts.map((a) => a.status)).toEqual(["FAIL"]);
+    expect(error.runLog?.job?.message).toMatch(/a job cannot be suspended/);
   });
 });

@@ -29,6 +29,8 @@ export interface AttemptRequest {
    * (ctx.log and shell output are still captured). Any other value captures it per task.
    */
   concurrent: boolean | "off";
+  /** False for a job's attempts: a job cannot be suspended (it has no resume). */
+  suspendable?: boolean;
   /** Set when this attempt resumes a suspended step: `ctx.resumeData` of the task. */
   resume?: { data: unknown } | undefined;
 }

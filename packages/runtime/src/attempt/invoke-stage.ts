@@ -99,6 +99,8 @@ export const invokeStage: Stage = (ctx) => {
     },
     loadExport: (ref) => services.loadExport(ref),
     suspend: (payload) => {
+      if (req.suspendable === false)
+        return Promise.reject(new RunnableError("E_SUSPEND_UNSUPPORTED", `${step}: a job cannot be suspended (it has no resume); make it a pipeline step to use ctx.suspend()`, { step }));
       ctx.suspension ??= { payload: payload === undefined ? null : ctx.secretValues.length > 0 ? maskDeep(payload, ctx.secretValues) : payload };
       return Promise.reject(new SuspendedSignal(step));
     },
