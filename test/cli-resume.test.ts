@@ -62,7 +62,7 @@ describe("runnable resume (built CLI, child processes)", () => {
     expect(again.stderr).toMatch(/E_NOT_SUSPENDED/);
   });
 
-  it("execute --events emits pipeline_suspended and resume --events one JSON event per line", () => {
+  it("execute --events emits pipeline_suspended, resume --events one JSON event per line, resume --json the run log", () => {
     const dir = project();
     expect(runCli(["execute", "pipeline.yaml", "--run-id", "s2", "--events"], { cwd: dir }).stdout).toMatch(/"type":"pipeline_suspended"/);
     const resumed = runCli(["resume", "s2", "--data", '{"ok": 1}', "--events"], { cwd: dir });
@@ -70,6 +70,13 @@ describe("runnable resume (built CLI, child processes)", () => {
     const events = resumed.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; step: string });
     expect(events.filter((e) => e.type === "step_skipped").map((e) => e.step)).toEqual(["one"]);
     expect(events.at(-1)).toMatchObject({ type: "pipeline_completed", status: "SUCCESS" });
+
+    runCli(["execute", "pipeline.yaml", "--run-id", "s4", "--quiet"], { cwd: dir });
+    const json = runCli(["resume", "s4", "--data", '{"ok": 2}', "--json"], { cwd: dir });
+    expect(json.code).toBe(0);
+    const log = JSON.parse(json.stdout) as { status: string; run_config: Record<string, unknown> };
+    expect(log.status).toBe("SUCCESS");
+    expect(log.run_config.resume).toBeUndefined();
   });
 
   it("retry --from re-runs a succeeded run from the named step; --from naming no step is a coded error", () => {
