@@ -48,7 +48,7 @@ export interface TaskContext {
    * if (ctx.resumeData === undefined) await ctx.suspend({ question: "approve?" });
    */
   suspend(payload?: unknown): Promise<never>;
-  /** The data the resume of a suspended step gave it (`undefined` in a first attempt). */
+  /** The data the resume of a suspended step gave it: `undefined` in a first attempt, `null` for a resume without data. */
   readonly resumeData: unknown;
 }
 
