@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -21,7 +21,7 @@ interface Entry {
 }
 
 /** The cache file holds at most this much code (a busy machine's union of entry points). */
-const MAX_BYTES = 64 * 2 ** 20;
+const MAX_BYTES = 32 * 2 ** 20;
 
 /**
  * Caches V8's compiled code of every CommonJS module this process loads, so the next process
@@ -83,7 +83,8 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
       for (const [name, { hash, script }] of compiled) entries.set(name, { hash, data: script.createCachedData() });
       let total = [...entries.values()].reduce((sum, e) => sum + e.data.length, 0);
       for (const [name, entry] of cached) {
-        if (entries.has(name) || total + entry.data.length > MAX_BYTES) continue;
+        // Modules of deleted folders (a test's temporary project) leave the cache.
+        if (entries.has(name) || total + entry.data.length > MAX_BYTES || !existsSync(name)) continue;
         entries.set(name, entry);
         total += entry.data.length;
       }

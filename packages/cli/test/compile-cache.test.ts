@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -39,6 +39,20 @@ describe("compile cache", () => {
     // Same length, different code: a cache keyed by length alone would run 'first'.
     writeFileSync(join(dir, "lib.js"), "#!/usr/bin/env node\nexports.value = () => 'other';\n");
     expect(run().out).toBe("other function true");
+  });
+
+  it("drops the entries of deleted files when it rewrites the cache", () => {
+    writeFileSync(join(dir, "lib.js"), "exports.value = () => require('./gone.js');\n");
+    writeFileSync(join(dir, "gone.js"), "module.exports = 'g';\n");
+    run();
+    const [file] = readdirSync(join(dir, "cache"));
+    const indexOf = (): string => { const b = readFileSync(join(dir, "cache", file!)); return b.toString("utf8", 4, 4 + b.readUInt32LE(0)); };
+    expect(indexOf()).toContain("gone.js");
+    rmSync(join(dir, "gone.js"));
+    writeFileSync(join(dir, "lib.js"), "exports.value = () => 'h';\n");
+    expect(run().out).toBe("h function true");
+    expect(indexOf()).not.toContain("gone.js");
+    expect(indexOf()).toContain("lib.js");
   });
 
   it("keeps working over a corrupt cache file, and is off with RUNNABLE_COMPILE_CACHE=off", () => {
