@@ -100,7 +100,11 @@ function scaling(workload: string, label: string, systems: System[], sizes: numb
         if (m.logBytes) row.logBytesPerUnit = m.logBytes / size;
         const perUnit = (ms: number, baseMs: number): number => ((ms - baseMs) / (size - small)) * 1000;
         if (size === small) base = row;
-        else if (base !== undefined) Object.assign(row, { perUnitUs: perUnit(row.medianMs!, base.medianMs!), perUnitMinUs: perUnit(row.minMs!, base.minMs!), perUnitMaxUs: perUnit(row.maxMs!, base.maxMs!) });
+        else if (base !== undefined) {
+          // From the fastest and the slowest repetitions of both sizes (ordered: noise can swap them).
+          const [low, high] = spread([perUnit(row.minMs!, base.minMs!), perUnit(row.maxMs!, base.maxMs!)]);
+          Object.assign(row, { perUnitUs: perUnit(row.medianMs!, base.medianMs!), perUnitMinUs: low, perUnitMaxUs: high });
+        }
       }
       rows.push(row);
     }
