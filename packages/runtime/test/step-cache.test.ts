@@ -46,6 +46,16 @@ describe.each(["file-system", "chunked-fs"])("step cache under the %s store", (s
     expect(existsSync(join(dir, ".catalog", "c2", "out.txt"))).toBe(true);
   });
 
+  it("runs the task again when the source run's catalog files are gone", async () => {
+    const { dir, go, pipeline, calls } = setup();
+    await go(pipeline, "c1");
+    rmSync(join(dir, ".catalog", "c1"), { recursive: true, force: true });
+    const second = await go(pipeline, "c2");
+    expect(second.status).toBe("SUCCESS");
+    expect(calls()).toBe(2);
+    expect(findStep(second.runLog, "double")!.attempts[0]!.cached).toBeUndefined();
+  });
+
   it("runs the task again when an input it reads changed, and after runnable cache clear", async () => {
     const { dir, config, go, pipeline, calls } = setup();
     await go(pipeline, "c1");

@@ -28,9 +28,10 @@ export const cacheStage: Stage = async (ctx, next) => {
   const hash = entryHash(ctx.node, await req.codeIdentities(), key);
   // With a key function, the key alone decides: no input needs to match.
   const hit = await lookUp(services.store, hash, key !== undefined ? {} : ctx.available, setting.ttl_ms).catch(() => undefined);
-  if (hit) {
-    const put = ctx.node.catalog?.put ?? [];
-    if (put.length > 0) await services.catalog.get({ runId: hit.from, patterns: [...put], cwd: services.cwd });
+  // A hit whose catalog files are gone from the source run is a miss.
+  const put = ctx.node.catalog?.put ?? [];
+  const restored = hit && put.length > 0 ? await services.catalog.get({ runId: hit.from, patterns: [...put], cwd: services.cwd }).then(() => true, () => false) : true;
+  if (hit && restored) {
     for (const name in hit.attempt.input_parameters) ctx.used.add(name);
     ctx.outputs = hit.attempt.output_parameters;
     Object.assign(ctx.metrics, hit.attempt.user_defined_metrics);
