@@ -28,13 +28,16 @@ function w1(mode: string, steps: number, reps: number, tty: boolean): { plain: n
 
 /**
  * Costs of seeing a run: OpenTelemetry spans per step on W1 (a provider registered against
- * none), the live terminal view on W1 N=1000 under a pseudo-TTY (against a run nobody
+ * none; with the batch and the simple span processor; and the SDK's own floor for those spans
+ * with a processor that does nothing), the live terminal view on W1 N=1000 under a pseudo-TTY (against a run nobody
  * watches), and generating the timeline of a 10,000-step run.
  */
 export function seeingBench(smoke: boolean): Figure[] {
   const steps = smoke ? 200 : 1000;
   const reps = smoke ? 3 : 41;
   const otel = w1("otel", steps, reps, false);
+  const simple = w1("otel-simple", steps, reps, false);
+  const floor = w1("floor", steps, reps, false);
   const events = w1("events", steps, reps, false);
   const live = w1("live", steps, reps, true);
   const log = largeMapRunLog("bench-timeline", 10_000);
@@ -45,10 +48,13 @@ export function seeingBench(smoke: boolean): Figure[] {
     size = renderTimelineHtml(log).length;
     times.push(performance.now() - start);
   }
+  const perStep = (m: { plain: number; observed: number }): number => ((m.observed - m.plain) / steps) * 1000;
   return [
-    { workload: `OTel spans, W1 N=${steps}`, metric: "added per step", value: ((otel.observed - otel.plain) / steps) * 1000, unit: "µs", target: { max: 10 } },
+    { workload: `OTel spans, W1 N=${steps}`, metric: "added per step (batch processor)", value: perStep(otel), unit: "µs", target: { max: 10 } },
+    { workload: `OTel spans, W1 N=${steps}`, metric: "added per step (simple processor)", value: perStep(simple), unit: "µs" },
+    { workload: `OTel spans, W1 N=${steps}`, metric: "SDK floor: its 2 spans per step", value: perStep(floor), unit: "µs" },
     { workload: `OTel spans, W1 N=${steps}`, metric: "W1 run without spans, median", value: otel.plain, unit: "ms" },
-    { workload: `OTel spans, W1 N=${steps}`, metric: "of which: making the events", value: ((events.observed - events.plain) / steps) * 1000, unit: "µs" },
+    { workload: `W1 N=${steps}, a listener`, metric: "making every event (previews)", value: perStep(events), unit: "µs" },
     { workload: `live view, W1 N=${steps}, pseudo-TTY`, metric: "added wall", value: ((live.observed - live.plain) / live.plain) * 100, unit: "%", target: { max: 5 } },
     { workload: "timeline, 10,000 steps", metric: "generation, median", value: median(times), unit: "ms", target: { max: 1000 } },
     { workload: "timeline, 10,000 steps", metric: "file size", value: size / 2 ** 20, unit: "MiB" },

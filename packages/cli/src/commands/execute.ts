@@ -59,6 +59,8 @@ export async function retryCommand(ctx: CommandContext, runId: string, flags: Ex
 }
 
 function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output, signal: AbortSignal, view: RunView): Promise<RunResult> {
+  // A view that shows no events (--quiet, --json) gets none: the run builds none.
+  const needs = view.needs;
   const onEvent = (event: RunEvent): void => view.onEvent(event);
   return runPipeline(graph, {
     definition: source,
@@ -67,7 +69,7 @@ function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, fla
     parametersFile: flags.parameters,
     runId: flags.runId,
     tag: flags.tag,
-    onEvent,
+    ...(needs ? { onEvent, eventDetail: needs } : {}),
     onWarning: (message) => output.err(`warning: ${message}`),
     signal,
     ...(flags.retryRunId ? { retryRunId: flags.retryRunId } : {}),
