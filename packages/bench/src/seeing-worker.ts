@@ -1,8 +1,9 @@
 /**
  * One A/B measurement of a "seeing a run" cost in a fresh process (started by seeing.ts):
  * `node seeing-worker.js <mode> <steps> <reps> <result file>`. Runs W1 alternately without and
- * with the observer, so that both see the same machine load: mode `otel` / `otel-simple` (a
- * tracer provider registered: spans from the run's events), `floor` (the SDK's own cost of
+ * with the observer, so that both see the same machine load: mode `otel` / `otel-simple` /
+ * `otel-nothing` (a tracer provider registered, with the batch, the simple or a do-nothing span
+ * processor: spans from the run's events), `floor` (the SDK's own cost of
  * those spans, no run), `events` (a listener that ignores the events: the
  * cost of making them) and `live` (the live terminal view on stdout; run it under a
  * pseudo-TTY). Writes {plain, observed} (ms per run) to the result file.
@@ -38,10 +39,10 @@ const graph = new Pipeline({
  * that keeps nothing.
  */
 const discard: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: () => Promise.resolve() };
-const provider = new BasicTracerProvider({ spanProcessors: [mode === "otel-simple" ? new SimpleSpanProcessor(discard) : new BatchSpanProcessor(discard)] });
-
 /** A span processor that does nothing: what is left is the SDK's own cost of a span. */
 const nothing: SpanProcessor = { onStart: () => undefined, onEnd: () => undefined, forceFlush: () => Promise.resolve(), shutdown: () => Promise.resolve() };
+const processor = mode === "otel-simple" ? new SimpleSpanProcessor(discard) : mode === "otel-nothing" ? nothing : new BatchSpanProcessor(discard);
+const provider = new BasicTracerProvider({ spanProcessors: [processor] });
 const sdk = new BasicTracerProvider({ spanProcessors: [nothing] }).getTracer("floor");
 
 /**
