@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createRunView } from "../packages/cli/src/run-view";
 import { CLI, runCli } from "./support/cli";
 import { seeingDir } from "./support/seeing";
 
@@ -108,5 +109,37 @@ describe("live view, plain lines and --events (built CLI)", () => {
     const jobEvents = job.stdout.trimEnd().split("\n").map((l) => JSON.parse(l) as Event);
     expect(jobEvents.map((e) => e.type)).toEqual(expect.arrayContaining(["task_started", "task_completed"]));
     for (const e of jobEvents) expect(e.run_id).toBe("ev3");
+  });
+});
+
+describe("what each view asks the run to build", () => {
+  const output = (tty: boolean, lines: string[] = []) => ({ out: (t: string) => void lines.push(t), err: () => undefined, tty, rows: 10, columns: 80 });
+  it("--quiet and --json need no events, plain lines only the lifecycle, the live view task output but no previews, --events everything", () => {
+    expect(createRunView({ json: false, quiet: true }, output(true)).needs).toBeUndefined();
+    expect(createRunView({ json: true, quiet: false }, output(true)).needs).toBeUndefined();
+    expect(createRunView({ json: false, quiet: false }, output(false)).needs).toEqual({ previews: false, output: false });
+    expect(createRunView({ json: false, quiet: false }, output(true)).needs).toEqual({ previews: false, output: true });
+    expect(createRunView({ json: false, quiet: false, events: true }, output(false)).needs).toEqual({ previews: true, output: true });
+  });
+
+  it("the live view draws its first frame at once and keeps a frame to the terminal's rows however many steps finished", () => {
+    const lines: string[] = [];
+    const view = createRunView({ json: false, quiet: false }, output(true, lines));
+    const event = (type: string, step: string, extra: Record<string, unknown> = {}) => view.onEvent({ type, step, run_id: "r", timestamp: "", ...extra });
+    event("step_started", "s0", { step_type: "task" });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/s0 {2}PROCESSING/);
+    event("step_completed", "s0", { status: "SUCCESS" });
+    for (let i = 1; i < 5000; i++) {
+      event("step_started", `s${i}`, { step_type: "task" });
+      event("step_completed", `s${i}`, { status: i === 4998 ? "FAIL" : "SUCCESS", ...(i === 4998 ? { message: "boom" } : {}) });
+    }
+    event("step_started", "last", { step_type: "task" });
+    view.finish({ runId: "r", status: "FAIL", runLog: { status: "FAIL", steps: {}, run_config: {} } as never });
+    // The last frame: a line for what is hidden, then rows − 2 steps (running first, then the latest finished).
+    const frame = lines[lines.length - 2]!.split("\n").filter(Boolean);
+    expect(frame).toHaveLength(9);
+    expect(frame[0]).toMatch(/… 4993 more steps finished/);
+    expect(frame.slice(-3).map((l) => l.replace(/\x1b\[[\d;?]*[A-Za-z]/g, ""))).toEqual([expect.stringMatching(/^✗ s4998 {2}FAIL .*— boom$/), expect.stringMatching(/^✓ s4999 {2}SUCCESS/), expect.stringMatching(/^. last {2}PROCESSING/)]);
   });
 });

@@ -1,4 +1,4 @@
-import type { RunEvent, RunLog, StepLog } from "@runnable-ts/sdk";
+import type { EventDetail, RunEvent, RunLog, StepLog } from "@runnable-ts/sdk";
 import type { Output } from "./output";
 
 /** How a command that runs something prints it. */
@@ -10,6 +10,11 @@ export interface ViewFlags {
 
 /** A view of a run: receives its events, then prints the outcome. */
 export interface RunView {
+  /**
+   * What the view needs of the run's events beyond the lifecycle ones (see {@link EventDetail});
+   * undefined: no events at all (the run builds none).
+   */
+  readonly needs: EventDetail | undefined;
   onEvent(event: RunEvent): void;
   /** Prints the outcome (stops the live view first). */
   finish(result: { runId: string; status: string; runLog: RunLog }, noun?: string): void;
@@ -27,18 +32,22 @@ const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
 /** Redraws at most this often: a frame per event would cost more than the steps at 1,000 steps. */
 const FRAME_MS = 80;
 
+const EVERYTHING: EventDetail = { previews: true, output: true };
+const LIFECYCLE: EventDetail = { previews: false, output: false };
+
 /**
  * Picks the view for the flags and the terminal: `--events` (one JSON event per line, nothing
  * else), `--json` (the final run log only), `--quiet` (the final line only), a live tree when
  * stdout is a TTY, else one plain line per finished step.
  */
 export function createRunView(flags: ViewFlags, output: Output): RunView {
-  if (flags.events) return { onEvent: (event) => output.out(JSON.stringify(event)), finish: () => undefined };
-  if (flags.json) return { onEvent: () => undefined, finish: (r) => output.out(JSON.stringify(r.runLog, null, 2)) };
+  if (flags.events) return { needs: EVERYTHING, onEvent: (event) => output.out(JSON.stringify(event)), finish: () => undefined };
+  if (flags.json) return { needs: undefined, onEvent: () => undefined, finish: (r) => output.out(JSON.stringify(r.runLog, null, 2)) };
   const finalLine = (r: { runId: string; status: string; runLog: RunLog }, noun = "run"): void => output.out(`${noun} ${r.runId}: ${r.status}${failureHint(r.runLog)}`);
-  if (flags.quiet) return { onEvent: () => undefined, finish: finalLine };
+  if (flags.quiet) return { needs: undefined, onEvent: () => undefined, finish: finalLine };
   if (output.tty) return new LiveView(output);
   return {
+    needs: LIFECYCLE,
     onEvent: (event) => {
       if (event.type === "step_completed") output.out(`${MARK[String(event.status)] ?? String(event.status)}  ${event.step}${event.message ? `  — ${String(event.message)}` : ""}`);
       if (event.type === "step_skipped") output.out(`skip  ${event.step}  (${String(event.reason)})`);
@@ -49,6 +58,8 @@ export function createRunView(flags: ViewFlags, output: Output): RunView {
 
 interface LiveStep {
   name: string;
+  /** Order of appearance: frames list steps in it. */
+  seq: number;
   depth: number;
   status: string;
   started: number;
@@ -63,11 +74,20 @@ const elapsed = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)}ms` : ms <
 
 /**
  * The live terminal view: a tree of running and recently finished steps (status, elapsed time,
- * attempt, the message of a failure or the last line the task printed), redrawn in place (cursor up, clear line) at most every {@link FRAME_MS}; then a
- * summary. Only as many lines as the terminal has rows are drawn: running steps first.
+ * attempt, the message of a failure or the last line the task printed), redrawn in place (cursor
+ * up, clear line): the first frame at the first event, then at most every {@link FRAME_MS}; then a summary. Only as many lines as the
+ * terminal has rows are drawn: running steps first. An event costs a map operation (the view
+ * keeps the running steps and only as many finished ones as a frame can show); what it shows is
+ * drawn on the timer, never per event.
  */
 export class LiveView implements RunView {
-  private readonly steps = new Map<string, LiveStep>();
+  /** Lifecycle events, task_started/task_error for the attempt and its error, task_output for the last line; no previews. */
+  readonly needs: EventDetail = { previews: false, output: true };
+  private readonly running = new Map<string, LiveStep>();
+  /** The most recently finished steps, oldest first: at most a frame's worth. */
+  private readonly recent: LiveStep[] = [];
+  private finished = 0;
+  private seq = 0;
   private readonly started = Date.now();
   private drawnLines = 0;
   private dirty = false;
@@ -76,16 +96,26 @@ export class LiveView implements RunView {
 
   constructor(private readonly output: Output) {}
 
+  private get limit(): number {
+    return Math.max(3, (this.output.rows || 24) - 2);
+  }
+
+  private done(step: LiveStep): void {
+    this.finished++;
+    this.recent.push(step);
+    if (this.recent.length > this.limit) this.recent.shift();
+  }
+
   onEvent(event: RunEvent): void {
     const name = event.step;
     switch (event.type) {
       case "step_started": {
-        const previous = this.steps.get(name);
-        this.steps.set(name, { name, depth: depthOf(name), status: "PROCESSING", started: Date.now(), attempt: previous?.attempt ?? 0, message: "", line: "" });
+        const previous = this.running.get(name);
+        this.running.set(name, { name, seq: this.seq++, depth: depthOf(name), status: "PROCESSING", started: Date.now(), attempt: previous?.attempt ?? 0, message: "", line: "" });
         break;
       }
       case "task_started": {
-        const step = this.steps.get(name);
+        const step = this.running.get(name);
         if (step) {
           step.attempt = typeof event.attempt === "number" ? event.attempt : step.attempt + 1;
           step.message = "";
@@ -93,27 +123,29 @@ export class LiveView implements RunView {
         break;
       }
       case "task_output": {
-        const step = this.steps.get(name);
+        const step = this.running.get(name);
         if (step) step.line = String(event.line ?? "");
         break;
       }
       case "task_error": {
-        const step = this.steps.get(name);
+        const step = this.running.get(name);
         if (step) step.message = String(event.error ?? "");
         break;
       }
       case "step_completed": {
-        const step = this.steps.get(name);
+        const step = this.running.get(name);
         if (step) {
+          this.running.delete(name);
           step.status = String(event.status);
           step.ended = Date.now();
           step.message = typeof event.message === "string" ? event.message : step.status === "SUCCESS" ? "" : step.message;
+          this.done(step);
         }
         break;
       }
       case "step_skipped": {
         const now = Date.now();
-        this.steps.set(name, { name, depth: depthOf(name), status: "SKIPPED", started: now, ended: now, attempt: 0, message: String(event.reason ?? ""), line: "" });
+        this.done({ name, seq: this.seq++, depth: depthOf(name), status: "SKIPPED", started: now, ended: now, attempt: 0, message: String(event.reason ?? ""), line: "" });
         break;
       }
       default:
@@ -121,6 +153,8 @@ export class LiveView implements RunView {
     }
     this.dirty = true;
     if (!this.timer) {
+      // The first frame at once (the run is visibly under way), then one per FRAME_MS.
+      this.draw();
       this.timer = setInterval(() => this.draw(), FRAME_MS);
       this.timer.unref();
     }
@@ -128,16 +162,13 @@ export class LiveView implements RunView {
 
   private lines(limit: number): string[] {
     const now = Date.now();
-    const all = [...this.steps.values()];
-    const running = all.filter((s) => s.ended === undefined);
-    const finished = all.filter((s) => s.ended !== undefined);
+    const running = [...this.running.values()].slice(0, limit);
     const room = Math.max(1, limit - running.length);
-    const shown = new Set([...running, ...finished.slice(-room)].slice(0, limit));
-    const hidden = all.length - shown.size;
+    const shown = [...running, ...this.recent.slice(-room)].slice(0, limit).sort((a, b) => a.seq - b.seq);
+    const hidden = this.running.size + this.finished - shown.length;
     const out = hidden > 0 ? [`  … ${hidden} more step${hidden === 1 ? "" : "s"} finished`] : [];
     const columns = this.output.columns || 100;
-    for (const s of all) {
-      if (!shown.has(s)) continue;
+    for (const s of shown) {
       const mark = s.ended === undefined ? SPINNER[this.frame % SPINNER.length]! : s.status === "SUCCESS" ? "✓" : s.status === "SKIPPED" ? "–" : s.status === "SUSPENDED" ? "‖" : "✗";
       const colour = COLOUR[s.status] ?? "2";
       const attempt = s.attempt > 1 ? `  attempt ${s.attempt}` : "";
@@ -150,10 +181,10 @@ export class LiveView implements RunView {
 
   /** Draws one frame in place: up to the first line of the previous frame, each line cleared. */
   private draw(force = false): void {
-    if (!this.dirty && !force && ![...this.steps.values()].some((s) => s.ended === undefined)) return;
+    if (!this.dirty && !force && this.running.size === 0) return;
     this.dirty = false;
     this.frame++;
-    const lines = this.lines(Math.max(3, (this.output.rows || 24) - 2));
+    const lines = this.lines(this.limit);
     // Back to the first line of the previous frame (the cursor is hidden while the view lives),
     // each line cleared as it is rewritten, what a shorter frame leaves below cleared; one write.
     const head = this.drawnLines > 0 ? `${ESC}${this.drawnLines}F` : `${ESC}?25l`;

@@ -1,4 +1,4 @@
-import { ExecutionFailedError, RunnableError, type ExecuteOptions, type GraphDef, type IterVars, type RunConfig, type RunEvent, type RunLog, type Status, type TraversalPolicy } from "@runnable-ts/sdk";
+import { ExecutionFailedError, RunnableError, type EventDetail, type ExecuteOptions, type GraphDef, type IterVars, type RunConfig, type RunEvent, type RunLog, type Status, type TraversalPolicy } from "@runnable-ts/sdk";
 import { singleNodeCommand } from "./cli-path";
 import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
@@ -21,6 +21,12 @@ export interface RunOptions extends ExecuteOptions {
   env?: NodeJS.ProcessEnv;
   /** Receives every event of the run; a returned promise makes generator tasks wait for it. */
   onEvent?: (event: RunEvent) => void | Promise<void>;
+  /**
+   * What `onEvent` needs beyond the lifecycle events (default: everything). Without `previews`,
+   * `task_started` and `task_completed` carry no `inputs` / `outputs`; without `output`, no
+   * `task_output` events are made.
+   */
+  eventDetail?: EventDetail;
   /** Retry this failed run instead of starting a new one (else `RUNNABLE_RETRY_RUN_ID`). */
   retryRunId?: string;
   /** Receives warnings (e.g. parameters ignored on retry); default `console.warn`. */
@@ -61,8 +67,8 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
   if (options.retryFrom !== undefined && options.resume) throw new RunnableError("E_USAGE", "a resume cannot also retry from a step");
   const runId = retryId !== undefined ? validateRunId(retryId, options.retryRunId !== undefined ? "the run id to retry" : "RUNNABLE_RETRY_RUN_ID") : resolveRunId(options.runId, env);
   // OpenTelemetry spans from the run's events, when a tracer provider is registered (tracing.ts).
-  const tracer = RunTracer.start({ parent: env.TRACEPARENT, runSpan: true });
-  const session = await RunSession.open(input, tracer ? { ...options, onEvent: tracer.observe(options.onEvent) } : options).catch((error: unknown) => {
+  const tracer = RunTracer.start({ parent: env.TRACEPARENT, runSpan: true, runId });
+  const session = await RunSession.open(input, tracer ? { ...options, tracer } : options).catch((error: unknown) => {
     tracer?.end("FAIL", messageOf(error));
     throw error;
   });

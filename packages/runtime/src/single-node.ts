@@ -64,7 +64,7 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
   validateRunId(options.runId);
   // A step in its own process joins its caller's trace (TRACEPARENT) when tracing is set up.
   const tracer = RunTracer.start({ parent: (options.env ?? process.env).TRACEPARENT, runSpan: false, runId: options.runId });
-  const session = await RunSession.open(graph, tracer ? { ...options, onEvent: tracer.observe(options.onEvent) } : options);
+  const session = await RunSession.open(graph, tracer ? { ...options, tracer } : options);
   try {
     const store = session.store;
     if (!(await store.exists(options.runId))) {

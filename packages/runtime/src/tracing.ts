@@ -1,7 +1,9 @@
 import type * as OTel from "@opentelemetry/api";
-import type { RunEvent } from "@runnable-ts/sdk";
 
 type Api = typeof OTel;
+
+/** A lifecycle event as the run emits it (see `RunServices.emit`). */
+export type LifecycleEvent = { readonly type: string; readonly step: string; readonly [field: string]: unknown };
 let api: Api | null | undefined;
 
 /** `@opentelemetry/api` when installed (an optional peer dependency), else null; loaded once. */
@@ -35,6 +37,14 @@ function ownerOf(step: string): string {
   return owner < 0 ? "" : step.slice(0, owner);
 }
 
+/** A step whose span is open: its context (the parent of what runs inside) and its attempt's span. */
+interface OpenStep {
+  readonly span: OTel.Span;
+  readonly context: OTel.Context;
+  readonly type: string;
+  task: OTel.Span | undefined;
+}
+
 /**
  * Spans of one run, derived from its lifecycle events: `runnable.run` → `runnable.step` (one per
  * step, nested as the run nests) → `runnable.task` (one per attempt). Attributes: run id, step
@@ -42,9 +52,10 @@ function ownerOf(step: string): string {
  * Parameter values are never recorded.
  */
 export class RunTracer {
-  private readonly steps = new Map<string, { span: OTel.Span; context: OTel.Context; type: string }>();
-  private readonly tasks = new Map<string, OTel.Span>();
-  private runId = "";
+  /** Open step spans by internal name, each with its open attempt's span. */
+  private readonly steps = new Map<string, OpenStep>();
+  /** Attempts of a step without a step span (a job's task). */
+  private readonly loose = new Map<string, OTel.Span>();
   private ended = false;
 
   private constructor(
@@ -52,6 +63,7 @@ export class RunTracer {
     private readonly tracer: OTel.Tracer,
     private readonly root: OTel.Context,
     private readonly runSpan: OTel.Span | undefined,
+    private readonly runId: string,
   ) {}
 
   /**
@@ -71,9 +83,7 @@ export class RunTracer {
       // One step in its own process: its spans join the caller's trace (without a provider they
       // are the API's non-recording spans, which cost next to nothing for one step).
       if (!remote) return undefined;
-      const instance = new RunTracer(otel, tracer, root, undefined);
-      instance.runId = options.runId ?? "";
-      return instance;
+      return new RunTracer(otel, tracer, root, undefined, options.runId ?? "");
     }
     const runSpan = tracer.startSpan("runnable.run", options.runId ? { attributes: { "runnable.run_id": options.runId } } : {}, root);
     if (!runSpan.isRecording()) {
@@ -82,27 +92,20 @@ export class RunTracer {
       return undefined;
     }
     root = otel.trace.setSpan(root, runSpan);
-    return new RunTracer(otel, tracer, root, runSpan);
-  }
-
-  /** Wraps a run's event listener so that every event also feeds the spans. */
-  observe(listener: ((event: RunEvent) => void | Promise<void>) | undefined): (event: RunEvent) => void | Promise<void> {
-    return (event) => {
-      this.onEvent(event);
-      return listener?.(event);
-    };
+    return new RunTracer(otel, tracer, root, runSpan, options.runId ?? "");
   }
 
   /**
-   * Starts a span and then sets its attributes: given to `startSpan`, the SDK validates them
-   * twice (for the sampler and for the span), the largest part of a span's cost.
+   * Starts a span with the attributes every span has (set after the start: given to
+   * `startSpan`, the SDK would validate and copy them three times).
    */
-  private start(name: string, parent: OTel.Context, attributes: OTel.Attributes): OTel.Span {
-    return this.tracer.startSpan(name, undefined, parent).setAttributes(attributes);
+  private start(name: string, parent: OTel.Context, step: string, type: string): OTel.Span {
+    return this.tracer.startSpan(name, undefined, parent).setAttribute("runnable.run_id", this.runId).setAttribute("runnable.step", step).setAttribute("runnable.step_type", type);
   }
 
-  private attributes(step: string, type: string): OTel.Attributes {
-    return { "runnable.run_id": this.runId, "runnable.step": step, "runnable.step_type": type };
+  /** A task span (one attempt) under its step's span. */
+  private startTask(step: string, open: OpenStep | undefined, attempt: unknown): OTel.Span {
+    return this.start("runnable.task", open?.context ?? this.root, step, open?.type ?? "task").setAttribute("runnable.attempt", typeof attempt === "number" ? attempt : 1);
   }
 
   private fail(span: OTel.Span, message: string): void {
@@ -110,37 +113,40 @@ export class RunTracer {
     span.setStatus({ code: this.otel.SpanStatusCode.ERROR, message });
   }
 
-  /** Feeds one lifecycle event to the spans. */
-  onEvent(event: RunEvent): void {
+  /**
+   * Feeds one lifecycle event to the spans: the event as the run emits it (no run_id or
+   * timestamp needed), synchronously — a few map operations around the SDK's own calls.
+   */
+  onEvent(event: LifecycleEvent): void {
     const step = event.step;
     switch (event.type) {
-      case "pipeline_started":
-        this.runId = event.run_id;
-        this.runSpan?.setAttribute("runnable.run_id", event.run_id);
-        break;
       case "step_started": {
-        const type = String(event.step_type ?? "");
-        const parent = this.steps.get(ownerOf(step))?.context ?? this.root;
-        const span = this.start("runnable.step", parent, this.attributes(step, type));
-        this.steps.set(step, { span, context: this.otel.trace.setSpan(parent, span), type });
+        const type = typeof event.step_type === "string" ? event.step_type : "";
+        const owner = ownerOf(step);
+        const parent = owner ? (this.steps.get(owner)?.context ?? this.root) : this.root;
+        const span = this.start("runnable.step", parent, step, type);
+        this.steps.set(step, { span, context: this.otel.trace.setSpan(parent, span), type, task: undefined });
         break;
       }
       case "task_started": {
-        const owner = this.steps.get(step);
-        const span = this.start("runnable.task", owner?.context ?? this.root, { ...this.attributes(step, owner?.type ?? "task"), "runnable.attempt": Number(event.attempt ?? 1) });
-        this.tasks.get(step)?.end();
-        this.tasks.set(step, span);
+        const open = this.steps.get(step);
+        const span = this.startTask(step, open, event.attempt);
+        if (open) {
+          open.task?.end();
+          open.task = span;
+        } else {
+          this.loose.get(step)?.end();
+          this.loose.set(step, span);
+        }
         break;
       }
       case "task_completed":
       case "task_error": {
-        let span = this.tasks.get(step);
-        this.tasks.delete(step);
+        const open = this.steps.get(step);
         // An attempt can fail before its function starts (a missing secret, an invalid parameter).
-        span ??= this.start("runnable.task", this.steps.get(step)?.context ?? this.root, {
-          ...this.attributes(step, this.steps.get(step)?.type ?? "task"),
-          "runnable.attempt": Number(event.attempt ?? 1),
-        });
+        const span = (open ? open.task : this.loose.get(step)) ?? this.startTask(step, open, event.attempt);
+        if (open) open.task = undefined;
+        else this.loose.delete(step);
         const ok = event.type === "task_completed";
         span.setAttribute("runnable.status", ok ? "SUCCESS" : "FAIL");
         if (!ok) this.fail(span, String(event.error ?? ""));
@@ -151,6 +157,7 @@ export class RunTracer {
         const open = this.steps.get(step);
         if (!open) break;
         this.steps.delete(step);
+        open.task?.end();
         const status = String(event.status);
         open.span.setAttribute("runnable.status", status);
         if (status === "FAIL") this.fail(open.span, typeof event.message === "string" ? event.message : "");
@@ -175,9 +182,11 @@ export class RunTracer {
   end(status: string, error?: string): void {
     if (this.ended) return;
     this.ended = true;
-    for (const span of this.tasks.values()) span.end();
-    for (const { span } of [...this.steps.values()].reverse()) span.end();
-    this.tasks.clear();
+    const open = [...this.steps.values()].reverse();
+    for (const span of this.loose.values()) span.end();
+    this.loose.clear();
+    for (const { task } of open) task?.end();
+    for (const { span } of open) span.end();
     this.steps.clear();
     if (!this.runSpan) return;
     this.runSpan.setAttribute("runnable.status", status);

@@ -17,6 +17,16 @@ export interface RunEvent {
 /** Map variables and loop indices in effect inside a branch, by name (outermost first). */
 export type IterVars = Readonly<Record<string, unknown>>;
 
+/**
+ * The parts of a run's events that cost something to build, and whether a listener wants them:
+ * `previews` — the `inputs` of `task_started` and the `outputs` of `task_completed` (rendered
+ * values); `output` — `task_output` events (the last line a task printed).
+ */
+export interface EventDetail {
+  readonly previews: boolean;
+  readonly output: boolean;
+}
+
 /** The services and facts of a running pipeline, shared by every step. */
 export interface RunServices {
   readonly runId: string;
@@ -30,10 +40,16 @@ export interface RunServices {
   readonly signal: AbortSignal;
   /** Stamped on new attempts (`RUNNABLE_RETRY_INDICATOR`). */
   readonly retryIndicator: string;
-  /** True when something listens to the run's events (so building them is worth it). */
+  /** True when something listens to the run's lifecycle events (so building them is worth it). */
   readonly observed: boolean;
   /**
-   * Sends an event to the run's listeners (run_id and timestamp are added). Resolves when the
+   * What the listeners need beyond the lifecycle events (absent: everything). A listener that
+   * shows neither (a tracer, the live view) spares every attempt rendering its values.
+   */
+  readonly detail?: EventDetail | undefined;
+  /**
+   * Sends an event to the run's listeners: `event` itself, a fresh object that run_id and
+   * timestamp are added to (no copy is made). Resolves when the
    * listener can take more: a slow stream consumer makes the producer wait (backpressure).
    */
   emit(event: { type: string; step: string; [field: string]: unknown }): void | Promise<void>;

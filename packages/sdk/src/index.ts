@@ -85,6 +85,7 @@ export {
 export {
   type BranchOutcome,
   type BranchRequest,
+  type EventDetail,
   type ExecutionCheck,
   type IterVars,
   type JobRun,

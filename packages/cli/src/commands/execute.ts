@@ -101,6 +101,8 @@ function run(
   source: DefinitionSource,
   flags: ExecuteFlags & { retryRunId?: string; resume?: ResumeRequest | undefined; from?: string | undefined },
   output: Output, signal: AbortSignal, view: RunView): Promise<RunResult> {
+  // A view that shows no events (--quiet, --json) gets none: the run builds none.
+  const needs = view.needs;
   const onEvent = (event: RunEvent): void => view.onEvent(event);
   return runPipeline(graph, {
     definition: source,
@@ -109,7 +111,7 @@ function run(
     parametersFile: flags.parameters,
     runId: flags.runId,
     tag: flags.tag,
-    onEvent,
+    ...(needs ? { onEvent, eventDetail: needs } : {}),
     onWarning: (message) => output.err(`warning: ${message}`),
     signal,
     ...(flags.retryRunId ? { retryRunId: flags.retryRunId } : {}),

@@ -59,8 +59,13 @@ export const invokeStage: Stage = (ctx) => {
   const step = req.internalName;
   // The preview reads the values directly, not through the tracking proxy: what an attempt
   // records as its inputs must not depend on whether anyone listens to events.
-  if (services.observed) void services.emit({ type: "task_started", step, attempt: req.attemptNumber, inputs: ctx.mask(preview(ctx.params)) });
-  const onOutput = services.observed ? outputEvents(ctx) : undefined;
+  if (services.observed) {
+    const detail = services.detail;
+    void services.emit(
+      detail?.previews === false ? { type: "task_started", step, attempt: req.attemptNumber } : { type: "task_started", step, attempt: req.attemptNumber, inputs: ctx.mask(preview(ctx.params)) },
+    );
+  }
+  const onOutput = services.observed && services.detail?.output !== false ? outputEvents(ctx) : undefined;
   // Without a timeout the task shares the run's signal (no controller per attempt); with one,
   // its own controller follows the run's signal and the timer.
   let signal = services.signal;

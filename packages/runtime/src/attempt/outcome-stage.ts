@@ -27,14 +27,15 @@ export const publishStage: Stage = (ctx, next) => {
   });
 };
 
-/** After the attempt, emits `task_completed` (outputs previewed) or `task_error`, masked. */
+/** After the attempt, emits `task_completed` (outputs previewed, unless no listener wants previews) or `task_error`, masked. */
 export const eventsStage: Stage = (ctx, next) => {
   if (!ctx.services.observed) return next();
   return next().then(() => {
     const step = ctx.req.internalName;
     // A suspension is no error: the traversal emits step_suspended.
     if (ctx.status === "SUSPENDED") return;
-    if (ctx.status === "SUCCESS") {
+    if (ctx.status === "SUCCESS" && ctx.services.detail?.previews === false) void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber });
+    else if (ctx.status === "SUCCESS") {
       const values: Record<string, unknown> = {};
       for (const name in ctx.outputs) values[name] = ctx.outputs[name]!.value;
       void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber, outputs: ctx.mask(preview(values)) });

@@ -1,0 +1,53 @@
+import { FunctionTask, Pipeline, type RunEvent } from "@runnable-ts/sdk";
+import { runPipeline } from "../src/index";
+import { workdir } from "./support";
+
+/** One step that reads a parameter, prints a line and returns a value: every kind of detail. */
+const graph = new Pipeline({
+  steps: [
+    new FunctionTask({ name: "first", fn: () => "hello", returns: ["word"] }),
+    new FunctionTask({
+      name: "second",
+      fn: ({ word }: { word: string }) => {
+        console.log(`got ${word}`);
+        return word.length;
+      },
+      returns: ["size"],
+    }),
+  ],
+}).toGraph();
+
+async function eventsOf(eventDetail?: { previews: boolean; output: boolean }): Promise<RunEvent[]> {
+  const w = workdir();
+  const events: RunEvent[] = [];
+  const result = await runPipeline(graph, { definition: { kind: "sdk", file: undefined }, cwd: w.dir, configurationFile: w.config, env: {}, onEvent: (e) => void events.push(e), ...(eventDetail ? { eventDetail } : {}) });
+  expect(result.status).toBe("SUCCESS");
+  return events;
+}
+
+describe("eventDetail: what a listener needs beyond the lifecycle events", () => {
+  it("by default, task events carry inputs and outputs previews and task_output lines come", async () => {
+    const events = await eventsOf();
+    expect(events.find((e) => e.type === "task_started" && e.step === "second")).toMatchObject({ inputs: '{"word":"hello"}' });
+    expect(events.find((e) => e.type === "task_completed" && e.step === "second")).toMatchObject({ outputs: '{"size":5}' });
+    expect(events.filter((e) => e.type === "task_output").map((e) => e.line)).toEqual(["got hello"]);
+  });
+
+  it("without previews and output: the same lifecycle events, in the same order, with run_id and timestamp, no previews, no task_output", async () => {
+    const full = await eventsOf();
+    const lean = await eventsOf({ previews: false, output: false });
+    expect(lean.map((e) => `${e.type} ${e.step}`)).toEqual(full.filter((e) => e.type !== "task_output").map((e) => `${e.type} ${e.step}`));
+    for (const e of lean) {
+      expect(e).toMatchObject({ run_id: expect.any(String), timestamp: expect.stringMatching(/Z$/) });
+      expect(e).not.toHaveProperty("inputs");
+      expect(e).not.toHaveProperty("outputs");
+    }
+    expect(lean.find((e) => e.type === "task_started" && e.step === "second")).toMatchObject({ attempt: 1 });
+  });
+
+  it("output without previews: task_output lines but no previews (what the live view asks for)", async () => {
+    const events = await eventsOf({ previews: false, output: true });
+    expect(events.filter((e) => e.type === "task_output").map((e) => e.line)).toEqual(["got hello"]);
+    expect(events.some((e) => "inputs" in e || "outputs" in e)).toBe(false);
+  });
+});
