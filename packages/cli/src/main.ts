@@ -110,18 +110,36 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   fan: {
     summary: "Fan a composite step out (create its branches) or in (collect them), for orchestrators",
-    usage: "runnable fan <run_id> <definition file> <step internal name> <in|out> [--iter-variable JSON] [--export name] [-c config] [--json|--quiet]",
+    usage: "runnable fan <run_id> <definition file> <step internal name> <in|out> [--iter-variable JSON] [--export name] [--create [-p file]] [--output-file FILE] [-c config] [--json|--quiet]",
     options: {
       ...COMMON,
       "iter-variable": { type: "string", description: "map variables / loop indices of the step's branch, as a JSON object" },
       export: { type: "string", description: "export holding the pipeline in an SDK module" },
       json: { type: "boolean", description: "print the fan result ({status, branches}) as JSON (the default)" },
       quiet: { type: "boolean", description: "print only the outcome line" },
+      create: { type: "boolean", description: "create the run log first when it does not exist (the first step of an orchestrated run)" },
+      parameters: { type: "string", short: "p", description: "parameters file, with --create" },
+      "output-file": { type: "string", description: "also write the branches to run as a JSON list of {key, iter_variable} to this file" },
     },
     run: async (ctx, v, p, out) => {
       const [runId, file, step, mode] = p;
       if (!runId || !file || !step || !mode) throw usage("fan needs <run_id> <definition file> <step internal name> <in|out>");
-      return (await commands.execute()).fanCommand(ctx, { runId, file, step, mode, iterVariable: str(v["iter-variable"]), exportName: str(v.export), ...outputFlags(v) }, out);
+      return (await commands.execute()).fanCommand(
+        ctx,
+        {
+          runId,
+          file,
+          step,
+          mode,
+          iterVariable: str(v["iter-variable"]),
+          exportName: str(v.export),
+          create: v.create === true,
+          parameters: str(v.parameters),
+          outputFile: str(v["output-file"]),
+          ...outputFlags(v),
+        },
+        out,
+      );
     },
   },
   show: {

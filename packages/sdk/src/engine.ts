@@ -447,6 +447,26 @@ export interface PipelineRun {
   plan(command?: PlanCommandFactory): PlanGraph;
 }
 
+/**
+ * A pipeline to compile for another system instead of running it here (the `argo` executor):
+ * handed to {@link PipelineExecutor.compile} after the definition and executor checks, before
+ * any run log exists. Nothing runs and no run log is written.
+ */
+export interface PipelineCompile {
+  readonly graph: GraphDef;
+  readonly services: RunServices;
+  /** Where the definition came from, relative to `services.cwd` when it lies inside it. */
+  readonly definition: { readonly file: string | undefined; readonly exportName?: string | undefined };
+  /** The configuration file the run was started with (relative to `services.cwd` when inside it). */
+  readonly configFile: string | undefined;
+  /** The parameters file given to the run (as given), if any. */
+  readonly parametersFile: string | undefined;
+  /** The run's initial parameters (file, SDK, `RUNNABLE_PRM_*`), as plain values. */
+  readonly parameters: Readonly<Record<string, unknown>>;
+  /** The pipeline as a plan (see {@link PipelineRun.plan}). */
+  plan(command?: PlanCommandFactory): PlanGraph;
+}
+
 /** Re-exported so plugin authors can type catalog settings. */
 export type { CatalogSpec };
 

@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   "E_FAN_INVALID",
   "E_ENGINE_NOT_FOUND",
   "E_IMAGE_NOT_FOUND",
+  "E_WORKFLOW_INVALID",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

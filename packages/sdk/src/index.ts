@@ -92,6 +92,7 @@ export {
   type LaunchRequest,
   type LaunchResult,
   type NodeType,
+  type PipelineCompile,
   type PipelineRun,
   type PlacementOptions,
   type RunEvent,

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import {
   executeSingleJob,
   executeSingleNode,
@@ -37,7 +39,7 @@ export async function executeCommand(ctx: CommandContext, file: string, flags: E
   if (flags.runId !== undefined) validateRunId(flags.runId, "--run-id");
   const definition = await loadDefinition(file, cwd);
   const view = createRunView(flags, output);
-  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, flags, output, signal, view), view));
+  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, flags, output, signal, view), view, output));
 }
 
 /**
@@ -55,7 +57,7 @@ export async function retryCommand(ctx: CommandContext, runId: string, flags: Ex
   if (typeof file !== "string") throw new RunnableError("E_USAGE", `Run "${runId}" does not record where its pipeline was defined; run the definition with RUNNABLE_RETRY_RUN_ID=${runId}`, { runId });
   const definition = await loadDefinition(file, cwd, config.pipeline_definition_export);
   const view = createRunView(flags, output);
-  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output, signal, view), view));
+  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output, signal, view), view, output));
 }
 
 function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output, signal: AbortSignal, view: RunView): Promise<RunResult> {
@@ -74,7 +76,12 @@ function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, fla
   });
 }
 
-function report(result: RunResult, view: RunView): number {
+function report(result: RunResult, view: RunView, output: Output): number {
+  // An executor that compiles (argo) ran nothing: say what it wrote.
+  if (result.compiled !== undefined) {
+    output.out(result.compiled);
+    return 0;
+  }
   view.finish(result);
   return result.status === "SUCCESS" ? 0 : 1;
 }
@@ -97,6 +104,7 @@ export async function executeSingleNodeCommand(
   output: Output,
 ): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  args = { ...args, runId: retryRunId(args.runId) };
   validateRunId(args.runId);
   const iterVars = parseIterVars(args.iterVariable);
   const onEvent = args.events ? (event: RunEvent): void => output.out(JSON.stringify(event)) : undefined;
@@ -133,6 +141,14 @@ function readRunLog(ctx: CommandContext, runId: string): Promise<RunLog> {
   return withRunLogStore({ cwd: ctx.kernelOptions.cwd ?? process.cwd(), configurationFile: ctx.kernelOptions.configFile }, (store) => store.getRunLog(runId));
 }
 
+/**
+ * The run a re-entered step belongs to: `RUNNABLE_RETRY_RUN_ID` when set (an orchestrator
+ * re-submitting a failed run, e.g. Argo's `retry_run_id` argument), else the one given.
+ */
+function retryRunId(runId: string): string {
+  return process.env.RUNNABLE_RETRY_RUN_ID || runId;
+}
+
 function parseIterVars(text: string | undefined): Record<string, unknown> {
   if (!text) return {};
   try {
@@ -151,9 +167,20 @@ function parseIterVars(text: string | undefined): Record<string, unknown> {
  */
 export async function fanCommand(
   ctx: CommandContext,
-  args: { runId: string; file: string; step: string; mode: string; iterVariable?: string | undefined; exportName?: string | undefined } & OutputFlags,
+  args: {
+    runId: string;
+    file: string;
+    step: string;
+    mode: string;
+    iterVariable?: string | undefined;
+    exportName?: string | undefined;
+    create?: boolean;
+    parameters?: string | undefined;
+    outputFile?: string | undefined;
+  } & OutputFlags,
   output: Output,
 ): Promise<number> {
+  args = { ...args, runId: retryRunId(args.runId) };
   validateRunId(args.runId);
   if (args.mode !== "in" && args.mode !== "out") throw new RunnableError("E_USAGE", `fan takes "in" or "out", got "${args.mode}"`);
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
@@ -165,7 +192,14 @@ export async function fanCommand(
     cwd,
     configurationFile: ctx.kernelOptions.configFile,
     mode: args.mode,
+    ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
   });
+  // For orchestrators that read a file (Argo's outputs.parameters valueFrom.path): one entry per branch to run.
+  if (args.outputFile) {
+    const branches = result.branches.map((b) => ({ key: b.key, iter_variable: JSON.stringify(b.iterVars) }));
+    mkdirSync(dirname(resolve(cwd, args.outputFile)), { recursive: true });
+    writeFileSync(resolve(cwd, args.outputFile), JSON.stringify(branches));
+  }
   // The JSON result is what orchestrators read (default and --json); --quiet prints only the outcome.
   if (args.quiet && !args.json) output.out(`fan ${args.mode} ${args.step} of run ${args.runId}: ${result.status}${args.mode === "out" ? ` (${result.branches.length} branches)` : ""}`);
   else output.out(JSON.stringify(result));

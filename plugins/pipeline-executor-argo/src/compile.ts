@@ -1,0 +1,308 @@
+import { createHash } from "node:crypto";
+import { RunnableError, type NodeDef, type PlanGraph, type PlanStep } from "@runnable-ts/sdk";
+import type { ArgoConfig, ArgoOverride } from "./config";
+
+/** A manifest object (Workflow or CronWorkflow) as plain data. */
+export type Manifest = Record<string, unknown>;
+type Template = Record<string, unknown>;
+type Task = Record<string, unknown>;
+
+/** What the compiler needs besides the plan. */
+export interface CompileInput {
+  readonly plan: PlanGraph;
+  /** Nodes by plan internal name (`*` for run-time branch keys). */
+  readonly nodes: ReadonlyMap<string, NodeDef>;
+  readonly definitionFile: string;
+  readonly exportName?: string | undefined;
+  readonly configFile?: string | undefined;
+  readonly parametersFile?: string | undefined;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  /** Default `generateName` (from the pipeline file's name). */
+  readonly baseName: string;
+  /** `TRACEPARENT` of the compiling process, when traced. */
+  readonly traceparent?: string | undefined;
+}
+
+const RUN_ID = "{{workflow.parameters.run_id}}";
+/** Where a fan-out pod writes the branches to run (its output parameter `branches`). */
+export const BRANCHES_FILE = "/tmp/runnable-branches.json";
+/** The executable and script that start the runnable CLI inside the image, relative to working_dir. */
+const CLI = ["node", "node_modules/@runnable-ts/cli/dist/bin.js"];
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const ROOT_TEMPLATE = "runnable-dag";
+
+/**
+ * A step name as a DNS-1123 label (Argo task names): lower case, `_`, `.` and spaces as `-`,
+ * at most 63 characters.
+ * @throws RunnableError `E_DEFINITION_INVALID` naming the step when that is not possible.
+ */
+export function taskName(step: string, internalName: string): string {
+  const name = step.toLowerCase().replace(/[ _.]+/g, "-");
+  if (name.length > 63 || !DNS_LABEL.test(name))
+    throw new RunnableError(
+      "E_GRAPH_INVALID",
+      `argo: step "${internalName}" cannot become a Kubernetes name: "${name}" is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters); rename the step`,
+      { step: internalName },
+    );
+  return name;
+}
+
+/**
+ * Compiles a plan to an Argo `Workflow` (or `CronWorkflow` with `cron`): one DAG template per
+ * graph, a container template per leaf step running `runnable execute-single-node`, fannable
+ * composites as fan-out → branches (`withParam` over the fan-out's `branches` output, `when`
+ * for a branch key) → fan-in, other composites (a loop) as one pod running the whole step.
+ * @throws RunnableError `E_DEFINITION_INVALID` for a step name that cannot become a task name;
+ *   `E_CONFIG_INVALID` for an unknown override.
+ */
+export function compileWorkflow(config: ArgoConfig, input: CompileInput): Manifest {
+  const compiler = new Compiler(config, input);
+  compiler.graph(input.plan, ROOT_TEMPLATE, ROOT);
+  const scalars = Object.entries(input.parameters).filter(([, v]) => v === null || ["string", "number", "boolean"].includes(typeof v));
+  const spec: Record<string, unknown> = {
+    entrypoint: ROOT_TEMPLATE,
+    arguments: {
+      parameters: [
+        { name: "run_id", value: "{{workflow.name}}" },
+        { name: "retry_run_id", value: "" },
+        { name: "retry_indicator", value: "" },
+        ...scalars.map(([name, value]) => ({ name, value: typeof value === "string" ? value : JSON.stringify(value) })),
+      ],
+    },
+    templates: compiler.templates,
+    ...(config.service_account_name ? { serviceAccountName: config.service_account_name } : {}),
+    ...(config.parallelism ? { parallelism: config.parallelism } : {}),
+    ...(config.active_deadline_seconds ? { activeDeadlineSeconds: config.active_deadline_seconds } : {}),
+    ...(config.node_selector ? { nodeSelector: config.node_selector } : {}),
+    ...(config.tolerations ? { tolerations: config.tolerations } : {}),
+    ...(config.volumes.length ? { volumes: config.volumes.map((v) => ({ name: v.name, persistentVolumeClaim: { claimName: v.claim_name, ...(v.read_only ? { readOnly: true } : {}) } })) } : {}),
+  };
+  const generateName = config.generate_name ?? `${input.baseName}-`;
+  if (config.cron) {
+    const name = generateName.replace(/-+$/, "");
+    return {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "CronWorkflow",
+      metadata: { name, namespace: config.namespace },
+      spec: { schedules: config.cron.schedules, ...(config.cron.timezone ? { timezone: config.cron.timezone } : {}), workflowSpec: spec },
+    };
+  }
+  return { apiVersion: "argoproj.io/v1alpha1", kind: "Workflow", metadata: { generateName, namespace: config.namespace }, spec };
+}
+
+/** Where a template sits: how many run-time branch keys deep, and whether inside a branch at all. */
+interface Scope {
+  readonly depth: number;
+  readonly inBranch: boolean;
+}
+
+const ROOT: Scope = { depth: 0, inBranch: false };
+
+class Compiler {
+  readonly templates: Template[] = [];
+  private first = true;
+
+  constructor(
+    private readonly config: ArgoConfig,
+    private readonly input: CompileInput,
+  ) {}
+
+  /** A DAG template for `graph`. */
+  graph(graph: PlanGraph, name: string, scope: Scope): void {
+    // The start step first: the first container made (the run's first pod) creates the run log.
+    const steps = Object.values(graph.steps).sort((a, b) => Number(b.name === graph.startAt) - Number(a.name === graph.startAt));
+    const names = new Map<string, string>();
+    const used = new Map<string, string>();
+    for (const step of steps) {
+      const task = taskName(step.name, step.internalName);
+      const clash = used.get(task);
+      if (clash) throw new RunnableError("E_GRAPH_INVALID", `argo: steps "${clash}" and "${step.internalName}" both become the task name "${task}"; rename one`, { step: step.internalName });
+      used.set(task, step.internalName);
+      names.set(step.name, task);
+    }
+    // Who leads to each step: a success (`next`) or a failure (`on_failure`, else the fail step).
+    const incoming = new Map<string, string[]>();
+    const add = (to: string | undefined, clause: string) => {
+      if (to === undefined) return;
+      incoming.set(to, [...(incoming.get(to) ?? []), clause]);
+    };
+    for (const step of steps) {
+      const task = names.get(step.name) ?? "";
+      add(step.next, `${task}.Succeeded`);
+      add(step.onFailure ?? step.failStep, `${task}.Failed`);
+    }
+    const tasks: Task[] = [];
+    for (const step of steps) {
+      const depends = incoming.get(step.name);
+      if (step.name !== graph.startAt && !depends) continue; // unreachable (an unused fail step)
+      tasks.push({
+        name: names.get(step.name),
+        template: this.step(step, scope),
+        ...(depends && step.name !== graph.startAt ? { depends: depends.join(" || ") } : {}),
+        ...passInputs(scope),
+      });
+    }
+    this.templates.push({ name, ...inputsFor(scope), dag: { failFast: false, tasks } });
+  }
+
+  /** The template that carries out `step`; returns its name. */
+  private step(step: PlanStep, scope: Scope): string {
+    const id = templateId(step);
+    if (!step.composite || !step.fannable || !step.subgraphs) {
+      this.templates.push(this.container(id, step, scope, "run"));
+      return id;
+    }
+    this.templates.push(this.container(`${id}-fan-out`, step, scope, "fan-out"), this.container(`${id}-fan-in`, step, scope, "fan-in"));
+    const branchTasks: Task[] = [];
+    for (const [key, sub] of Object.entries(step.subgraphs)) {
+      const dynamic = key === "*";
+      const subScope: Scope = { depth: dynamic ? scope.depth + 1 : scope.depth, inBranch: true };
+      const subName = `${id}-${dynamic ? "branch" : branchId(key)}`;
+      this.graph(sub, subName, subScope);
+      branchTasks.push({
+        name: dynamic ? "branch" : `b-${branchId(key)}`,
+        template: subName,
+        depends: "fan-out.Succeeded",
+        withParam: "{{tasks.fan-out.outputs.parameters.branches}}",
+        // A static branch (parallel, conditional) runs when the fan-out listed its key.
+        ...(dynamic ? {} : { when: `'{{item.key}}' == '${key}'` }),
+        arguments: {
+          parameters: [
+            ...keyParams(scope.depth),
+            ...(dynamic ? [{ name: `key-${scope.depth}`, value: "{{item.key}}" }] : []),
+            { name: "iter", value: "{{item.iter_variable}}" },
+          ],
+        },
+      });
+    }
+    const ended = branchTasks.map(({ name }) => `(${String(name)}.Succeeded || ${String(name)}.Failed || ${String(name)}.Errored || ${String(name)}.Skipped || ${String(name)}.Omitted)`).join(" && ");
+    this.templates.push({
+      name: id,
+      ...inputsFor(scope),
+      dag: {
+        failFast: false,
+        tasks: [
+          { name: "fan-out", template: `${id}-fan-out`, ...passInputs(scope) },
+          ...branchTasks,
+          { name: "fan-in", template: `${id}-fan-in`, depends: ended, ...passInputs(scope) },
+        ],
+      },
+    });
+    return id;
+  }
+
+  /** A container template running one command of the step. */
+  private container(name: string, step: PlanStep, scope: Scope, kind: "run" | "fan-out" | "fan-in"): Template {
+    const node = this.input.nodes.get(step.internalName);
+    const override = this.override(node, step.internalName);
+    const internalName = dynamicName(step.internalName);
+    const create = this.first;
+    this.first = false;
+    const args = [
+      ...(kind === "run" ? ["execute-single-node", RUN_ID, this.input.definitionFile, internalName] : ["fan", RUN_ID, this.input.definitionFile, internalName, kind === "fan-out" ? "out" : "in"]),
+      ...(scope.inBranch ? ["--iter-variable", "{{inputs.parameters.iter}}"] : []),
+      ...(this.input.configFile ? ["-c", this.input.configFile] : []),
+      ...(this.input.exportName ? ["--export", this.input.exportName] : []),
+      ...(create ? ["--create", ...(this.input.parametersFile ? ["-p", this.input.parametersFile] : [])] : []),
+      ...(kind === "fan-out" ? ["--output-file", BRANCHES_FILE, "--quiet"] : []),
+    ];
+    const secrets = kind === "run" && Array.isArray(node?.secrets) ? (node.secrets as string[]) : [];
+    if (secrets.length && !this.config.secrets_from_k8s)
+      throw new RunnableError("E_CONFIG_INVALID", `argo: step "${step.internalName}" needs secrets (${secrets.join(", ")}) and the executor config has no secrets_from_k8s (the Kubernetes Secret holding them)`, {
+        step: step.internalName,
+        path: "secrets_from_k8s",
+      });
+    const env = [
+      { name: "RUNNABLE_RETRY_RUN_ID", value: "{{workflow.parameters.retry_run_id}}" },
+      { name: "RUNNABLE_RETRY_INDICATOR", value: "{{workflow.parameters.retry_indicator}}" },
+      ...(this.input.traceparent ? [{ name: "TRACEPARENT", value: this.input.traceparent }] : []),
+      ...(create ? this.scalarParameterNames().map((p) => ({ name: `RUNNABLE_PRM_${p}`, value: `{{workflow.parameters.${p}}}` })) : []),
+      ...this.config.env,
+      ...(override.env ?? []),
+      ...secrets.map((s) => ({ name: s, valueFrom: { secretKeyRef: { name: this.config.secrets_from_k8s, key: s } } })),
+    ];
+    const resources = override.resources ?? this.config.resources;
+    const pullPolicy = override.image_pull_policy ?? this.config.image_pull_policy;
+    const maxAttempts = kind === "run" && typeof node?.max_attempts === "number" ? node.max_attempts : 1;
+    const timeoutMs = kind === "run" && typeof node?.timeout_ms === "number" ? node.timeout_ms : undefined;
+    const nodeSelector = override.node_selector;
+    const tolerations = override.tolerations;
+    return {
+      name,
+      ...inputsFor(scope),
+      ...(kind === "fan-out" ? { outputs: { parameters: [{ name: "branches", valueFrom: { path: BRANCHES_FILE } }] } } : {}),
+      ...(maxAttempts > 1 || this.config.retry_strategy ? { retryStrategy: { ...(this.config.retry_strategy ?? {}), limit: Math.max(0, maxAttempts - 1) } } : {}),
+      ...(timeoutMs !== undefined ? { activeDeadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}),
+      ...(nodeSelector ? { nodeSelector } : {}),
+      ...(tolerations ? { tolerations } : {}),
+      container: {
+        name: "main",
+        image: override.image ?? this.config.image,
+        ...(pullPolicy ? { imagePullPolicy: pullPolicy } : {}),
+        command: CLI,
+        args,
+        workingDir: this.config.working_dir,
+        env,
+        ...(resources ? { resources } : {}),
+        ...(this.config.volumes.length ? { volumeMounts: this.config.volumes.map((v) => ({ name: v.name, mountPath: v.mount_path, ...(v.read_only ? { readOnly: true } : {}) })) } : {}),
+      },
+    };
+  }
+
+  private scalarParameterNames(): string[] {
+    return Object.entries(this.input.parameters)
+      .filter(([, v]) => v === null || ["string", "number", "boolean"].includes(typeof v))
+      .map(([k]) => k);
+  }
+
+  private override(node: NodeDef | undefined, step: string): ArgoOverride {
+    const name = (node?.overrides as Record<string, string> | undefined)?.argo;
+    if (name === undefined) return {};
+    const found = this.config.overrides[name];
+    if (!found) {
+      const known = Object.keys(this.config.overrides);
+      throw new RunnableError(
+        "E_CONFIG_INVALID",
+        `Step "${step}" asks for the argo override "${name}", which the executor's config does not define (${known.length ? `known: ${known.join(", ")}` : "it has no overrides"}); add it under overrides: or fix the step's overrides`,
+        { plugin: "argo", step, path: `overrides.${name}` },
+      );
+    }
+    return found;
+  }
+}
+
+/** Inputs of a template inside a branch: `key-0…` (run-time branch keys) and `iter` (the branch's variables). */
+function inputsFor(scope: Scope): Record<string, unknown> {
+  if (!scope.inBranch) return {};
+  return { inputs: { parameters: [...Array.from({ length: scope.depth }, (_, i) => ({ name: `key-${i}` })), { name: "iter" }] } };
+}
+
+function keyParams(depth: number): { name: string; value: string }[] {
+  return Array.from({ length: depth }, (_, i) => ({ name: `key-${i}`, value: `{{inputs.parameters.key-${i}}}` }));
+}
+
+/** Arguments that pass a template's own inputs on to a task. */
+function passInputs(scope: Scope): Record<string, unknown> {
+  if (!scope.inBranch) return {};
+  return { arguments: { parameters: [...keyParams(scope.depth), { name: "iter", value: "{{inputs.parameters.iter}}" }] } };
+}
+
+/** The internal name with each run-time key (`*`) replaced by the template's input for it. */
+function dynamicName(internalName: string): string {
+  let i = 0;
+  return internalName
+    .split(".")
+    .map((segment) => (segment === "*" ? `{{inputs.parameters.key-${i++}}}` : segment))
+    .join(".");
+}
+
+function templateId(step: PlanStep): string {
+  const hash = createHash("sha256").update(step.internalName).digest("hex").slice(0, 8);
+  const base = step.name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40) || "step";
+  return `${base}-${hash}`;
+}
+
+function branchId(key: string): string {
+  const base = key.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 30) || "b";
+  return `${base}-${createHash("sha256").update(key).digest("hex").slice(0, 6)}`;
+}
