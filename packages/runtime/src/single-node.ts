@@ -57,7 +57,7 @@ export interface SingleNodeOptions {
  * Runs exactly one step of an existing run against its store and catalog (what
  * `runnable execute-single-node` does in a step's own process). Its parameters come from the
  * run log; its outcome goes back there. A step that already succeeded is not run again.
- * Resolves to the step's status.
+ * Resolves to the step's status (FAIL for a `fail` step, which fails the graph it ends).
  * @throws RunnableError `E_RUN_NOT_FOUND`, `E_GRAPH_INVALID` before running anything.
  */
 export async function executeSingleNode(graph: GraphDef, options: SingleNodeOptions): Promise<Status> {
@@ -85,7 +85,8 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
         if (branch) await store.putBranchLog(options.runId, { ...branch, status: outcome });
       }
     }
-    return status;
+    // A fail step ends its graph FAIL: its process fails too (an orchestrator sees the graph fail).
+    return terminal === "fail" ? "FAIL" : status;
   } finally {
     tracer?.end("");
     await session.close();
