@@ -6,6 +6,7 @@
  * each container template to a `ContainerRunner` (podman in the acceptance tests).
  */
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifests are untyped JSON walked by field name
 type Obj = Record<string, any>;
 
 /** Phase of an Argo node. */
