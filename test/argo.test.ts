@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDefinition, runPipeline, withRunLogStore } from "@runnable-ts/runtime";
@@ -33,13 +33,69 @@ dag:
     greet: { type: task, command: ./steps.js#hello, returns: [{ name: greeting }], next: success }
 `;
 
-function project(extraConfig = ""): { dir: string; pvc: string } {
+/** Every kind of step: a composite first (its fan-out creates the run log), parameters (file, scalar and not), a nested map in a parallel, conditional, catalog, on_failure, retries, secrets, a loop. */
+const BROAD_STEPS = `
+const fs = require("fs");
+const path = require("path");
+exports.items = ({ count }) => Array.from({ length: count }, (_, i) => i + 1);
+exports.square = ({ item, nested }) => item * item + nested.add;
+exports.shout = ({ greeting }) => [greeting.toUpperCase(), "heads"];
+exports.write = () => { fs.writeFileSync(path.join(process.cwd(), "out.txt"), "made"); return 1; };
+exports.read = () => fs.readFileSync(path.join(process.cwd(), "out.txt"), "utf8");
+exports.fail = () => { throw new Error("expected failure"); };
+exports.recover = () => "recovered";
+exports.flaky = (_, ctx) => { const f = path.join(__dirname, "flaky-marker"); if (!fs.existsSync(f)) { fs.writeFileSync(f, ""); throw new Error("first attempt fails"); } return ctx.secrets.API_KEY.length; };
+exports.tick = ({ n, i }) => [n + 1, i >= 1];
+`;
+const BROAD = `
+dag:
+  start_at: both
+  steps:
+    both:
+      type: parallel
+      branches:
+        left:
+          start_at: make
+          steps:
+            make: { type: task, command: ./steps.js#items, returns: [items], next: squares }
+            squares:
+              type: map
+              iterate_on: items
+              iterate_as: item
+              branch: { start_at: square, steps: { square: { type: task, command: ./steps.js#square, returns: [sq], next: success } } }
+              next: success
+        right:
+          start_at: shout
+          steps:
+            shout: { type: task, command: ./steps.js#shout, returns: [loud, side], next: success }
+      next: pick
+    pick:
+      type: conditional
+      parameter: side
+      branches:
+        heads: { start_at: put, steps: { put: { type: task, command: ./steps.js#write, returns: [wrote], catalog: { put: [out.txt] }, next: success } } }
+        tails: { start_at: t, steps: { t: { type: stub, next: success } } }
+      next: risky
+    risky: { type: task, command: ./steps.js#fail, on_failure: recover, next: flaky }
+    recover: { type: task, command: ./steps.js#recover, returns: [how], next: flaky }
+    flaky: { type: task, command: ./steps.js#flaky, returns: [key_length], max_attempts: 2, secrets: [API_KEY], next: looped }
+    looped:
+      type: loop
+      max_iterations: 3
+      break_on: done
+      index_as: i
+      branch: { start_at: tick, steps: { tick: { type: task, command: ./steps.js#tick, returns: [n, done], next: success } } }
+      next: success
+`;
+
+function project(extraConfig = "", pipeline = PIPELINE, steps = STEPS): { dir: string; pvc: string } {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-argo-")));
   const pvc = join(dir, "..", `${dir.split("/").pop()}-pvc`);
   mkdirSync(pvc);
   symlinkSync(join(REPO_ROOT, "node_modules"), join(dir, "node_modules"));
-  writeFileSync(join(dir, "steps.js"), STEPS);
-  writeFileSync(join(dir, "pipeline.yaml"), PIPELINE);
+  writeFileSync(join(dir, "steps.js"), steps);
+  writeFileSync(join(dir, "pipeline.yaml"), pipeline);
+  writeFileSync(join(dir, "params.yaml"), "count: 2\ngreeting: hello\nn: 0\nnested: { add: 10 }\n");
   writeFileSync(
     join(dir, "argo.yaml"),
     `pipeline-executor:
@@ -49,9 +105,10 @@ function project(extraConfig = ""): { dir: string; pvc: string } {
     volumes: [{ name: runnable, claim_name: runnable-pvc, mount_path: /mnt/runnable }]
 ${extraConfig}run-log-store: { type: chunked-fs, config: { log_folder: /mnt/runnable/run-logs } }
 catalog: { type: file-system, config: { catalog_location: /mnt/runnable/catalog } }
+secrets: { type: env-secrets }
 `,
   );
-  writeFileSync(join(dir, "local.yaml"), `run-log-store: { type: chunked-fs, config: { log_folder: ${pvc}/local-logs } }\ncatalog: { type: file-system, config: { catalog_location: ${pvc}/local-catalog } }\n`);
+  writeFileSync(join(dir, "local.yaml"), `run-log-store: { type: chunked-fs, config: { log_folder: ${pvc}/local-logs } }\ncatalog: { type: file-system, config: { catalog_location: ${pvc}/local-catalog } }\nsecrets: { type: env-secrets }\n`);
   return { dir, pvc };
 }
 
@@ -163,18 +220,51 @@ describe("argo executor", () => {
     writeFileSync(join(p.dir, "fixed"), "");
     const retry = await runWorkflow(manifest, { name: "wf-retry", parameters: { retry_run_id: "wf-first" }, container });
     expect(retry.phase).toBe("Succeeded");
+    // Only the failed iteration's pods ran again (the fan-out lists only branches that have not succeeded).
+    expect(retry.pods.filter((pod) => pod.args[0] === "execute-single-node" && String(pod.args[3]).startsWith("squares.")).map((pod) => pod.args[3])).toEqual(["squares.2.square", "squares.2.success"]);
     const log = await readLog(join(p.pvc, "run-logs"), "wf-first");
     expect(log.status).toBe("SUCCESS");
     const squares = log.steps.squares as StepLog;
     const attempts = Object.fromEntries(Object.values(squares.branches).map((b) => [b.internal_name, (b.steps[`${b.internal_name}.square`] as StepLog).attempts.length]));
     expect(attempts).toEqual({ "squares.1": 1, "squares.2": 2 });
 
-    // A local run of the same pipeline (the fix in place) leaves the same steps, statuses and parameters.
+    // The same pipeline run locally, failing and retried the same way, leaves the same steps, statuses, attempts and parameters.
+    rmSync(join(p.dir, "fixed"));
     const definition = await loadDefinition("pipeline.yaml", p.dir);
-    const local = await runPipeline(definition.graph, { definition: definition.source, cwd: p.dir, configurationFile: join(p.dir, "local.yaml"), runId: "local-1", env: {} });
-    // Known gap: the first run's `fail` steps stay in the retried log (a local retry marks them
-    // superseded; re-entered pods do not yet), so they are left out of the comparison.
-    const normal = (x: unknown) => JSON.parse(JSON.stringify(x, (k, v) => (k.endsWith("fail") && k !== "" ? undefined : v)).replace(/"attempts":\d+/g, '"attempts":1'));
-    expect(normal(summary(log))).toEqual(normal(summary(local.runLog)));
+    const local = { definition: definition.source, cwd: p.dir, configurationFile: join(p.dir, "local.yaml"), env: {} };
+    expect((await runPipeline(definition.graph, { ...local, runId: "local-1" })).status).toBe("FAIL");
+    writeFileSync(join(p.dir, "fixed"), "");
+    const retried = await runPipeline(definition.graph, { ...local, retryRunId: "local-1" });
+    expect(summary(log)).toEqual(summary(retried.runLog));
+  });
+
+  test("every kind of step, executed in podman containers from the manifest, leaves the run log of a local run; no task ran while compiling", async () => {
+    const podman = ensureTestImage();
+    const p = project("    secrets_from_k8s: pipeline-secrets\n", BROAD, BROAD_STEPS);
+    const compiled = await runCli(["execute", "-c", "argo.yaml", "-p", "params.yaml", "pipeline.yaml"], { cwd: p.dir, env: { API_KEY: "k3y-value-123" } });
+    expect(compiled.stderr).toBe("");
+    expect(existsSync(join(p.dir, "out.txt")) || existsSync(join(p.dir, "flaky-marker")) || existsSync(join(p.pvc, "run-logs"))).toBe(false);
+    const text = readFileSync(join(p.dir, "argo-pipeline.yaml"), "utf8");
+    expect(text).not.toContain("k3y-value-123");
+    const manifest = JSON.parse(text);
+    expect(manifest.spec.arguments.parameters.map((a: { name: string }) => a.name)).toEqual(["run_id", "retry_run_id", "retry_indicator", "count", "greeting", "n"]);
+    const container = podmanRunner({ podman, project: p.dir, pvcs: { runnable: p.pvc }, secrets: { API_KEY: "k3y-value-123" } });
+    const outcome = await runWorkflow(manifest, { name: "wf-broad", container });
+    expect(outcome.phase).toBe("Succeeded");
+    // The flaky step's pod ran twice (retryStrategy), one attempt each.
+    expect(outcome.pods.filter((pod) => pod.args.includes("flaky")).map((pod) => pod.exitCode)).toEqual([1, 0]);
+    const log = await readLog(join(p.pvc, "run-logs"), "wf-broad");
+
+    rmSync(join(p.dir, "flaky-marker"));
+    process.env.API_KEY = "k3y-value-123";
+    const definition = await loadDefinition("pipeline.yaml", p.dir);
+    const local = await runPipeline(definition.graph, { definition: definition.source, cwd: p.dir, configurationFile: join(p.dir, "local.yaml"), parametersFile: "params.yaml", runId: "local-b", env: {} });
+    delete process.env.API_KEY;
+    expect(local.status).toBe("SUCCESS");
+    expect(summary(log)).toEqual(summary(local.runLog));
+    expect(log.steps.flaky?.attempts.map((a) => a.status)).toEqual(["FAIL", "SUCCESS"]);
+    expect(log.parameters.n?.value).toBe(2);
+    expect(log.parameters.key_length?.value).toBe(13);
+    expect(JSON.stringify(log)).not.toContain("k3y-value-123");
   });
 });

@@ -96,6 +96,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       job: { type: "boolean", description: "the definition is a job: run its attempts against the run's job log" },
       create: { type: "boolean", description: "create the run log first when it does not exist (the first step of an orchestrated run)" },
       parameters: { type: "string", short: "p", description: "parameters file, with --create" },
+      "one-attempt": { type: "boolean", description: "run one attempt of the step at most (the orchestrator retries the process)" },
       ...OUTPUT,
     },
     run: async (ctx, v, p, out) => {
@@ -103,7 +104,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       if (!runId || !file || !step) throw usage("execute-single-node needs <run_id> <definition file> <step internal name>");
       return (await commands.execute()).executeSingleNodeCommand(
         ctx,
-        { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true, create: v.create === true, parameters: str(v.parameters), ...outputFlags(v) },
+        { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true, create: v.create === true, parameters: str(v.parameters), oneAttempt: v["one-attempt"] === true, ...outputFlags(v) },
         out,
       );
     },

@@ -49,6 +49,8 @@ export interface SingleNodeOptions {
   configurationFile?: string | undefined;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: RunEvent) => void;
+  /** Run at most one attempt of a task step (the orchestrator retries the whole process). */
+  oneAttempt?: boolean;
   /** Aborting it cancels the step (its task sees its signal aborted). */
   signal?: AbortSignal | undefined;
 }
@@ -73,7 +75,9 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
     }
     const { node, scope } = locateStep(session.prepared.graph, options.step, session.nodeTypes);
     const services = session.services(options.runId);
-    const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true).runStep(node, scope, options.iterVars ?? {});
+    // One attempt per process: the orchestrator retries the process (Argo's retryStrategy).
+    const step = options.oneAttempt ? { ...node, max_attempts: 1 } : node;
+    const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true).runStep(step, scope, options.iterVars ?? {});
     // Run alone, a terminal step also settles the status of the graph it ends (as the traversal
     // does when it walks the whole graph).
     const terminal = session.nodeTypes.get(node.type)?.terminal;

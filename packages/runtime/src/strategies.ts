@@ -12,8 +12,11 @@ export interface BranchOps {
   readonly signal: AbortSignal;
   /** Runs a branch to its end (on a retry, a branch that succeeded resolves to its recorded outcome). */
   run(request: BranchRequest): Promise<BranchOutcome>;
-  /** Creates the branch's log (PROCESSING) without running it: someone else will. */
-  open(request: BranchRequest): Promise<void>;
+  /**
+   * Creates the branch's log (PROCESSING) without running it: someone else will. Resolves to
+   * false, creating nothing, for a branch that already succeeded (a retried run's fan-out).
+   */
+  open(request: BranchRequest): Promise<boolean>;
   /** The recorded outcome of a finished branch; rejects with `E_FAN_IN_UNFINISHED` otherwise. */
   recorded(request: BranchRequest): Promise<BranchOutcome>;
 }
@@ -67,8 +70,7 @@ export function fanOutStrategy(created: FannedBranch[]): Strategy {
     const set = await type.branches(ops.context);
     for (let i = 0; i < set.count; i++) {
       const request = await independent(set, i, ops);
-      await ops.open(request);
-      created.push({ key: request.key, iterVars: { ...ops.context.iterVars, ...request.iterVars } });
+      if (await ops.open(request)) created.push({ key: request.key, iterVars: { ...ops.context.iterVars, ...request.iterVars } });
     }
     return "PROCESSING";
   };

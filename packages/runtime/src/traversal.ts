@@ -210,7 +210,12 @@ export class Traversal implements StepHost {
       signal: this.deps.services.signal,
       run: (request) => this.runBranch(step, request),
       open: async (request) => {
-        await this.openBranch(step, request, this.branchName(step, request));
+        const name = this.branchName(step, request);
+        const { store, runId } = this.deps.services;
+        // A retried run fans out again: a branch that succeeded is neither reset nor run again.
+        if ((await store.getBranchLog(runId, name))?.status === "SUCCESS") return false;
+        await this.openBranch(step, request, name);
+        return true;
       },
       recorded: (request) => this.recordedBranch(step, request),
     };

@@ -205,6 +205,8 @@ class Compiler {
       ...(this.input.exportName ? ["--export", this.input.exportName] : []),
       ...(create ? ["--create", ...(this.input.parametersFile ? ["-p", this.input.parametersFile] : [])] : []),
       ...(kind === "fan-out" ? ["--output-file", BRANCHES_FILE, "--quiet"] : []),
+      // Argo retries the pod (retryStrategy.limit = max_attempts - 1): one attempt per pod.
+      ...(kind === "run" && typeof node?.max_attempts === "number" && node.max_attempts > 1 ? ["--one-attempt"] : []),
     ];
     const secrets = kind === "run" && Array.isArray(node?.secrets) ? (node.secrets as string[]) : [];
     if (secrets.length && !this.config.secrets_from_k8s)

@@ -100,7 +100,17 @@ export interface OutputFlags {
  */
 export async function executeSingleNodeCommand(
   ctx: CommandContext,
-  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined; job: boolean; create: boolean; parameters?: string | undefined } & OutputFlags,
+  args: {
+    runId: string;
+    file: string;
+    step: string;
+    iterVariable?: string | undefined;
+    exportName?: string | undefined;
+    job: boolean;
+    create: boolean;
+    parameters?: string | undefined;
+    oneAttempt?: boolean;
+  } & OutputFlags,
   output: Output,
 ): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
@@ -123,6 +133,7 @@ export async function executeSingleNodeCommand(
       signal,
       ...(onEvent ? { onEvent } : {}),
       ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
+      ...(args.oneAttempt ? { oneAttempt: true } : {}),
     });
     return outcome === "SUCCESS" ? 0 : 1;
   });
