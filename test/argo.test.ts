@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- hand-broken manifests */
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +8,7 @@ import { ensureTestImage, REPO_ROOT, TEST_IMAGE } from "@runnable-ts/testing";
 import type { BranchLog, RunLog, StepLog } from "@runnable-ts/sdk";
 import { evalDepends, runWorkflow, type ContainerRunner } from "./support/argo-runner";
 import { podmanRunner } from "./support/argo-podman";
+import { workflowProblems } from "@runnable-ts/pipeline-executor-argo";
 import { runCli } from "./support/cli";
 
 jest.setTimeout(240_000);
@@ -170,6 +173,49 @@ describe("argo runner semantics (hand-written manifests, fake containers)", () =
     expect(seen).toEqual(["ok:given", "bad:given"]);
     expect(out.phase).toBe("Failed");
     expect(evalDepends("(a.Succeeded || a.Failed) && b.Omitted", new Map([["a", "Failed"], ["b", "Omitted"]]))).toBe(true);
+  });
+});
+
+describe("manifest checks", () => {
+  const base = () => ({
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Workflow",
+    metadata: { generateName: "p-" },
+    spec: {
+      entrypoint: "main",
+      arguments: { parameters: [{ name: "run_id", value: "{{workflow.name}}" }] },
+      templates: [
+        { name: "main", dag: { tasks: [{ name: "a", template: "c" }, { name: "b", template: "c", depends: "a.Succeeded" }] } },
+        { name: "c", container: { name: "main", image: "i", args: ["{{workflow.parameters.run_id}}"] } },
+      ],
+    },
+  });
+
+  test("the strict pass finds unknown fields and references that do not resolve", () => {
+    expect(workflowProblems(base())).toEqual([]);
+    const bad = base() as any;
+    bad.spec.templates[0].dag.tasks.push({ name: "Bad_Name", template: "nope", depends: "ghost.Succeeded", withParam: "{{tasks.a.outputs.parameters.list}}" });
+    bad.spec.templates[1].contianer = {};
+    bad.spec.templates[1].container.args.push("{{inputs.parameters.z}}", "{{workflow.parameters.w}}");
+    expect(workflowProblems(bad)).toEqual([
+      "spec.templates[1].contianer: unknown field",
+      "template main task Bad_Name: name is not DNS-1123",
+      "template main task Bad_Name: template nope does not exist",
+      "template main task Bad_Name: depends on unknown task ghost",
+      "template main task Bad_Name: {{tasks.a.outputs.parameters.list}} does not resolve",
+      "template c: {{inputs.parameters.z}} does not resolve",
+      "template c: {{workflow.parameters.w}} does not resolve",
+    ]);
+  });
+
+  test("Argo's schema (@kubernetes-models/argo-workflows, an ES module run in node) refuses wrong types", () => {
+    const script = `import("${join(REPO_ROOT, "plugins/pipeline-executor-argo/dist/index.js")}").then(async (m) => { const d = JSON.parse(process.argv[1]); console.log(JSON.stringify([await m.schemaProblems(d[0]), await m.schemaProblems(d[1])])); })`;
+    const wrong = base() as any;
+    wrong.spec.parallelism = "many";
+    const out = execFileSync(process.execPath, ["-e", script, JSON.stringify([base(), wrong])], { encoding: "utf8" });
+    const [good, bad] = JSON.parse(out) as string[][];
+    expect(good).toEqual([]);
+    expect(bad?.join("\n")).toMatch(/Argo schema:.*parallelism/s);
   });
 });
 

@@ -7,7 +7,7 @@ import { assertValidWorkflow } from "./validate";
 
 export { argoConfigSchema, type ArgoConfig, type ArgoOverride } from "./config";
 export { compileWorkflow, taskName, BRANCHES_FILE, type CompileInput, type Manifest } from "./compile";
-export { assertValidWorkflow, workflowProblems } from "./validate";
+export { assertValidWorkflow, schemaProblems, workflowProblems } from "./validate";
 
 /**
  * The `argo` executor (SPEC §13.3): compiles the pipeline to an Argo Workflows manifest
@@ -52,7 +52,7 @@ export const argoExecutor = definePlugin({
           baseName: kubernetesName(basename(file, extname(file))),
           traceparent: pipeline.services.traceEnv?.("").TRACEPARENT,
         });
-        assertValidWorkflow(manifest);
+        await assertValidWorkflow(manifest);
         const out = resolve(pipeline.services.cwd, config.output_file);
         mkdirSync(dirname(out), { recursive: true });
         // JSON is YAML: kubectl and argo read it as is.

@@ -132,10 +132,27 @@ function strict(value: unknown, shape: Shape | "leaf" | readonly [Shape], path: 
 }
 
 /**
- * Throws when {@link workflowProblems} finds any: a compiler bug, never a user's file.
+ * Problems Argo's own schema finds (`@kubernetes-models/argo-workflows`, an ES module loaded
+ * on first use): types, required fields, enums. It accepts unknown fields, hence
+ * {@link workflowProblems} as well.
+ */
+export async function schemaProblems(doc: Obj): Promise<string[]> {
+  const models = await import("@kubernetes-models/argo-workflows/argoproj.io/v1alpha1");
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the models' constructors take their own typed interfaces
+    (doc.kind === "CronWorkflow" ? new models.CronWorkflow(doc as any) : new models.Workflow(doc as any)).validate();
+    return [];
+  } catch (error) {
+    return [`Argo schema: ${(error as Error).message}`];
+  }
+}
+
+/**
+ * Throws when Argo's schema ({@link schemaProblems}) or {@link workflowProblems} finds any:
+ * a compiler bug, never a user's file.
  * @throws RunnableError `E_WORKFLOW_INVALID` listing the problems.
  */
-export function assertValidWorkflow(doc: Obj): void {
-  const problems = workflowProblems(doc);
+export async function assertValidWorkflow(doc: Obj): Promise<void> {
+  const problems = [...(await schemaProblems(doc)), ...workflowProblems(doc)];
   if (problems.length) throw new RunnableError("E_WORKFLOW_INVALID", `argo: the compiled manifest is not valid:\n${problems.map((p) => `  - ${p}`).join("\n")}`, { problems });
 }
