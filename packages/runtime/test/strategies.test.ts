@@ -23,7 +23,7 @@ function composite(count: number, options: { fannable?: boolean; request?: Branc
 }
 
 /** Branch operations that record calls; `run` takes `delay` ms and fails keys in `failing`. */
-function fakeOps(options: { delay?: number; failing?: string[]; recorded?: Record<string, Status>; abortAfter?: number } = {}) {
+function fakeOps(options: { delay?: number; failing?: string[]; recorded?: Record<string, Status>; abortAfter?: number; succeeded?: string[] } = {}) {
   const controller = new AbortController();
   const calls: string[] = [];
   let inFlight = 0;
@@ -43,6 +43,7 @@ function fakeOps(options: { delay?: number; failing?: string[]; recorded?: Recor
     },
     open: async (r) => {
       calls.push(`open ${r.key}`);
+      return !options.succeeded?.includes(r.key);
     },
     recorded: async (r) => {
       calls.push(`recorded ${r.key}`);
@@ -117,6 +118,14 @@ describe("fan-out strategy", () => {
       { key: "k2", iterVars: { outer: 1, item: 2 } },
     ]);
     expect(merged).toHaveLength(0);
+  });
+
+  it("lists only the branches it opened: on a retry, one that succeeded is not fanned out again", async () => {
+    const { type } = composite(3);
+    const { ops } = fakeOps({ succeeded: ["k1"] });
+    const created: { key: string; iterVars: Record<string, unknown> }[] = [];
+    await expect(fanOutStrategy(created)(type, ops)).resolves.toBe("PROCESSING");
+    expect(created.map((b) => b.key)).toEqual(["k0", "k2"]);
   });
 });
 
