@@ -314,3 +314,45 @@ describe("argo executor", () => {
     expect(JSON.stringify(log)).not.toContain("k3y-value-123");
   });
 });
+
+describe("k8s-job executor", () => {
+  const JOB = `const { FunctionJob } = require("@runnable-ts/sdk");\nexports.job = new FunctionJob({ returns: ["greeting"], fn: () => "hello from " + (require("fs").existsSync("/run/.containerenv") ? "a container" : "the host") });\n`;
+  const config = (extra = "") =>
+    `job-executor:\n  type: k8s-job\n  config:\n    image: ${TEST_IMAGE}\n    volumes: [{ name: runnable, claim_name: runnable-pvc, mount_path: /mnt/runnable }]\n${extra}run-log-store: { type: chunked-fs, config: { log_folder: /mnt/runnable/run-logs } }\n`;
+
+  test("writes a batch/v1 Job that, executed as a container, fills the job log; nothing runs while compiling", async () => {
+    const podman = ensureTestImage();
+    const p = project();
+    writeFileSync(join(p.dir, "job.js"), JOB);
+    writeFileSync(join(p.dir, "k8s.yaml"), config());
+    const compiled = await runCli(["execute-job", "-c", "k8s.yaml", "job.js", "--run-id", "job-run-1"], { cwd: p.dir });
+    expect(compiled.stdout).toContain("k8s-job: wrote Job to k8s-job.yaml");
+    expect(existsSync(join(p.pvc, "run-logs"))).toBe(false);
+    const manifest = JSON.parse(readFileSync(join(p.dir, "k8s-job.yaml"), "utf8"));
+    expect(manifest).toMatchObject({ apiVersion: "batch/v1", kind: "Job", metadata: { name: "job-run-1" } });
+    const pod = manifest.spec.template.spec.containers[0];
+    expect(pod.args).toEqual(["execute-job", "job.js", "--run-id", "job-run-1", "-c", "k8s.yaml", "--export", "job"]);
+    const run = await podmanRunner({ podman, project: p.dir, pvcs: { runnable: p.pvc } })({ template: "job", container: pod, outputPaths: [] });
+    expect(run.exitCode).toBe(0);
+    const log = await readLog(join(p.pvc, "run-logs"), "job-run-1");
+    expect(log.status).toBe("SUCCESS");
+    expect(log.job?.attempts.map((a) => a.status)).toEqual(["SUCCESS"]);
+    expect(log.parameters.greeting?.value).toBe("hello from a container");
+  });
+
+  test("schedule gives a valid CronJob; submit without kubectl and unknown keys are clear errors", async () => {
+    const p = project();
+    writeFileSync(join(p.dir, "job.js"), JOB);
+    writeFileSync(join(p.dir, "cron.yaml"), config('    schedule: "0 3 * * *"\n    output_file: cron.yaml.out\n'));
+    expect((await runCli(["execute-job", "-c", "cron.yaml", "job.js"], { cwd: p.dir })).code).toBe(0);
+    const cron = JSON.parse(readFileSync(join(p.dir, "cron.yaml.out"), "utf8"));
+    expect(cron).toMatchObject({ kind: "CronJob", spec: { schedule: "0 3 * * *" } });
+    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].args).not.toContain("--run-id");
+    writeFileSync(join(p.dir, "submit.yaml"), config("    submit: true\n"));
+    const submit = await runCli(["execute-job", "-c", "submit.yaml", "job.js"], { cwd: p.dir, env: { PATH: join(p.dir, "no-bin") } });
+    expect(submit.stderr).toMatch(/^error\[E_ENGINE_NOT_FOUND\]: k8s-job: submit: true needs kubectl/);
+    writeFileSync(join(p.dir, "typo.yaml"), config("    backoff_limt: 2\n"));
+    expect((await runCli(["execute-job", "-c", "typo.yaml", "job.js"], { cwd: p.dir })).stderr).toMatch(/error\[E_CONFIG_INVALID\][\s\S]*backoff_limt/);
+  });
+});
+

@@ -137,11 +137,7 @@ async function compilePipeline(session: RunSession, compile: NonNullable<Pipelin
   const env = options.env ?? process.env;
   const parametersFile = options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE;
   const parameters = loadParameters({ file: parametersFile, cwd: session.cwd, env, ...(options.parameters ? { initial: options.parameters } : {}) });
-  const inside = (file: string | undefined): string | undefined => {
-    if (file === undefined) return undefined;
-    const rel = relative(session.cwd, resolve(session.cwd, file));
-    return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
-  };
+  const inside = (file: string | undefined): string | undefined => relativeInside(session.cwd, file);
   const compiled = await compile({
     graph: session.prepared.graph,
     services,
@@ -154,6 +150,13 @@ async function compilePipeline(session: RunSession, compile: NonNullable<Pipelin
   const runConfig = newRunConfig(session, runId, options, { pipeline_definition_file: options.definition.file ?? null, dag: session.prepared.dag, dag_hash: session.prepared.dagHash });
   const runLog: RunLog = { run_id: runId, dag_hash: session.prepared.dagHash, tag: options.tag ?? "", status: "SUCCESS", job: null, parameters, run_config: runConfig, steps: {} };
   return { runId, status: "SUCCESS", runLog, compiled };
+}
+
+/** `file` relative to `cwd` when it lies inside it (what a pod at its working directory can open), else as given. */
+export function relativeInside(cwd: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const rel = relative(cwd, resolve(cwd, file));
+  return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
 }
 
 /** Creates a new run's log: parameters read once, now, and the run config with the dag. Resolves to the run config. */

@@ -1,4 +1,4 @@
-import type { ExecutionCheck, JobRun, PipelineCompile, PipelineRun } from "./engine";
+import type { ExecutionCheck, JobCompile, JobRun, PipelineCompile, PipelineRun } from "./engine";
 import type { BranchLog, DataCatalogEntry, Parameters, RunLog, RunLogHeader, RunSummary, Status, StepLog } from "./run-log";
 
 /**
@@ -130,6 +130,12 @@ export interface PipelineExecutor {
 export interface JobExecutor {
   /** Optional: as {@link PipelineExecutor.check}, for the job's one step (path `job`). */
   check?(definition: ExecutionCheck): Promise<void>;
+  /**
+   * Optional: compiles the job for another system (writes a manifest) instead of running it.
+   * Resolves to a line saying what was written, or undefined to run the job after all (e.g.
+   * inside the pod the manifest started).
+   */
+  compile?(job: JobCompile): Promise<string | undefined>;
   /** Runs the job and resolves to its final status (the run log's `job` section holds the rest). */
   execute(job: JobRun): Promise<Status>;
 }

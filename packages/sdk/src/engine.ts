@@ -467,6 +467,23 @@ export interface PipelineCompile {
   plan(command?: PlanCommandFactory): PlanGraph;
 }
 
+/**
+ * A job to compile for another system (the `k8s-job` executor), handed to
+ * {@link JobExecutor.compile} after the checks, before any run log exists.
+ */
+export interface JobCompile {
+  /** The run id the job will have (the pod runs with it). */
+  readonly runId: string;
+  readonly node: NodeDef;
+  readonly services: RunServices;
+  /** Where the job came from, relative to `services.cwd` when it lies inside it. */
+  readonly definition: { readonly file: string | undefined; readonly exportName?: string | undefined };
+  /** The configuration file (relative to `services.cwd` when inside it). */
+  readonly configFile: string | undefined;
+  /** The parameters file given (as given), if any. */
+  readonly parametersFile: string | undefined;
+}
+
 /** Re-exported so plugin authors can type catalog settings. */
 export type { CatalogSpec };
 

@@ -92,6 +92,7 @@ export {
   type LaunchRequest,
   type LaunchResult,
   type NodeType,
+  type JobCompile,
   type PipelineCompile,
   type PipelineRun,
   type PlacementOptions,

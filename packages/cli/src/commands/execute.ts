@@ -233,6 +233,10 @@ export async function executeJobCommand(ctx: CommandContext, file: string, flags
       signal,
       ...(flags.events ? { onEvent: (event: RunEvent) => output.out(JSON.stringify(event)) } : {}),
     });
+    if (result.compiled !== undefined) {
+      output.out(result.compiled);
+      return 0;
+    }
     if (flags.events) return result.status === "SUCCESS" ? 0 : 1;
     if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
     else output.out(`job ${result.runId}: ${result.status}${result.runLog.job?.message ? `  — ${result.runLog.job.message}` : failureHint(result.runLog)}`);
