@@ -233,7 +233,7 @@ class Compiler {
       name,
       ...inputsFor(scope),
       ...(kind === "fan-out" ? { outputs: { parameters: [{ name: "branches", valueFrom: { path: BRANCHES_FILE } }] } } : {}),
-      ...(maxAttempts > 1 || this.config.retry_strategy ? { retryStrategy: { ...(this.config.retry_strategy ?? {}), limit: Math.max(0, maxAttempts - 1) } } : {}),
+      ...(maxAttempts > 1 || this.config.retry_strategy ? { retryStrategy: this.retryStrategy(maxAttempts, node) } : {}),
       ...(timeoutMs !== undefined ? { activeDeadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}),
       ...(nodeSelector ? { nodeSelector } : {}),
       ...(tolerations ? { tolerations } : {}),
@@ -249,6 +249,13 @@ class Compiler {
         ...(this.config.volumes.length ? { volumeMounts: this.config.volumes.map((v) => ({ name: v.name, mountPath: v.mount_path, ...(v.read_only ? { readOnly: true } : {}) })) } : {}),
       },
     };
+  }
+
+  /** `retryStrategy`: the config's, with `limit` = max_attempts − 1 (for a step with more than one attempt) and the step's retry_delay_ms as the backoff when the config sets none. */
+  private retryStrategy(maxAttempts: number, node: NodeDef | undefined): Record<string, unknown> {
+    const delayMs = typeof node?.retry_delay_ms === "number" ? node.retry_delay_ms : 0;
+    const base = this.config.retry_strategy ?? {};
+    return { ...base, ...(maxAttempts > 1 || base.limit === undefined ? { limit: maxAttempts - 1 } : {}), ...(delayMs > 0 && base.backoff === undefined ? { backoff: { duration: `${Math.ceil(delayMs / 1000)}s` } } : {}) };
   }
 
   private scalarParameterNames(): string[] {
