@@ -30,6 +30,10 @@ export const BRANCHES_FILE = "/tmp/runnable-branches.json";
 const CLI = ["node", "node_modules/@runnable-ts/cli/dist/bin.js"];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ROOT_TEMPLATE = "runnable-dag";
+/** Tasks an Argo DAG template may hold (its schema's maxItems). */
+const MAX_DAG_TASKS = 200;
+/** Tasks per DAG template when a longer graph is split. */
+const CHUNK = 150;
 
 /**
  * A step name as a DNS-1123 label (Argo task names): lower case, `_`, `.` and spaces as `-`,
@@ -100,6 +104,8 @@ const ROOT: Scope = { depth: 0, inBranch: false };
 
 class Compiler {
   readonly templates: Template[] = [];
+  /** Container templates by their content: steps that need the same container share one. */
+  private readonly shared = new Map<string, string>();
   private first = true;
 
   constructor(
@@ -137,22 +143,66 @@ class Compiler {
       if (step.name !== graph.startAt && !depends) continue; // unreachable (an unused fail step)
       tasks.push({
         name: names.get(step.name),
-        template: this.step(step, scope),
+        ...this.step(step, scope),
         ...(depends && step.name !== graph.startAt ? { depends: depends.join(" || ") } : {}),
-        ...passInputs(scope),
       });
     }
-    this.templates.push({ name, ...inputsFor(scope), dag: { failFast: false, tasks } });
+    if (tasks.length <= MAX_DAG_TASKS) this.templates.push({ name, ...inputsFor(scope), dag: { failFast: false, tasks } });
+    else this.chunked(graph, name, scope, tasks, names);
   }
 
-  /** The template that carries out `step`; returns its name. */
-  private step(step: PlanStep, scope: Scope): string {
-    const id = templateId(step);
-    if (!step.composite || !step.fannable || !step.subgraphs) {
-      this.templates.push(this.container(id, step, scope, "run"));
-      return id;
+  /**
+   * A graph of more steps than an Argo DAG may hold (200) as a chain of DAG templates of at
+   * most {@link CHUNK} tasks each (`<name>-<i>`), each after the one before; the graph's fail
+   * step runs after any chunk that failed. Possible when the steps follow one another and
+   * every failure that leaves a chunk goes to the fail step.
+   * @throws RunnableError `E_GRAPH_INVALID` naming the graph when its routing cannot be split so.
+   */
+  private chunked(graph: PlanGraph, name: string, scope: Scope, tasks: Task[], names: ReadonlyMap<string, string>): void {
+    const where = graph.branch || "the pipeline";
+    const failStep = Object.values(graph.steps).find((st) => st.terminal === "fail");
+    const failTask = failStep ? names.get(failStep.name) : undefined;
+    const order: Task[] = [];
+    const byName = new Map(tasks.map((t) => [String(t.name), t]));
+    for (let step: PlanStep | undefined = graph.steps[graph.startAt]; step; step = step.next !== undefined ? graph.steps[step.next] : undefined) {
+      const task = byName.get(names.get(step.name) ?? "");
+      if (!task || order.includes(task)) break;
+      order.push(task);
     }
-    this.templates.push(this.container(`${id}-fan-out`, step, scope, "fan-out"), this.container(`${id}-fan-in`, step, scope, "fan-in"));
+    const rest = tasks.filter((t) => !order.includes(t) && t.name !== failTask);
+    if (rest.length > 0)
+      throw new RunnableError(
+        "E_GRAPH_INVALID",
+        `argo: ${where} has ${tasks.length} steps, more than an Argo DAG holds (${MAX_DAG_TASKS}), and steps off its main line (${rest.slice(0, 3).map((t) => String(t.name)).join(", ")}); split it into composite steps of at most ${MAX_DAG_TASKS} steps`,
+        { step: graph.branch },
+      );
+    const chunks: Task[][] = [];
+    for (let i = 0; i < order.length; i += CHUNK) chunks.push(order.slice(i, i + CHUNK));
+    const inChunk = (chunk: Task[]) => new Set(chunk.map((t) => String(t.name)));
+    const parent: Task[] = [];
+    chunks.forEach((chunk, i) => {
+      const members = inChunk(chunk);
+      const local = chunk.map((t) => {
+        const clauses = String(t.depends ?? "").split(" || ").filter(Boolean);
+        const kept = clauses.filter((c) => members.has(c.split(".")[0] ?? ""));
+        const { depends: _dropped, ...restTask } = t;
+        return kept.length ? { ...restTask, depends: kept.join(" || ") } : restTask;
+      });
+      const chunkName = `${name}-${i}`;
+      this.templates.push({ name: chunkName, ...inputsFor(scope), dag: { failFast: false, tasks: local } });
+      parent.push({ name: `part-${i}`, template: chunkName, ...(i > 0 ? { depends: `part-${i - 1}.Succeeded` } : {}), ...passInputs(scope) });
+    });
+    const fail = failTask ? byName.get(failTask) : undefined;
+    if (fail) parent.push({ ...fail, depends: chunks.map((_, i) => `part-${i}.Failed`).join(" || ") });
+    this.templates.push({ name, ...inputsFor(scope), dag: { failFast: false, tasks: parent } });
+  }
+
+  /** The template (and its arguments) that carries out `step`. */
+  private step(step: PlanStep, scope: Scope): Task {
+    if (!step.composite || !step.fannable || !step.subgraphs) return this.container(step, scope, "run");
+    const id = templateId(step);
+    // The fan-out first: it may be the run's first pod (which creates the run log).
+    const fanOut = this.container(step, scope, "fan-out");
     const branchTasks: Task[] = [];
     for (const [key, sub] of Object.entries(step.subgraphs)) {
       const dynamic = key === "*";
@@ -182,20 +232,24 @@ class Compiler {
       dag: {
         failFast: false,
         tasks: [
-          { name: "fan-out", template: `${id}-fan-out`, ...passInputs(scope) },
+          { name: "fan-out", ...fanOut },
           ...branchTasks,
-          { name: "fan-in", template: `${id}-fan-in`, depends: ended, ...passInputs(scope) },
+          { name: "fan-in", ...this.container(step, scope, "fan-in"), depends: ended },
         ],
       },
     });
-    return id;
+    return { template: id, ...passInputs(scope) };
   }
 
-  /** A container template running one command of the step. */
-  private container(name: string, step: PlanStep, scope: Scope, kind: "run" | "fan-out" | "fan-in"): Template {
+  /**
+   * The container template that runs one command of the step, and the task arguments that
+   * call it. Steps that need the same container (same override, secrets, retries, timeout)
+   * share one template; the step's internal name is its `step` input.
+   */
+  private container(step: PlanStep, scope: Scope, kind: "run" | "fan-out" | "fan-in"): Task {
     const node = this.input.nodes.get(step.internalName);
     const override = this.override(node, step.internalName);
-    const internalName = dynamicName(step.internalName);
+    const internalName = "{{inputs.parameters.step}}";
     const create = this.first;
     this.first = false;
     const args = [
@@ -229,9 +283,8 @@ class Compiler {
     const timeoutMs = kind === "run" && typeof node?.timeout_ms === "number" ? node.timeout_ms : undefined;
     const nodeSelector = override.node_selector;
     const tolerations = override.tolerations;
-    return {
-      name,
-      ...inputsFor(scope),
+    const body: Template = {
+      inputs: { parameters: [{ name: "step" }, ...(scope.inBranch ? [{ name: "iter" }] : [])] },
       ...(kind === "fan-out" ? { outputs: { parameters: [{ name: "branches", valueFrom: { path: BRANCHES_FILE } }] } } : {}),
       ...(maxAttempts > 1 || this.config.retry_strategy ? { retryStrategy: this.retryStrategy(maxAttempts, node) } : {}),
       ...(timeoutMs !== undefined ? { activeDeadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}),
@@ -249,6 +302,15 @@ class Compiler {
         ...(this.config.volumes.length ? { volumeMounts: this.config.volumes.map((v) => ({ name: v.name, mountPath: v.mount_path, ...(v.read_only ? { readOnly: true } : {}) })) } : {}),
       },
     };
+    const key = JSON.stringify(body);
+    let name = this.shared.get(key);
+    if (!name) {
+      name = `${kind}-${createHash("sha256").update(key).digest("hex").slice(0, 10)}`;
+      this.shared.set(key, name);
+      this.templates.push({ name, ...body });
+    }
+    const parameters = [{ name: "step", value: dynamicName(step.internalName) }, ...(scope.inBranch ? [{ name: "iter", value: "{{inputs.parameters.iter}}" }] : [])];
+    return { template: name, arguments: { parameters } };
   }
 
   /** `retryStrategy`: the config's, with `limit` = max_attempts − 1 (for a step with more than one attempt) and the step's retry_delay_ms as the backoff when the config sets none. */
