@@ -30,13 +30,21 @@ export async function argoBench(n: number): Promise<Figure[]> {
       writeFileSync(join(dir, "argo.yaml"), CONFIG);
       writeFileSync(join(dir, "pipeline.yaml"), yaml);
       writeFileSync(join(dir, "steps.js"), "exports.id = () => 1;\n");
-      const start = performance.now();
-      const definition = await loadDefinition("pipeline.yaml", dir);
-      const result = await runPipeline(definition.graph, { definition: definition.source, cwd: dir, configurationFile: join(dir, "argo.yaml"), env: {} });
-      const wall = performance.now() - start;
-      if (result.compiled === undefined) throw new Error(`${name}: the argo executor compiled nothing`);
+      // The first compile also loads the plugins and Argo's schema (ES modules); the second is the compile itself.
+      const walls: number[] = [];
+      for (let rep = 0; rep < 2; rep++) {
+        const start = performance.now();
+        const definition = await loadDefinition("pipeline.yaml", dir);
+        const result = await runPipeline(definition.graph, { definition: definition.source, cwd: dir, configurationFile: join(dir, "argo.yaml"), env: {} });
+        walls.push(performance.now() - start);
+        if (result.compiled === undefined) throw new Error(`${name}: the argo executor compiled nothing`);
+      }
       const bytes = readFileSync(join(dir, "argo-pipeline.yaml")).length;
-      figures.push({ workload: name, metric: "compile wall", value: wall, unit: "ms", target: { max: 1000 } }, { workload: name, metric: "manifest per step", value: bytes / 1024 / steps, unit: "KiB" });
+      figures.push(
+        { workload: name, metric: "compile wall, first (loads schemas)", value: walls[0]!, unit: "ms" },
+        { workload: name, metric: "compile wall", value: walls[1]!, unit: "ms", target: { max: 1000 } },
+        { workload: name, metric: "manifest per step", value: bytes / 1024 / steps, unit: "KiB" },
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
