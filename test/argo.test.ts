@@ -220,6 +220,22 @@ describe("manifest checks", () => {
 });
 
 describe("argo executor", () => {
+  test("a chain longer than an Argo DAG holds is split into DAG templates that run in order; a failure still reaches the fail step", async () => {
+    const n = 320;
+    const chain = `dag:\n  start_at: s0\n  steps:\n${Array.from({ length: n }, (_, i) => `    s${i}: { type: task, command: ./steps.js#hello, next: ${i === n - 1 ? "success" : `s${i + 1}`} }`).join("\n")}\n`;
+    const p = project("", chain);
+    expect((await runCli(["execute", "-c", "argo.yaml", "pipeline.yaml"], { cwd: p.dir })).stderr).toBe("");
+    const manifest = JSON.parse(readFileSync(join(p.dir, "argo-pipeline.yaml"), "utf8"));
+    expect(Math.max(...manifest.spec.templates.map((t: any) => t.dag?.tasks.length ?? 0))).toBeLessThanOrEqual(200);
+    const steps = (failAt?: string): ContainerRunner => async ({ container: c }) => ({ exitCode: c.args[3] === failAt || (failAt && c.args[3] === "fail") ? 1 : 0, outputs: {} });
+    const ok = await runWorkflow(manifest, { name: "w", container: steps() });
+    expect(ok.phase).toBe("Succeeded");
+    expect(ok.pods.map((pod) => pod.args[3])).toEqual([...Array.from({ length: n }, (_, i) => `s${i}`), "success"]);
+    const failed = await runWorkflow(manifest, { name: "w", container: steps("s200") });
+    expect(failed.phase).toBe("Failed");
+    expect(failed.pods.map((pod) => pod.args[3]).slice(-2)).toEqual(["s200", "fail"]);
+  });
+
   test("bad config and definitions are coded errors before anything is written", async () => {
     const p = project();
     const bad = async (config: string, pipeline = PIPELINE) => {
