@@ -313,6 +313,8 @@ describe("argo executor", () => {
     const container = podmanRunner({ podman, project: p.dir, pvcs: { runnable: p.pvc }, secrets: { API_KEY: "k3y-value-123" } });
     const outcome = await runWorkflow(manifest, { name: "wf-broad", container });
     expect(outcome.phase).toBe("Succeeded");
+    // The loop is a recursive template: a `fan … next` pod per iteration (and one that finds it done), then the fan-in.
+    expect(outcome.pods.filter((pod) => pod.args[0] === "fan" && pod.args[3] === "looped").map((pod) => pod.args[4])).toEqual(["next", "next", "next", "in"]);
     // The flaky step's pod ran twice (retryStrategy), one attempt each.
     expect(outcome.pods.filter((pod) => pod.args.includes("flaky")).map((pod) => pod.exitCode)).toEqual([1, 0]);
     const log = await readLog(join(p.pvc, "run-logs"), "wf-broad");

@@ -110,8 +110,8 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   fan: {
-    summary: "Fan a composite step out (create its branches) or in (collect them), for orchestrators",
-    usage: "runnable fan <run_id> <definition file> <step internal name> <in|out> [--iter-variable JSON] [--export name] [--create [-p file]] [--output-file FILE] [-c config] [--json|--quiet]",
+    summary: "Fan a composite step out (create its branches), a loop's next iteration, or in (collect them), for orchestrators",
+    usage: "runnable fan <run_id> <definition file> <step internal name> <in|out|next> [--iter-variable JSON] [--export name] [--create [-p file]] [--output-file FILE] [-c config] [--json|--quiet]",
     options: {
       ...COMMON,
       "iter-variable": { type: "string", description: "map variables / loop indices of the step's branch, as a JSON object" },
@@ -124,7 +124,7 @@ const COMMANDS: Record<string, CommandSpec> = {
     },
     run: async (ctx, v, p, out) => {
       const [runId, file, step, mode] = p;
-      if (!runId || !file || !step || !mode) throw usage("fan needs <run_id> <definition file> <step internal name> <in|out>");
+      if (!runId || !file || !step || !mode) throw usage("fan needs <run_id> <definition file> <step internal name> <in|out|next>");
       return (await commands.execute()).fanCommand(
         ctx,
         {

@@ -104,7 +104,7 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
  * @throws RunnableError `E_FAN_INVALID` for a step that cannot be fanned (a loop) or a fan-in
  *   whose branches have not all ended; `E_RUN_NOT_FOUND`, `E_GRAPH_INVALID`, `E_RUN_ID_INVALID`.
  */
-export async function fanStep(graph: GraphDef, options: SingleNodeOptions & { mode: "in" | "out" }): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
+export async function fanStep(graph: GraphDef, options: SingleNodeOptions & { mode: "in" | "out" | "next" }): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
   if (options.create) {
     // The first step of an orchestrated run may be a composite: its fan-out creates the run log.
     validateRunId(options.runId);

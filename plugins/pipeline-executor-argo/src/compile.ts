@@ -199,6 +199,7 @@ class Compiler {
 
   /** The template (and its arguments) that carries out `step`. */
   private step(step: PlanStep, scope: Scope): Task {
+    if (step.composite && !step.fannable && step.subgraphs && Object.keys(step.subgraphs).length === 1 && step.subgraphs["*"]) return this.iterated(step, scope, step.subgraphs["*"]);
     if (!step.composite || !step.fannable || !step.subgraphs) return this.container(step, scope, "run");
     const id = templateId(step);
     // The fan-out first: it may be the run's first pod (which creates the run log).
@@ -242,23 +243,66 @@ class Compiler {
   }
 
   /**
+   * A composite whose branches depend on each other (a loop) as a recursive template: `fan …
+   * next` opens the next branch (none when the loop is done), the branch runs, and the template
+   * calls itself after it succeeded; a fan-in after the last (or failed) one merges them.
+   */
+  private iterated(step: PlanStep, scope: Scope, sub: PlanGraph): Task {
+    const id = templateId(step);
+    const iter = `${id}-iteration`;
+    const body = `${id}-branch`;
+    const next = this.container(step, scope, "fan-next");
+    this.graph(sub, body, { depth: scope.depth + 1, inBranch: true });
+    this.templates.push({
+      name: iter,
+      ...inputsFor(scope),
+      dag: {
+        failFast: false,
+        tasks: [
+          { name: "next", ...next },
+          {
+            name: "branch",
+            template: body,
+            depends: "next.Succeeded",
+            withParam: "{{tasks.next.outputs.parameters.branches}}",
+            arguments: { parameters: [...keyParams(scope.depth), { name: `key-${scope.depth}`, value: "{{item.key}}" }, { name: "iter", value: "{{item.iter_variable}}" }] },
+          },
+          { name: "again", template: iter, depends: "branch.Succeeded", ...passInputs(scope) },
+        ],
+      },
+    });
+    this.templates.push({
+      name: id,
+      ...inputsFor(scope),
+      dag: {
+        failFast: false,
+        tasks: [
+          { name: "iterations", template: iter, ...passInputs(scope) },
+          { name: "fan-in", ...this.container(step, scope, "fan-in"), depends: "iterations.Succeeded || iterations.Failed || iterations.Errored" },
+        ],
+      },
+    });
+    return { template: id, ...passInputs(scope) };
+  }
+
+  /**
    * The container template that runs one command of the step, and the task arguments that
    * call it. Steps that need the same container (same override, secrets, retries, timeout)
    * share one template; the step's internal name is its `step` input.
    */
-  private container(step: PlanStep, scope: Scope, kind: "run" | "fan-out" | "fan-in"): Task {
+  private container(step: PlanStep, scope: Scope, kind: "run" | "fan-out" | "fan-next" | "fan-in"): Task {
     const node = this.input.nodes.get(step.internalName);
     const override = this.override(node, step.internalName);
     const internalName = "{{inputs.parameters.step}}";
     const create = this.first;
     this.first = false;
     const args = [
-      ...(kind === "run" ? ["execute-single-node", RUN_ID, this.input.definitionFile, internalName] : ["fan", RUN_ID, this.input.definitionFile, internalName, kind === "fan-out" ? "out" : "in"]),
+      ...(kind === "run" ? ["execute-single-node", RUN_ID, this.input.definitionFile, internalName] : ["fan", RUN_ID, this.input.definitionFile, internalName, kind.slice("fan-".length)]),
       ...(scope.inBranch ? ["--iter-variable", "{{inputs.parameters.iter}}"] : []),
       ...(this.input.configFile ? ["-c", this.input.configFile] : []),
       ...(this.input.exportName ? ["--export", this.input.exportName] : []),
       ...(create ? ["--create", ...(this.input.parametersFile ? ["-p", this.input.parametersFile] : [])] : []),
-      ...(kind === "fan-out" ? ["--output-file", BRANCHES_FILE, "--quiet"] : []),
+      ...(kind === "fan-out" || kind === "fan-next" ? ["--output-file", BRANCHES_FILE, "--quiet"] : []),
       // Argo retries the pod (retryStrategy.limit = max_attempts - 1): one attempt per pod.
       ...(kind === "run" && typeof node?.max_attempts === "number" && node.max_attempts > 1 ? ["--one-attempt"] : []),
     ];
@@ -285,7 +329,7 @@ class Compiler {
     const tolerations = override.tolerations;
     const body: Template = {
       inputs: { parameters: [{ name: "step" }, ...(scope.inBranch ? [{ name: "iter" }] : [])] },
-      ...(kind === "fan-out" ? { outputs: { parameters: [{ name: "branches", valueFrom: { path: BRANCHES_FILE } }] } } : {}),
+      ...(kind === "fan-out" || kind === "fan-next" ? { outputs: { parameters: [{ name: "branches", valueFrom: { path: BRANCHES_FILE } }] } } : {}),
       ...(maxAttempts > 1 || this.config.retry_strategy ? { retryStrategy: this.retryStrategy(maxAttempts, node) } : {}),
       ...(timeoutMs !== undefined ? { activeDeadlineSeconds: Math.max(1, Math.ceil(timeoutMs / 1000)) } : {}),
       ...(nodeSelector ? { nodeSelector } : {}),

@@ -193,7 +193,7 @@ export async function fanCommand(
 ): Promise<number> {
   args = { ...args, runId: retryRunId(args.runId) };
   validateRunId(args.runId);
-  if (args.mode !== "in" && args.mode !== "out") throw new RunnableError("E_USAGE", `fan takes "in" or "out", got "${args.mode}"`);
+  if (args.mode !== "in" && args.mode !== "out" && args.mode !== "next") throw new RunnableError("E_USAGE", `fan takes "in", "out" or "next" (a loop's next iteration), got "${args.mode}"`);
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   const definition = await loadDefinition(args.file, cwd, args.exportName);
   const result = await fanStep(definition.graph, {
