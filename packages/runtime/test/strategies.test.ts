@@ -155,7 +155,7 @@ describe("fan-next and in-order fan-in (dependent branches, a loop run by an orc
 
   it("opens the first branch that has not finished, one at a time, and nothing once they are done", async () => {
     const next = async (recorded: Record<string, Status>) => {
-      const created: { key: string }[] = [];
+      const created: { key: string; iterVars: Record<string, unknown> }[] = [];
       const { ops, calls } = fakeOps({ recorded });
       await expect(fanNextStrategy(created)(loop().type, ops)).resolves.toBe("PROCESSING");
       return { keys: created.map((b) => b.key), calls };
