@@ -333,6 +333,27 @@ describe("argo executor", () => {
   });
 });
 
+describe("every example compiles to a valid Workflow, running nothing", () => {
+  const examples = join(REPO_ROOT, "packages", "examples");
+  const files = [
+    ...["01-tasks", "02-sequential", "03-on-failure", "04-parameters", "05-catalog", "06-parallel", "07-map", "08-conditional", "09-loop", "10-secrets", "12-notebook"].map((f) => `src/${f}.ts`),
+    "yaml/tasks.yaml",
+    "yaml/map.yaml",
+    "yaml/conditional.yaml",
+  ];
+  test.each(files)("%s", async (file) => {
+    const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-argo-ex-")));
+    writeFileSync(join(dir, "argo.yaml"), `pipeline-executor: { type: argo, config: { image: x, output_file: ${dir}/wf.yaml, secrets_from_k8s: s } }\nrun-log-store: { type: chunked-fs, config: { log_folder: ${dir}/logs } }\n`);
+    const r = await runCli(["execute", "-c", join(dir, "argo.yaml"), file, "-p", "parameters.yaml"], { cwd: examples });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, "wf.yaml"), "utf8"));
+    expect(workflowProblems(manifest)).toEqual([]);
+    expect(manifest.spec.templates[0].container.args).toContain("--create");
+    expect(existsSync(join(dir, "logs"))).toBe(false);
+  });
+});
+
 describe("k8s-job executor", () => {
   const JOB = `const { FunctionJob } = require("@runnable-ts/sdk");\nexports.job = new FunctionJob({ returns: ["greeting"], fn: () => "hello from " + (require("fs").existsSync("/run/.containerenv") ? "a container" : "the host") });\n`;
   const config = (extra = "") =>
