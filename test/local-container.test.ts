@@ -36,6 +36,7 @@ exports.cwd = () => process.cwd();
 exports.flaky = () => { if (!fs.existsSync("fixed")) throw new Error("not fixed yet"); return fs.existsSync("/run/.containerenv"); };
 exports.die = () => process.exit(3);
 exports.slow = () => require("child_process").execSync("sleep 60");
+exports.approve = async (_p, ctx) => { if (ctx.resumeData === undefined) await ctx.suspend({ inContainer: fs.existsSync("/run/.containerenv") }); return [ctx.resumeData.ok, fs.existsSync("/run/.containerenv")]; };
 `;
 
 function project(pipelineYaml: string, config: string): { dir: string; config: string; file: string } {
@@ -376,3 +377,28 @@ exports.shellFailing = new ShellJob({ command: "echo nope >&2; exit 3" });
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
+
+describe("local-container: suspend and resume", () => {
+  it("suspends a step in its container (the host adopts SUSPENDED) and resumes it in a new container with the data", async () => {
+    const p = project(
+      `dag:
+  start_at: first
+  steps:
+    first: { type: task, command: ./steps.js#where, returns: [first], next: approve }
+    approve: { type: task, command: ./steps.js#approve, returns: [approved], next: last }
+    last: { type: task, command: ./steps.js#where, returns: [last], next: success }
+`,
+      containerConfig(),
+    );
+    const first = await run(p, { runId: "lc-suspend" });
+    expect(first.status).toBe("SUSPENDED");
+    expect(first.runLog.steps.approve!.attempts[0]).toMatchObject({ status: "SUSPENDED", suspend_payload: { inContainer: true } });
+    expect(first.runLog.steps.last).toBeUndefined();
+    const definition = await loadDefinition(p.file, p.dir);
+    const resumed = await runPipeline(definition.graph, { definition: definition.source, cwd: p.dir, configurationFile: p.config, env: {}, retryRunId: "lc-suspend", resume: { data: { ok: "yes" } } });
+    expect(resumed.status).toBe("SUCCESS");
+    expect(resumed.runLog.parameters.approved?.value).toEqual(["yes", true]);
+    expect(resumed.runLog.steps.first!.attempts).toHaveLength(1);
+    expectNoContainersLeft("lc-suspend");
+  });
+});

@@ -2,7 +2,7 @@
  * One measurement of runnable-ts in a fresh process (started by main.ts, like the peers'
  * workers): `node worker.js <workload> <size> <reps> <variant>`; prints {times, rss, …} last.
  */
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -25,11 +25,29 @@ function configOf(v: string, concurrency = 64): string {
 const dir = realpathSync(mkdtempSync(join(tmpdir(), "runnable-bench-")));
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 
+/** The last run measured (its log's size is reported). */
+let lastRun: { runId: string; runLog: unknown } | undefined;
+
+/** Total size of the files under `path`. */
+function bytesUnder(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((sum, name) => sum + bytesUnder(join(path, name)), 0);
+}
+
+/** Bytes of the last run's log: its folder on disk for a file store, else its JSON. */
+function logBytes(): number {
+  if (!lastRun) return 0;
+  const folder = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(dir, e.name, lastRun!.runId)).find((p) => { try { return statSync(p).isDirectory(); } catch { return false; } });
+  return folder ? bytesUnder(folder) : Buffer.byteLength(JSON.stringify(lastRun.runLog));
+}
+
 async function run(graph: GraphDef, config: string): Promise<void> {
   const file = join(dir, "config.yaml");
   writeFileSync(file, config);
   const result = await runPipeline(graph, { definition: { kind: "sdk", file: undefined }, cwd: dir, configurationFile: file, env: {} });
   if (result.status !== "SUCCESS") throw new Error(`run failed: ${JSON.stringify(result.runLog).slice(0, 400)}`);
+  lastRun = result;
 }
 
 function chain(n: number): GraphDef {
@@ -66,7 +84,8 @@ async function measure(once: () => Promise<void>, extra: () => Record<string, un
   // workloads, none for long runs or the 10 s sequential fan-out (they warm up by themselves).
   const warmups = workload === "w1" || workload === "w2" ? (size < 10_000 ? 3 : 0) : variant.endsWith("+local") || size >= 10_000 ? 0 : 1;
   const times = await timeIt(once, reps, warmups);
-  console.log(JSON.stringify({ times, rss: process.resourceUsage().maxRSS * 1024, ...extra() }));
+  const rss = process.resourceUsage().maxRSS * 1024;
+  console.log(JSON.stringify({ times, rss, logBytes: logBytes(), ...extra() }));
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ const commands = {
   execute: () => import("./commands/execute.js"),
   show: () => import("./commands/show.js"),
   plugins: () => import("./commands/plugins.js"),
+  cache: () => import("./commands/cache.js"),
   // Seeing a run (graph, timeline, ui).
   graph: () => import("./commands/graph.js"),
   timeline: () => import("./commands/timeline.js"),
@@ -58,11 +59,27 @@ const COMMANDS: Record<string, CommandSpec> = {
   },
   retry: {
     summary: "Re-run a failed run from its point of failure (same definition, same parameters)",
-    usage: "runnable retry <run_id> [-c config] [--json|--quiet]",
-    options: { ...COMMON, ...OUTPUT },
+    usage: "runnable retry <run_id> [--from <internal name>] [-c config] [--json|--quiet|--events]",
+    options: { ...COMMON, from: { type: "string", description: "run this step and everything after it again, even what succeeded" }, ...OUTPUT },
     run: async (ctx, v, p, out) => {
       if (!p[0]) throw usage("retry needs a run id");
-      return (await commands.execute()).retryCommand(ctx, p[0], outputFlags(v), out);
+      return (await commands.execute()).retryCommand(ctx, p[0], { ...outputFlags(v), from: str(v.from) }, out);
+    },
+  },
+  resume: {
+    summary: "Resume a SUSPENDED run: run its suspended step again with the given data, then go on",
+    usage: "runnable resume <run_id> [--step <internal name>] [--data JSON | --data-file FILE] [-c config] [--json|--quiet|--events]",
+    options: {
+      ...COMMON,
+      step: { type: "string", description: "the suspended step to resume (required when several are suspended)" },
+      data: { type: "string", description: "JSON given to the resumed attempt as ctx.resumeData" },
+      "data-file": { type: "string", description: "a file holding that JSON" },
+      ...OUTPUT,
+    },
+    run: async (ctx, v, p, out) => {
+      if (!p[0]) throw usage("resume needs a run id");
+      if (v.data !== undefined && v["data-file"] !== undefined) throw usage("resume takes --data or --data-file, not both");
+      return (await commands.execute()).resumeCommand(ctx, p[0], { step: str(v.step), data: str(v.data), dataFile: str(v["data-file"]), ...outputFlags(v) }, out);
     },
   },
   "execute-job": {
@@ -151,6 +168,12 @@ const COMMANDS: Record<string, CommandSpec> = {
       if (!p[0]) throw usage("show needs a run id");
       return (await commands.show()).showCommand(ctx, p[0], { json: v.json === true }, out);
     },
+  },
+  cache: {
+    summary: "Empty the step cache (tasks with `cache`) kept in the configured run-log store",
+    usage: "runnable cache clear [-c config]",
+    options: { ...COMMON },
+    run: async (ctx, _v, p, out) => (await commands.cache()).cacheCommand(ctx, p[0], out),
   },
   runs: {
     summary: "List the runs in the configured run-log store",

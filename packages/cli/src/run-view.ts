@@ -20,7 +20,7 @@ function failureHint(log: RunLog): string {
   return log.status !== "SUCCESS" && log.run_config.error ? `  — ${log.run_config.error}` : "";
 }
 
-const MARK: Record<string, string> = { SUCCESS: "ok  ", FAIL: "FAIL" };
+const MARK: Record<string, string> = { SUCCESS: "ok  ", FAIL: "FAIL", SUSPENDED: "WAIT" };
 const ESC = "\x1b[";
 const COLOUR: Record<string, string> = { SUCCESS: "32", FAIL: "31", PROCESSING: "36", SUSPENDED: "33" };
 const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
@@ -138,7 +138,7 @@ export class LiveView implements RunView {
     const columns = this.output.columns || 100;
     for (const s of all) {
       if (!shown.has(s)) continue;
-      const mark = s.ended === undefined ? SPINNER[this.frame % SPINNER.length]! : s.status === "SUCCESS" ? "✓" : s.status === "SKIPPED" ? "–" : "✗";
+      const mark = s.ended === undefined ? SPINNER[this.frame % SPINNER.length]! : s.status === "SUCCESS" ? "✓" : s.status === "SKIPPED" ? "–" : s.status === "SUSPENDED" ? "‖" : "✗";
       const colour = COLOUR[s.status] ?? "2";
       const attempt = s.attempt > 1 ? `  attempt ${s.attempt}` : "";
       const tail = s.message ? `  — ${s.message.split("\n")[0]}` : s.line ? `  › ${s.line}` : "";

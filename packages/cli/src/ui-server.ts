@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { renderTimelineHtml, timelineModel } from "@runnable-ts/runtime";
+import { CACHE_RUN_ID, renderTimelineHtml, timelineModel } from "@runnable-ts/runtime";
 import type { CatalogService, RunLog, RunLogStore } from "@runnable-ts/sdk";
 import { UI_PAGE } from "./ui-page";
 
@@ -130,7 +130,8 @@ export async function startUi(sources: UiSources, options: UiOptions = {}): Prom
     if (parts[0] === "api" && parts[1] === "runs" && parts.length === 2) {
       const wanted = url.searchParams.get("status");
       const runs = await store.listRuns();
-      const rows = await Promise.all(runs.filter((r) => !wanted || r.status === wanted).map((r) => rowOf(r.run_id, r.status, r.tag)));
+      // The step cache is a pseudo-run of the store, not a run.
+      const rows = await Promise.all(runs.filter((r) => r.run_id !== CACHE_RUN_ID && (!wanted || r.status === wanted)).map((r) => rowOf(r.run_id, r.status, r.tag)));
       rows.sort((a, b) => (b.start || "9").localeCompare(a.start || "9"));
       return json(res, 200, rows);
     }

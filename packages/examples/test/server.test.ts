@@ -81,3 +81,58 @@ describe("streaming server (real HTTP on 127.0.0.1)", () => {
     expect(await response.json()).toMatchObject({ endpoints: expect.arrayContaining(["/chat"]) });
   });
 });
+
+describe("approval flow of the streaming server (real HTTP on 127.0.0.1, chunked-fs store)", () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    const { dir } = workdir("chunked-fs", "", "async-local");
+    server = createStreamingServer({ cwd: dir, configurationFile: `${dir}/config.yaml` });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  const parse = (text: string): SseEvent[] =>
+    text
+      .split("\n\n")
+      .filter((block) => block.trim() !== "")
+      .map((block) => {
+        const lines = block.split("\n");
+        return { event: lines[0]!.slice("event: ".length), data: JSON.parse(lines[1]!.slice("data: ".length)) as Record<string, unknown> };
+      });
+  const approve = (runId: string, body: string) => fetch(`${base}/approve?run_id=${encodeURIComponent(runId)}`, { method: "POST", body, headers: { "content-type": "application/json" } });
+
+  it("suspends the run for a review, and POST /approve resumes it with the decision and streams the rest", async () => {
+    const first = await readStream(`${base}/chat-with-approval?prompt=deploy`);
+    const runId = String(first[0]!.data.run_id);
+    expect(first.find((e) => e.event === "step_suspended")).toMatchObject({ data: { step: "review", payload: { review: expect.stringContaining("You asked: deploy") } } });
+    expect(first.at(-1)).toMatchObject({ event: "pipeline_completed", data: { status: "SUSPENDED" } });
+    expect(first.some((e) => e.data.step === "publish")).toBe(false);
+
+    const response = await approve(runId, '{"approved": true}');
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const rest = parse(await response.text());
+    expect(rest.find((e) => e.event === "step_skipped")).toMatchObject({ data: { step: "chat" } });
+    expect(rest.find((e) => e.event === "done")).toMatchObject({ data: { step: "publish", published: expect.stringContaining("You asked: deploy") } });
+    expect(rest.at(-1)).toMatchObject({ event: "pipeline_completed", data: { status: "SUCCESS", run_id: runId } });
+
+    const twice = await approve(runId, '{"approved": true}');
+    expect(twice.status).toBe(409);
+    expect(await twice.json()).toMatchObject({ code: "E_NOT_SUSPENDED" });
+  });
+
+  it("answers 400 for a body that is not JSON and 409 for an unknown run, leaving the suspended run waiting", async () => {
+    const first = await readStream(`${base}/chat-with-approval?prompt=wait`);
+    const runId = String(first[0]!.data.run_id);
+    const bad = await approve(runId, "{approved");
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ code: "E_RESUME_DATA_INVALID" });
+    const unknown = await approve("no-such-run", "{}");
+    expect(unknown.status).toBe(409);
+    expect(await unknown.json()).toMatchObject({ code: "E_RUN_NOT_FOUND" });
+    const rejected = parse(await (await approve(runId, '{"approved": false, "note": "too risky"}')).text());
+    expect(rejected.find((e) => e.event === "done")).toMatchObject({ data: { published: "not published: too risky" } });
+  });
+});

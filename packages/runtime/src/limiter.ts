@@ -4,7 +4,9 @@
  */
 export class Limiter {
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  /** FIFO of waiters: `waiting[head]` is next; the array is compacted when half of it is spent. */
+  private waiting: (() => void)[] = [];
+  private head = 0;
 
   constructor(readonly limit: number) {}
 
@@ -22,9 +24,15 @@ export class Limiter {
   }
 
   release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
+    if (this.head < this.waiting.length) {
+      const next = this.waiting[this.head]!;
+      this.waiting[this.head++] = undefined as never;
+      if (this.head >= 1024 && this.head * 2 >= this.waiting.length) {
+        this.waiting = this.waiting.slice(this.head);
+        this.head = 0;
+      }
+      next();
+    } else this.active--;
   }
 
   /** Runs `fn` holding one slot. */

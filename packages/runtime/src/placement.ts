@@ -80,7 +80,7 @@ async function placeStep(deps: PipelinePlacementDeps, launcher: Launcher, option
   const recorded = await store.getStepLog(runId, step.internalName);
   if (recorded) Object.assign(step.stepLog, { attempts: recorded.attempts, data_catalog: recorded.data_catalog, mock: recorded.mock, message: recorded.message });
   addIdentities(step.stepLog.attempts.slice(before), result.codeIdentities);
-  if (ranToAnEnd(result) && recorded && (recorded.status === "SUCCESS" || recorded.status === "FAIL")) return recorded.status;
+  if (ranToAnEnd(result) && recorded && (recorded.status === "SUCCESS" || recorded.status === "FAIL" || recorded.status === "SUSPENDED")) return recorded.status;
   step.stepLog.message = redact(noOutcomeMessage("step", result), secretValues);
   return "FAIL";
 }
@@ -197,8 +197,11 @@ async function launch(launcher: Launcher, request: LaunchRequest): Promise<Launc
   }
 }
 
+/** Exit code of `runnable execute-single-node` (and of a run) for a step (run) left SUSPENDED. */
+export const SUSPENDED_EXIT_CODE = 3;
+
 function ranToAnEnd(result: LaunchResult): boolean {
-  return !result.notStarted && (result.code === 0 || result.code === 1);
+  return !result.notStarted && (result.code === 0 || result.code === 1 || result.code === SUSPENDED_EXIT_CODE);
 }
 
 function noOutcomeMessage(what: "step" | "job", result: LaunchResult): string {

@@ -6,6 +6,8 @@ import { loadParameters } from "./parameters";
 import { checkExecutor, placeSteps } from "./placement";
 import { planOf } from "./plan";
 import { messageOf } from "./redact";
+import { resumeTarget, suspendedSteps, type ResumeRequest } from "./resume";
+import { RetryFrom } from "./retry-from";
 import { resolveRunId, validateRunId } from "./run-id";
 import { RunSession } from "./session";
 import { RunTracer } from "./tracing";
@@ -24,6 +26,13 @@ export interface RunOptions extends ExecuteOptions {
   retryRunId?: string;
   /** Receives warnings (e.g. parameters ignored on retry); default `console.warn`. */
   onWarning?: (message: string) => void;
+  /**
+   * With `retryRunId`: run this step (internal name) and everything after it again, even what
+   * succeeded (`runnable retry --from`). A run that succeeded may be retried from a step.
+   */
+  retryFrom?: string | undefined;
+  /** With `retryRunId`: resume that SUSPENDED run — run this suspended step again with this data. */
+  resume?: ResumeRequest | undefined;
 }
 
 /** Outcome of {@link runPipeline}. */
@@ -50,6 +59,9 @@ export interface RunResult {
 export async function runPipeline(input: GraphDef, options: RunOptions): Promise<RunResult> {
   const env = options.env ?? process.env;
   const retryId = options.retryRunId ?? (env.RUNNABLE_RETRY_RUN_ID || undefined);
+  if (options.resume && retryId === undefined) throw new RunnableError("E_USAGE", "resume needs the id of the suspended run (retryRunId)");
+  if (options.retryFrom !== undefined && retryId === undefined) throw new RunnableError("E_USAGE", "retryFrom needs the id of the run to retry (retryRunId)");
+  if (options.retryFrom !== undefined && options.resume) throw new RunnableError("E_USAGE", "a resume cannot also retry from a step");
   const runId = retryId !== undefined ? validateRunId(retryId, options.retryRunId !== undefined ? "the run id to retry" : "RUNNABLE_RETRY_RUN_ID") : resolveRunId(options.runId, env);
   // OpenTelemetry spans from the run's events, when a tracer provider is registered (tracing.ts).
   const tracer = RunTracer.start({ parent: env.TRACEPARENT, runSpan: true });
@@ -61,6 +73,8 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     const services = tracer ? { ...session.services(runId), traceEnv: (step: string) => tracer.traceEnv(step) } : session.services(runId);
     const store = session.store;
     const executor = session.scope.get("pipeline-executor");
+    // A --from naming no step is refused before the run log is touched.
+    const from = options.retryFrom !== undefined ? RetryFrom.of(session.prepared.graph, options.retryFrom, session.nodeTypes) : undefined;
     await checkExecutor(executor, session.prepared.graph, session.prepared.nodeTypes, services);
     if (executor.compile) return await compilePipeline(session, executor.compile.bind(executor), runId, services, options);
     let runConfig = retryId ? await startRetry(session, retryId, options) : await createRunLog(session, runId, options);
@@ -68,7 +82,8 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     services.emit({ type: "pipeline_started", step: "", ...(retryId ? { retry: true } : {}) });
     let status: Status = "FAIL";
     try {
-      const traverse = (policy: TraversalPolicy): Promise<Status> => session.traversal(services, policy, retryId !== undefined).runGraph(session.prepared.graph, "", {});
+      const resume = runConfig.resume;
+      const traverse = (policy: TraversalPolicy): Promise<Status> => session.traversal(services, policy, retryId !== undefined, resume, from).runGraph(session.prepared.graph, "", {});
       const stepCommand = (step: string, iterVars: IterVars): string[] =>
         singleNodeCommand({
           runId,
@@ -97,9 +112,12 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
       status = "FAIL";
       runConfig = { ...runConfig, error: messageOf(error) };
     } finally {
-      await store.updateRunLog(runId, { status, ...(runConfig.error !== undefined ? { run_config: runConfig } : {}) });
+      // A resume's request is over once the run stops.
+      const { resume: resumed, ...rest } = runConfig;
+      await store.updateRunLog(runId, { status, ...(runConfig.error !== undefined || resumed ? { run_config: rest } : {}) });
     }
     const runLog = await store.getRunLog(runId);
+    if (status === "SUSPENDED") services.emit({ type: "pipeline_suspended", step: "", suspended: suspendedSteps(runLog) });
     services.emit({ type: "pipeline_completed", step: "", status });
     return { runId, status, runLog };
   } finally {
@@ -192,7 +210,11 @@ async function startRetry(session: RunSession, runId: string, options: RunOption
   const { dag, dagHash: hash } = session.prepared;
   if (!(await store.exists(runId))) throw new RunnableError("E_RUN_NOT_FOUND", `Cannot retry run "${runId}": no such run in the configured run-log store`, { runId });
   const previous = await store.getRunLog(runId);
-  if (previous.status === "SUCCESS") throw new RunnableError("E_USAGE", `Run "${runId}" already succeeded: there is nothing to retry`, { runId });
+  // A resume is checked first: it must find the run SUSPENDED and the step suspended.
+  const resumeStep = options.resume ? resumeTarget(previous, options.resume) : undefined;
+  if (previous.status === "SUCCESS" && options.retryFrom === undefined) throw new RunnableError("E_USAGE", `Run "${runId}" already succeeded: there is nothing to retry`, { runId });
+  if (previous.status === "SUSPENDED" && resumeStep === undefined)
+    throw new RunnableError("E_RUN_SUSPENDED", `Run "${runId}" is SUSPENDED, waiting for a resume: run runnable resume ${runId} [--step <name>] [--data JSON]`, { runId });
   if (previous.dag_hash !== hash) {
     const changes = describeDagChange(previous.run_config.dag, dag);
     throw new RunnableError(
@@ -209,16 +231,26 @@ async function startRetry(session: RunSession, runId: string, options: RunOption
   ];
   if (ignored.length > 0) warn(`retry of ${runId}: ignoring ${ignored.join(", ")} — a retry keeps the parameters the first run left`);
   const retries = (previous.run_config.retries ?? 0) + 1;
-  const { error: _previousError, ...kept } = previous.run_config;
-  const runConfig: RunConfig = { ...kept, is_retry: true, retries, retry_indicator: env.RUNNABLE_RETRY_INDICATOR ?? String(retries) };
+  const { error: _previousError, resume: _previousResume, retry_from: _previousFrom, ...kept } = previous.run_config;
+  const runConfig: RunConfig = {
+    ...kept,
+    is_retry: true,
+    retries,
+    retry_indicator: env.RUNNABLE_RETRY_INDICATOR ?? String(retries),
+    ...(resumeStep !== undefined ? { resume: { step: resumeStep, data: options.resume?.data ?? null } } : {}),
+    ...(options.retryFrom !== undefined ? { retry_from: options.retryFrom } : {}),
+  };
   await store.updateRunLog(runId, { status: "PROCESSING", run_config: runConfig });
   return runConfig;
 }
 
-/** Like {@link runPipeline}, rejecting with ExecutionFailedError when the run ends FAIL. */
+/**
+ * Like {@link runPipeline}, rejecting with ExecutionFailedError when the run ends FAIL. A run
+ * that ends SUSPENDED resolves: its run log's `status` is `"SUSPENDED"`.
+ */
 export async function executeGraph(input: GraphDef, options: RunOptions): Promise<RunLog> {
   const result = await runPipeline(input, options);
-  if (result.status !== "SUCCESS") throw new ExecutionFailedError(result.runId, result.runLog, failureMessage(result));
+  if (result.status !== "SUCCESS" && result.status !== "SUSPENDED") throw new ExecutionFailedError(result.runId, result.runLog, failureMessage(result));
   return result.runLog;
 }
 
@@ -226,3 +258,4 @@ function failureMessage(result: RunResult): string {
   const failed = Object.values(result.runLog.steps).find((s) => s.status === "FAIL" && s.message);
   return `Execution failed for run id: ${result.runId}${failed ? ` (step ${failed.internal_name}: ${failed.message})` : ""}`;
 }
+

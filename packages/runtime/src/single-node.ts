@@ -75,9 +75,13 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
     }
     const { node, scope } = locateStep(session.prepared.graph, options.step, session.nodeTypes);
     const services = session.services(options.runId);
+    // A resume launched this step in its own process: the run log says which step and with what data.
+    // (The host marked the step PROCESSING before launching it: its last attempt says it was suspended.)
+    const suspended = (await store.getStepLog(options.runId, options.step))?.attempts.at(-1)?.status === "SUSPENDED";
+    const resume = suspended ? (await store.getRunLog(options.runId)).run_config.resume : undefined;
     // One attempt per process: the orchestrator retries the process (Argo's retryStrategy).
     const step = options.oneAttempt ? { ...node, max_attempts: 1 } : node;
-    const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true).runStep(step, scope, options.iterVars ?? {});
+    const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true, resume).runStep(step, scope, options.iterVars ?? {});
     // Run alone, a terminal step also settles the status of the graph it ends (as the traversal
     // does when it walks the whole graph).
     const terminal = session.nodeTypes.get(node.type)?.terminal;

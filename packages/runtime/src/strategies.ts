@@ -59,6 +59,9 @@ export function runStrategy(policy: RunPolicy): Strategy {
       for (let i = 0; i < set.count && !ops.signal.aborted; i++) outcomes.push(await ops.run(await independent(set, i, ops)));
     }
     if (ops.signal.aborted) return "FAIL";
+    // A suspended branch leaves the step suspended, unmerged, whatever the others did: the
+    // resume re-enters it (succeeded branches are skipped, failed ones run again).
+    if (outcomes.some((o) => o.status === "SUSPENDED")) return "SUSPENDED";
     return type.merge(ops.context, outcomes);
   };
 }
@@ -137,6 +140,7 @@ async function runInOrder(set: BranchSet, ops: BranchOps): Promise<BranchOutcome
     if (!request) break;
     previous = await ops.run(request);
     outcomes.push(previous);
+    if (previous.status === "SUSPENDED") break;
   }
   return outcomes;
 }

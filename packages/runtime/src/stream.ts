@@ -69,7 +69,7 @@ export function streamGraph(graph: GraphDef, options: RunOptions): AsyncIterable
   const end = async (): Promise<IteratorResult<RunEvent>> => {
     done = true;
     const result = await running!;
-    if (result.status !== "SUCCESS") throw new ExecutionFailedError(result.runId, result.runLog);
+    if (result.status !== "SUCCESS" && result.status !== "SUSPENDED") throw new ExecutionFailedError(result.runId, result.runLog);
     return { value: undefined, done: true };
   };
 

@@ -1,4 +1,5 @@
 import { isoNow, newAttempt, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
+import { cacheStage } from "./attempt/cache-stage";
 import { catalogGetStage, catalogPutStage } from "./attempt/catalog-stage";
 import { AttemptContext, compose, type AttemptRequest } from "./attempt/context";
 import { inputStage } from "./attempt/input-stage";
@@ -7,6 +8,7 @@ import { executionLogStage, eventsStage, guardStage, publishStage } from "./atte
 import { parametersStage } from "./attempt/parameters-stage";
 import { returnsStage } from "./attempt/returns-stage";
 import { secretsStage } from "./attempt/secrets-stage";
+import { suspendStage } from "./attempt/suspend-stage";
 import { maskDeep } from "./redact";
 
 export type { AttemptRequest } from "./attempt/context";
@@ -21,10 +23,12 @@ const ATTEMPT = compose([
   publishStage,
   catalogPutStage,
   guardStage,
+  suspendStage,
   parametersStage,
   catalogGetStage,
   secretsStage,
   inputStage,
+  cacheStage,
   returnsStage,
   invokeStage,
 ]);
@@ -52,6 +56,10 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
     user_defined_metrics: ctx.metrics,
     retry_indicator: req.services.retryIndicator,
     code_identities: await req.codeIdentities(),
+    ...(ctx.suspension ? { suspend_payload: ctx.suspension.payload } : {}),
+    ...(ctx.status === "FAIL" && ctx.error ? { error: ctx.error } : {}),
+    ...(ctx.cached ? { cached: true, cached_from: ctx.cached.from } : {}),
+    ...(req.resume ? { resume_data: req.resume.data ?? null } : {}),
   });
 }
 

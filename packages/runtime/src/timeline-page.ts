@@ -23,7 +23,7 @@ button { font: inherit; cursor: pointer; }
 .lane { position: relative; flex: 1; height: 100%; }
 .bar { position: absolute; top: 4px; height: 14px; min-width: 2px; border-radius: 3px; }
 .bar.span { top: 8px; height: 6px; opacity: .55; }
-.s-SUCCESS { background: #2e9d5b; } .s-FAIL { background: #d23c3c; } .s-PROCESSING { background: #3b7ddd; }
+.s-SUCCESS { background: #2e9d5b; } .s-FAIL { background: #d23c3c; } .s-PROCESSING { background: #3b7ddd; } .s-SUSPENDED { background: #d99a1e; }
 .s-CREATED { background: #9aa0ac; } .s-SUSPENDED { background: #d99a1e; }
 #tip { position: fixed; z-index: 2; max-width: 420px; background: #1d2330; color: #fff; padding: 6px 8px; border-radius: 4px; pointer-events: none; white-space: pre-wrap; font-size: 12px; }
 `;

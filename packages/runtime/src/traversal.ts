@@ -26,6 +26,8 @@ import { Limiter } from "./limiter";
 import { messageOf } from "./redact";
 import { StepContextImpl, type StepHost } from "./step-context";
 import { fanInOrderStrategy, fanInStrategy, fanNextStrategy, fanOutStrategy, runStrategy, type BranchOps, type FannedBranch, type Strategy } from "./strategies";
+import { retryable, retryDelay } from "./retry-delay";
+import type { RetryFrom } from "./retry-from";
 import { runAttempt } from "./task-runner";
 
 /** What a traversal needs: the run's services and the node and task types the graph uses. */
@@ -40,6 +42,10 @@ export interface TraversalDeps {
   retry: boolean;
   /** True when the graph has composite steps (without them no two tasks can ever overlap). */
   hasComposites: boolean;
+  /** When resuming a suspended run: the suspended step this run resumes and its data (see `resume.ts`). */
+  resume?: { step: string; data?: unknown } | undefined;
+  /** `retry --from`: the steps and branches to run again even though they succeeded. */
+  from?: RetryFrom | undefined;
 }
 
 /**
@@ -128,6 +134,8 @@ export class Traversal implements StepHost {
         return "FAIL";
       }
       const status = await this.runStep(node, scope, iterVars);
+      // Nothing after a suspended step starts: the graph waits for a resume.
+      if (status === "SUSPENDED") return status;
       const terminal = nodeTypes.get(node.type)?.terminal;
       if (terminal) {
         if (visited) await this.markSuperseded(graph, scope, visited, node.name);
@@ -181,10 +189,15 @@ export class Traversal implements StepHost {
     const type = this.typeOf(node, internalName);
     const store = services.store;
     const previous = this.deps.retry ? await store.getStepLog(services.runId, internalName) : undefined;
-    if (previous?.status === "SUCCESS" && !type.terminal) {
+    if (previous?.status === "SUCCESS" && !type.terminal && !this.deps.from?.forcesStep(internalName)) {
       // A retry skips what already succeeded (terminal steps run again: they set the status).
       if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "already successful" });
       return "SUCCESS";
+    }
+    if (previous?.status === "SUSPENDED" && !isComposite(type) && this.deps.resume?.step !== internalName) {
+      // Another suspended step: it waits for its own resume.
+      if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "suspended: waiting for its own resume" });
+      return "SUSPENDED";
     }
     const stepLog: StepLog = previous ?? newStepLog(node.name, internalName, node.type);
     stepLog.status = "PROCESSING";
@@ -205,7 +218,10 @@ export class Traversal implements StepHost {
     if (services.signal.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = cancelledMessage(services.signal);
     stepLog.status = status;
     await store.putStepLog(services.runId, stepLog);
-    if (services.observed) services.emit({ type: "step_completed", step: internalName, status, ...(stepLog.message ? { message: stepLog.message } : {}) });
+    if (services.observed) {
+      if (status === "SUSPENDED") services.emit({ type: "step_suspended", step: internalName, payload: stepLog.attempts.at(-1)?.suspend_payload ?? null });
+      services.emit({ type: "step_completed", step: internalName, status, ...(stepLog.message ? { message: stepLog.message } : {}) });
+    }
     return status;
   }
 
@@ -255,7 +271,7 @@ export class Traversal implements StepHost {
     const name = this.branchName(step, request);
     if (this.deps.retry) {
       const done = await store.getBranchLog(runId, name);
-      if (done?.status === "SUCCESS") {
+      if (done?.status === "SUCCESS" && !this.deps.from?.forcesBranch(name)) {
         if (services.observed) services.emit({ type: "step_skipped", step: name, reason: "branch already successful" });
         return this.outcomeOf(step, name, done.status, done.parameters);
       }
@@ -321,9 +337,11 @@ export class Traversal implements StepHost {
     const taskType = await this.deps.taskType(node.command_type);
     const first = stepLog.attempts.length + 1;
     const maxAttempts = Math.max(1, node.max_attempts ?? 1);
+    const resume = this.deps.resume?.step === internalName ? { data: this.deps.resume.data } : undefined;
     let status: Status = "FAIL";
     for (let n = first; n < first + maxAttempts; n++) {
-      if (n > first && node.retry_delay_ms > 0) await sleep(node.retry_delay_ms, services.signal);
+      const delay = n > first ? retryDelay(node.retry_delay_ms, node.retry, n - first) : 0;
+      if (delay > 0) await sleep(delay, services.signal);
       if (services.signal.aborted && n > first) break;
       const attempt = await this.taskSlots.run(() =>
         runAttempt({
@@ -338,12 +356,19 @@ export class Traversal implements StepHost {
           setParameters: (p) => services.store.setParameters(services.runId, p, scope),
           codeIdentities: this.deps.codeIdentities,
           concurrent: this.concurrentCapture,
+          resume,
+          suspendable: persist,
         }),
       );
+      if (n > first) attempt.delay_ms = delay;
       stepLog.attempts.push(attempt);
       stepLog.message = attempt.message;
       status = attempt.status;
-      if (status === "SUCCESS") break;
+      if (status === "SUCCESS" || status === "SUSPENDED") break;
+      if (!retryable(node.retry, attempt)) {
+        if (n + 1 < first + maxAttempts) stepLog.message = `${attempt.message} (not retried: ${attempt.error?.code ?? attempt.error?.name ?? "the error"} is not in retry.retry_on)`;
+        break;
+      }
       if (persist && n + 1 < first + maxAttempts) await services.store.putStepLog(services.runId, stepLog);
     }
     return status;

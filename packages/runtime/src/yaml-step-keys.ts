@@ -26,6 +26,16 @@ export const TASK_STEP_KEYS: StepKeys = {
   max_attempts: z.number().int({ error: "must be an integer >= 1" }).min(1, { error: "must be an integer >= 1" }),
   retry_delay_ms: z.number().min(0, { error: "must be a number >= 0" }),
   timeout_ms: z.number().positive({ error: "must be a positive number" }),
+  retry: z.strictObject(
+    {
+      backoff: z.number({ error: "must be a number >= 1" }).min(1, { error: "must be a number >= 1" }).optional(),
+      max_delay_ms: z.number({ error: "must be a number >= 0" }).min(0, { error: "must be a number >= 0" }).optional(),
+      jitter: z.boolean({ error: "must be true or false" }).optional(),
+      retry_on: z.array(z.string().min(1), { error: "must be a list of error names or codes, e.g. [E_TIMEOUT, TypeError]" }).optional(),
+    },
+    { error: "must be { backoff, max_delay_ms, jitter, retry_on }" },
+  ),
+  cache: z.union([z.boolean(), z.strictObject({ ttl_ms: z.number().positive({ error: "must be a positive number" }) })], { error: "must be true, false or { ttl_ms: <ms> }" }),
   stream_end_type: z.string(),
 };
 

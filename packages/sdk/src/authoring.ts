@@ -1,3 +1,4 @@
+import { retryPolicyOf, type RetryOptions } from "./retry-policy";
 import { dirname } from "node:path";
 import { GraphError, RunnableError } from "./errors";
 import type { CatalogSpec, GraphDef, NodeDef, ReturnSpec, TaskFunction } from "./graph";
@@ -24,10 +25,20 @@ export interface ExecuteOptions {
   eventBuffer?: number;
 }
 
+/** Options of `pipeline.resume(runId, …)`: which suspended step, with what data, and how to run. */
+export interface ResumeOptions extends Omit<ExecuteOptions, "runId" | "parameters" | "parametersFile"> {
+  /** Internal name of the suspended step to resume; required when several are suspended. */
+  step?: string;
+  /** What the resumed attempt finds in `ctx.resumeData` (JSON-serializable). */
+  data?: unknown;
+}
+
 /** What `execute()` needs from `@runnable-ts/runtime`, looked up when first called. */
 export interface RuntimeApi {
   executePipeline(pipeline: Pipeline, options: ExecuteOptions): Promise<RunLog>;
+  resumePipeline(pipeline: Pipeline, runId: string, options: ResumeOptions): Promise<RunLog>;
   streamPipeline(pipeline: Pipeline, options: ExecuteOptions): AsyncIterable<RunEvent>;
+  streamResume(pipeline: Pipeline, runId: string, options: ResumeOptions): AsyncIterable<RunEvent>;
   executeJob(job: Job, options: ExecuteOptions): Promise<RunLog>;
 }
 
@@ -114,6 +125,18 @@ export interface TaskOptions extends StepOptions {
   maxAttempts?: number;
   /** Delay between attempts. */
   retryDelayMs?: number;
+  /**
+   * Retry policy: `{ backoff: 2, maxDelayMs, jitter: true, retryOn: ["E_TIMEOUT", "TypeError"] }`
+   * (the delay grows from `retryDelayMs`; an error whose name or code is not in `retryOn` fails at once).
+   */
+  retry?: RetryOptions;
+  /**
+   * Step cache: `true`, or `{ key: (params) => string, ttlMs }`. A later run of the same task
+   * (same definition, same input parameters read — or the same key — and the same code identity)
+   * reuses the recorded returns and catalog outputs instead of running; its attempt is recorded
+   * `cached: true` with the run it came from. `runnable cache clear` empties the cache.
+   */
+  cache?: true | { key?: (params: Record<string, unknown>) => string; ttlMs?: number };
   /** An attempt running longer fails and its signal is aborted. */
   timeoutMs?: number;
 }
@@ -143,7 +166,9 @@ function taskFields(o: TaskOptions): Record<string, unknown> {
     ...(catalog ? { catalog } : {}),
     max_attempts: o.maxAttempts ?? 1,
     retry_delay_ms: o.retryDelayMs ?? 0,
+    ...(o.retry !== undefined ? { retry: typeof o.retry === "object" && o.retry !== null && !Array.isArray(o.retry) ? retryPolicyOf(o.retry) : o.retry } : {}),
     ...(o.timeoutMs !== undefined ? { timeout_ms: o.timeoutMs } : {}),
+    ...(o.cache !== undefined ? { cache: typeof o.cache === "object" && o.cache !== null ? { ...(o.cache.key ? { key: o.cache.key } : {}), ...(o.cache.ttlMs !== undefined ? { ttl_ms: o.cache.ttlMs } : {}) } : o.cache } : {}),
     overrides: { ...(o.overrides ?? {}) },
   };
 }
@@ -370,7 +395,8 @@ export class Pipeline {
   }
 
   /**
-   * Runs the pipeline and resolves to its run log.
+   * Runs the pipeline and resolves to its run log. A run in which a task called `ctx.suspend()`
+   * resolves too: its run log's `status` is `"SUSPENDED"` (resume it with {@link resume}).
    * @throws ExecutionFailedError (with `runId` and `runLog`) when the run ends FAIL.
    * @throws RunnableError for configuration or definition errors, before anything runs.
    */
@@ -381,6 +407,21 @@ export class Pipeline {
       return Promise.resolve(DEFINITION_MODE_LOG);
     }
     return runtimeApi().executePipeline(this, options);
+  }
+
+  /**
+   * Resumes a SUSPENDED run of this pipeline: runs the suspended step `options.step` (optional
+   * when only one is suspended) again as a new attempt whose `ctx.resumeData` is `options.data`,
+   * then goes on as a retry does. Resolves to the run log — `status` `"SUSPENDED"` again while
+   * other steps still wait for their resume.
+   * @throws RunnableError `E_NOT_SUSPENDED`, `E_STEP_NOT_SUSPENDED`, `E_RESUME_AMBIGUOUS`,
+   *   `E_RUN_NOT_FOUND` before anything runs (the run log is unchanged).
+   * @throws ExecutionFailedError when the resumed run ends FAIL.
+   * @example
+   * const log = await pipeline.resume(runId, { step: "approve", data: { approved: true } });
+   */
+  resume(runId: string, options: ResumeOptions = {}): Promise<RunLog> {
+    return runtimeApi().resumePipeline(this, runId, options);
   }
 }
 
@@ -396,6 +437,14 @@ export class AsyncPipeline extends Pipeline {
    */
   executeStreaming(options: ExecuteOptions = {}): AsyncIterable<RunEvent> {
     return runtimeApi().streamPipeline(this, options);
+  }
+
+  /**
+   * {@link Pipeline.resume} as a stream of the resumed run's events (as `executeStreaming`).
+   * A refused resume (`E_NOT_SUSPENDED`, …) throws when the first event is asked for.
+   */
+  resumeStreaming(runId: string, options: ResumeOptions = {}): AsyncIterable<RunEvent> {
+    return runtimeApi().streamResume(this, runId, options);
   }
 }
 

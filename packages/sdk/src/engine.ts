@@ -88,6 +88,13 @@ export interface TaskInvocation {
   log(text: string): void;
   /** Loads `<module path>#<export>` relative to the working directory. */
   loadExport(reference: string): Promise<unknown>;
+  /**
+   * Suspends the attempt (see `TaskContext.suspend`): records the payload and rejects. Absent
+   * for hosts that cannot suspend.
+   */
+  suspend?(payload?: unknown): Promise<never>;
+  /** The data of the resume that runs this attempt, if any. */
+  readonly resumeData?: unknown;
 }
 
 /**

@@ -45,6 +45,16 @@ export const ERROR_CODES = [
   "E_ENGINE_NOT_FOUND",
   "E_IMAGE_NOT_FOUND",
   "E_WORKFLOW_INVALID",
+  // Durable runs (suspend / resume, retry from a step, retry policy, step cache).
+  "E_SUSPENDED",
+  "E_SUSPEND_UNSUPPORTED",
+  "E_NOT_SUSPENDED",
+  "E_STEP_NOT_SUSPENDED",
+  "E_RESUME_AMBIGUOUS",
+  "E_RESUME_DATA_INVALID",
+  "E_RUN_SUSPENDED",
+  "E_RETRY_FROM_INVALID",
+  "E_CACHE_KEY_FAILED",
 ] as const;
 
 /** One of {@link ERROR_CODES}. */

@@ -27,6 +27,11 @@ export async function runTaskFunction(fn: TaskFunction<Record<string, unknown>>,
     secrets: invocation.secrets,
     emit: (event) => invocation.emit(event),
     log: (...args) => invocation.log(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")),
+    suspend: (payload) =>
+      invocation.suspend
+        ? invocation.suspend(payload)
+        : Promise.reject(new RunnableError("E_SUSPEND_UNSUPPORTED", `step ${invocation.stepName}: this host cannot suspend a task`, { step: invocation.stepName })),
+    resumeData: invocation.resumeData,
   };
   const result = await fn(invocation.params, context);
   const returns = invocation.node.returns;

@@ -1,3 +1,4 @@
+import type { RetryPolicy } from "./retry-policy";
 import type { z } from "zod";
 
 /** How a returned value is stored: as JSON, as a metric, or pickled into the catalog. */
@@ -37,6 +38,18 @@ export interface TaskContext {
   emit(event: { type: string; [key: string]: unknown }): void | Promise<void>;
   /** Writes a line to the task's execution log. */
   log(...args: unknown[]): void;
+  /**
+   * Suspends the run (human in the loop): the attempt ends SUSPENDED with `payload` recorded,
+   * nothing that depends on this step starts, and the run ends SUSPENDED once the other
+   * branches finish. `runnable resume <run_id>` (or `pipeline.resume(runId, { data })`) runs the
+   * step again as a new attempt with {@link resumeData}. The promise never resolves: it rejects
+   * to end the task (return or rethrow; catching it does not cancel the suspension).
+   * @example
+   * if (ctx.resumeData === undefined) await ctx.suspend({ question: "approve?" });
+   */
+  suspend(payload?: unknown): Promise<never>;
+  /** The data the resume of a suspended step gave it: `undefined` in a first attempt, `null` for a resume without data. */
+  readonly resumeData: unknown;
 }
 
 /**
@@ -73,6 +86,8 @@ export interface TaskNodeFields {
   readonly catalog?: CatalogSpec;
   readonly max_attempts: number;
   readonly retry_delay_ms: number;
+  /** Backoff, jitter and which errors to retry (see {@link RetryPolicy}). */
+  readonly retry?: RetryPolicy;
   readonly timeout_ms?: number;
   readonly overrides: Readonly<Record<string, string>>;
   /** zod schema validating/coercing the function's parameters object. */

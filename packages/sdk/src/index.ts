@@ -134,6 +134,7 @@ export {
   runtimeApi,
   type DefinitionLocation,
   type ExecuteOptions,
+  type ResumeOptions,
   type JobOptions,
   type ReturnDecl,
   type RuntimeApi,
@@ -181,3 +182,4 @@ export {
   type PlanGraph,
   type PlanStep,
 } from "./plan";
+export { retryPolicyOf, retryPolicyProblems, type RetryOptions, type RetryPolicy } from "./retry-policy";

@@ -1,7 +1,10 @@
 import { z } from "zod";
 
-/** Run, branch, step and attempt statuses, as in the reference. */
-export const STATUSES = ["CREATED", "PROCESSING", "SUCCESS", "FAIL"] as const;
+/**
+ * Run, branch, step and attempt statuses, as in the reference, plus `SUSPENDED` (a task called
+ * `ctx.suspend()`: the run waits for `runnable resume`).
+ */
+export const STATUSES = ["CREATED", "PROCESSING", "SUCCESS", "FAIL", "SUSPENDED"] as const;
 /** One of {@link STATUSES}. */
 export type Status = (typeof STATUSES)[number];
 
@@ -49,6 +52,18 @@ export const StepAttemptSchema = z.object({
   user_defined_metrics: z.record(z.string(), z.unknown()),
   retry_indicator: z.string(),
   code_identities: z.array(CodeIdentitySchema),
+  /** What the task passed to `ctx.suspend(payload)` (SUSPENDED attempts only). */
+  suspend_payload: z.unknown().optional(),
+  /** The data a `resume` gave this attempt (`ctx.resumeData`). */
+  resume_data: z.unknown().optional(),
+  /** How long the run waited before this attempt (retry delay, backoff and jitter applied), in ms. */
+  delay_ms: z.number().optional(),
+  /** True when the attempt reused a cached result instead of running the task (step cache). */
+  cached: z.boolean().optional(),
+  /** The run whose result a cached attempt reused (and, in the cache, the run that recorded it). */
+  cached_from: z.string().optional(),
+  /** What a failed attempt threw: its `name` and, when it has one, its `code` (what `retry_on` matches). */
+  error: z.object({ name: z.string(), code: z.string().optional() }).optional(),
 });
 /** One attempt of a task step. */
 export type StepAttempt = z.infer<typeof StepAttemptSchema>;
@@ -147,6 +162,13 @@ export const RunConfigSchema = z.looseObject({
   job: z.unknown().optional(),
   /** Why the run ended FAIL when no step says it: an executor crash, an interruption, the process exiting. */
   error: z.string().optional(),
+  /**
+   * While a `resume` runs: the suspended step it resumes and the data it gives it (read by the
+   * step wherever it runs, another process included). Removed when the run stops.
+   */
+  resume: z.object({ step: z.string(), data: z.unknown().optional() }).optional(),
+  /** The step a `retry --from` of this run started from (the last such retry). */
+  retry_from: z.string().optional(),
 });
 /** `run_config` of a run log. */
 export type RunConfig = z.infer<typeof RunConfigSchema>;

@@ -1,4 +1,4 @@
-import { definePlugin, type NodeDef, type LeafNodeType, type ValidateContext } from "@runnable-ts/sdk";
+import { definePlugin, retryPolicyProblems, type NodeDef, type LeafNodeType, type ValidateContext } from "@runnable-ts/sdk";
 
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -19,7 +19,21 @@ function validate(node: NodeDef, context: ValidateContext): string[] {
   if (!Number.isInteger(node.max_attempts) || (node.max_attempts as number) < 1) problems.push(`max_attempts must be an integer >= 1`);
   if (typeof node.retry_delay_ms !== "number" || node.retry_delay_ms < 0) problems.push(`retry_delay_ms must be a number >= 0`);
   if (node.timeout_ms !== undefined && (typeof node.timeout_ms !== "number" || node.timeout_ms <= 0)) problems.push(`timeout_ms must be a positive number`);
+  problems.push(...retryPolicyProblems(node.retry), ...cacheProblems(node));
   if (!Array.isArray(node.secrets) || node.secrets.some((s) => typeof s !== "string")) problems.push(`secrets must be a list of names`);
+  return problems;
+}
+
+function cacheProblems(node: NodeDef): string[] {
+  const cache = node.cache;
+  if (cache === undefined || cache === true || cache === false) return [];
+  if (typeof cache !== "object" || cache === null || Array.isArray(cache)) return [`cache must be true or { key, ttl_ms }, got ${JSON.stringify(cache)}`];
+  const { key, ttl_ms: ttl } = cache as { key?: unknown; ttl_ms?: unknown };
+  const problems: string[] = [];
+  if (key !== undefined && typeof key !== "function") problems.push("cache.key must be a function of the parameters returning a string");
+  if (ttl !== undefined && (typeof ttl !== "number" || !(ttl > 0))) problems.push("cache.ttl_ms must be a positive number");
+  if (Array.isArray(node.returns) && (node.returns as { kind?: unknown }[]).some((r) => r.kind === "object"))
+    problems.push("a cached task cannot return pickled (object) values: drop cache or return json/metric values");
   return problems;
 }
 

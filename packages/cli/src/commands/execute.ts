@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import {
   executeSingleJob,
@@ -6,11 +7,14 @@ import {
   fanStep,
   loadDefinition,
   loadJobDefinition,
+  parseResumeData,
   runJob,
+  SUSPENDED_EXIT_CODE,
   runPipeline,
   validateRunId,
   withRunLogStore,
   type DefinitionSource,
+  type ResumeRequest,
   type RunResult,
 } from "@runnable-ts/runtime";
 import { RunnableError, type GraphDef, type RunEvent, type RunLog } from "@runnable-ts/sdk";
@@ -43,12 +47,44 @@ export async function executeCommand(ctx: CommandContext, file: string, flags: E
 }
 
 /**
- * `runnable retry <run_id>`: re-runs a failed (or cancelled, or crashed) run from its failure
- * point, with the definition recorded in its run log. Exit code 1 when the retry fails too.
+ * `runnable retry <run_id> [--from <step>]`: re-runs a failed (or cancelled, or crashed) run from its
+ * failure point, with the definition recorded in its run log; with `--from`, from that step, even
+ * what succeeded after it (a succeeded run too). Exit code 1 when the retry fails too.
  */
-export async function retryCommand(ctx: CommandContext, runId: string, flags: ExecuteFlags, output: Output): Promise<number> {
+export async function retryCommand(ctx: CommandContext, runId: string, flags: ExecuteFlags & { from?: string | undefined }, output: Output): Promise<number> {
+  return rerun(ctx, runId, flags, output);
+}
+
+/**
+ * `runnable resume <run_id>`: runs the suspended step (`--step`, needed when several are) of a
+ * SUSPENDED run again with `--data` / `--data-file` as `ctx.resumeData`, then goes on as a retry
+ * does. Exit code 0 when the run then succeeds, 3 when it is SUSPENDED again, 1 when it fails.
+ */
+export async function resumeCommand(
+  ctx: CommandContext,
+  runId: string,
+  flags: ExecuteFlags & { step?: string | undefined; data?: string | undefined; dataFile?: string | undefined },
+  output: Output,
+): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
-  validateRunId(runId, "the run id to retry");
+  let data: unknown = null;
+  if (flags.data !== undefined) data = parseResumeData(flags.data, "--data");
+  else if (flags.dataFile !== undefined) {
+    const file = resolve(cwd, flags.dataFile);
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      throw new RunnableError("E_RESUME_DATA_INVALID", `--data-file ${flags.dataFile}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { file });
+    }
+    data = parseResumeData(text, `--data-file ${flags.dataFile}`);
+  }
+  return rerun(ctx, runId, flags, output, { step: flags.step, data });
+}
+
+async function rerun(ctx: CommandContext, runId: string, flags: ExecuteFlags & { from?: string | undefined }, output: Output, resume?: ResumeRequest): Promise<number> {
+  const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  validateRunId(runId, resume ? "the run id to resume" : "the run id to retry");
   const config = await withRunLogStore({ cwd, configurationFile: ctx.kernelOptions.configFile }, async (store) => {
     if (!(await store.exists(runId))) throw new RunnableError("E_RUN_NOT_FOUND", `No run "${runId}" in the configured run-log store (pass the config the run used with -c)`, { runId });
     return (await store.getRunLog(runId)).run_config;
@@ -57,10 +93,15 @@ export async function retryCommand(ctx: CommandContext, runId: string, flags: Ex
   if (typeof file !== "string") throw new RunnableError("E_USAGE", `Run "${runId}" does not record where its pipeline was defined; run the definition with RUNNABLE_RETRY_RUN_ID=${runId}`, { runId });
   const definition = await loadDefinition(file, cwd, config.pipeline_definition_export);
   const view = createRunView(flags, output);
-  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId }, output, signal, view), view, output));
+  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId, resume }, output, signal, view), view, output));
 }
 
-function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, flags: ExecuteFlags & { retryRunId?: string }, output: Output, signal: AbortSignal, view: RunView): Promise<RunResult> {
+function run(
+  ctx: CommandContext,
+  graph: GraphDef,
+  source: DefinitionSource,
+  flags: ExecuteFlags & { retryRunId?: string; resume?: ResumeRequest | undefined; from?: string | undefined },
+  output: Output, signal: AbortSignal, view: RunView): Promise<RunResult> {
   const onEvent = (event: RunEvent): void => view.onEvent(event);
   return runPipeline(graph, {
     definition: source,
@@ -73,6 +114,8 @@ function run(ctx: CommandContext, graph: GraphDef, source: DefinitionSource, fla
     onWarning: (message) => output.err(`warning: ${message}`),
     signal,
     ...(flags.retryRunId ? { retryRunId: flags.retryRunId } : {}),
+    ...(flags.resume ? { resume: flags.resume } : {}),
+    ...(flags.from !== undefined ? { retryFrom: flags.from } : {}),
   });
 }
 
@@ -83,7 +126,12 @@ function report(result: RunResult, view: RunView, output: Output): number {
     return 0;
   }
   view.finish(result);
-  return result.status === "SUCCESS" ? 0 : 1;
+  return exitCodeOf(result.status);
+}
+
+/** 0 for SUCCESS, 3 ({@link SUSPENDED_EXIT_CODE}) for SUSPENDED — so that `runnable execute && next` does not go on — else 1. */
+function exitCodeOf(status: string): number {
+  return status === "SUCCESS" ? 0 : status === "SUSPENDED" ? SUSPENDED_EXIT_CODE : 1;
 }
 
 /** How a command that runs something prints: `--json` (a JSON document only), `--quiet` (the final line only), `--events` (JSON events only), or plain lines. */
@@ -135,11 +183,11 @@ export async function executeSingleNodeCommand(
       ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
       ...(args.oneAttempt ? { oneAttempt: true } : {}),
     });
-    return outcome === "SUCCESS" ? 0 : 1;
+    return exitCodeOf(outcome);
   });
   if (args.events) return status;
   if (args.json) output.out(JSON.stringify(await readRunLog(ctx, args.runId), null, 2));
-  else output.out(`run ${args.runId} ${args.job ? "job" : `step ${args.step}`}: ${status === 0 ? "SUCCESS" : "FAIL"}`);
+  else output.out(`run ${args.runId} ${args.job ? "job" : `step ${args.step}`}: ${status === 0 ? "SUCCESS" : status === SUSPENDED_EXIT_CODE ? "SUSPENDED" : "FAIL"}`);
   return status;
 }
 

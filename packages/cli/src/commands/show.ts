@@ -1,4 +1,4 @@
-import { validateRunId, withRunLogStore } from "@runnable-ts/runtime";
+import { CACHE_RUN_ID, validateRunId, withRunLogStore } from "@runnable-ts/runtime";
 import type { BranchLog, RunLog, RunLogStore, StepLog } from "@runnable-ts/sdk";
 import type { CommandContext } from "../command";
 import { table, type Output } from "../output";
@@ -40,7 +40,8 @@ export async function showCommand(ctx: CommandContext, runId: string, flags: { j
 
 /** `runnable runs [--json]`: every run in the configured store. */
 export async function runsCommand(ctx: CommandContext, flags: { json: boolean }, output: Output): Promise<number> {
-  const runs = await withStore(ctx, (store) => store.listRuns());
+  // The step cache is kept as a pseudo-run of the store: not a run to list.
+  const runs = (await withStore(ctx, (store) => store.listRuns())).filter((r) => r.run_id !== CACHE_RUN_ID);
   output.out(flags.json ? JSON.stringify(runs, null, 2) : table(["RUN ID", "STATUS", "TAG"], runs.map((r) => [r.run_id, r.status, r.tag])));
   return 0;
 }

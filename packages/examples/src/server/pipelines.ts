@@ -41,6 +41,29 @@ export async function* translateTo({ text, language }: { text: string; language:
   yield* translator(language)({ text }, ctx);
 }
 
+/**
+ * Human in the loop: the first attempt suspends the run with the answer to review; the resume
+ * (`POST /approve?run_id=…` with `{ "approved": true|false, "note"?: string }`) gives the decision.
+ */
+export async function review({ text }: { text: string }, ctx: TaskContext) {
+  const decision = ctx.resumeData as { approved?: unknown; note?: unknown } | undefined;
+  if (decision === undefined) return ctx.suspend({ review: text });
+  return { approved: decision.approved === true, note: typeof decision.note === "string" ? decision.note : "" };
+}
+
+/** Publishes the reviewed answer, or says why not. */
+export async function* publish({ text, decision }: { text: string; decision: { approved: boolean; note: string } }, ctx: TaskContext) {
+  const out = decision.approved ? text : `not published: ${decision.note || "rejected"}`;
+  for await (const token of fakeTokens(out, ctx.signal)) yield { type: "chunk", text: token };
+  yield { type: "done", published: out };
+}
+
+/** The pipeline behind `/chat-with-approval` (and the resume of `/approve`). */
+export const approvalPipeline = (): AsyncPipeline =>
+  new AsyncPipeline({
+    steps: [chatStep(), new AsyncFunctionTask({ name: "review", fn: review, returns: ["decision"] }), new AsyncFunctionTask({ name: "publish", fn: publish, returns: ["published"] })],
+  });
+
 const chatStep = () => new AsyncFunctionTask({ name: "chat", fn: chat, returns: ["text"] });
 
 /** The endpoints' pipelines, by path. */
@@ -72,6 +95,7 @@ export const PIPELINES: Record<string, () => AsyncPipeline> = {
         }),
       ],
     }),
+  "/chat-with-approval": () => approvalPipeline(),
   "/chat-conditional-translate": () =>
     new AsyncPipeline({
       steps: [

@@ -29,6 +29,10 @@ export interface AttemptRequest {
    * (ctx.log and shell output are still captured). Any other value captures it per task.
    */
   concurrent: boolean | "off";
+  /** False for a job's attempts: a job cannot be suspended (it has no resume). */
+  suspendable?: boolean;
+  /** Set when this attempt resumes a suspended step: `ctx.resumeData` of the task. */
+  resume?: { data: unknown } | undefined;
 }
 
 /**
@@ -37,7 +41,13 @@ export interface AttemptRequest {
  * invoke → returned values; returns → output parameters).
  */
 export class AttemptContext {
-  status: "SUCCESS" | "FAIL" = "FAIL";
+  status: "SUCCESS" | "FAIL" | "SUSPENDED" = "FAIL";
+  /** What a failed attempt threw (its name and code), for the retry policy's `retry_on`. */
+  error: { name: string; code?: string } | undefined;
+  /** Set when a step cache hit stood in for the task: the run the result came from. */
+  cached: { from: string } | undefined;
+  /** Set when the task called `ctx.suspend(payload)`. */
+  suspension: { payload: unknown } | undefined;
   message = "";
   /** Parameters in scope with their kinds, map variables / loop indices included (as json). */
   available: Parameters = {};
@@ -95,6 +105,7 @@ export class AttemptContext {
    */
   fail(thrown: unknown, prefix = ""): void {
     this.status = "FAIL";
+    this.error = errorIdentity(thrown);
     this.message = this.mask(`${prefix}${thrownMessage(thrown)}`);
     this.log.write(`ERROR: ${this.message}`);
     // A coded error is the framework saying what went wrong (no stack needed); anything else
@@ -119,4 +130,10 @@ export function compose(stages: readonly Stage[]): (ctx: AttemptContext) => Prom
     };
     return call(0);
   };
+}
+
+function errorIdentity(thrown: unknown): { name: string; code?: string } {
+  if (typeof thrown !== "object" || thrown === null) return { name: typeof thrown };
+  const { name, code } = thrown as { name?: unknown; code?: unknown };
+  return { name: typeof name === "string" ? name : "Error", ...(typeof code === "string" ? { code } : {}) };
 }

@@ -2,6 +2,7 @@ import { RunnableError, type TaskInvocation } from "@runnable-ts/sdk";
 import { enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
 import { maskDeep, messageOf, preview, thrownMessage } from "../redact";
 import type { AttemptContext, Stage } from "./context";
+import { SuspendedSignal } from "./suspend-stage";
 import { trackUse } from "./track-use";
 
 /** The reason of an attempt that ran longer than its `timeout_ms` (its signal's reason too). */
@@ -97,6 +98,13 @@ export const invokeStage: Stage = (ctx) => {
       onOutput?.(text);
     },
     loadExport: (ref) => services.loadExport(ref),
+    suspend: (payload) => {
+      if (req.suspendable === false)
+        return Promise.reject(new RunnableError("E_SUSPEND_UNSUPPORTED", `${step}: a job cannot be suspended (it has no resume); make it a pipeline step to use ctx.suspend()`, { step }));
+      ctx.suspension ??= { payload: payload === undefined ? null : ctx.secretValues.length > 0 ? maskDeep(payload, ctx.secretValues) : payload };
+      return Promise.reject(new SuspendedSignal(step));
+    },
+    resumeData: req.resume?.data,
   };
   const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx, onOutput);
   let running: Promise<Record<string, unknown>>;

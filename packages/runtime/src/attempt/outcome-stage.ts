@@ -8,7 +8,7 @@ import type { Stage } from "./context";
 export const guardStage: Stage = (ctx, next) =>
   next().then(
     () => {
-      ctx.status = "SUCCESS";
+      if (ctx.status !== "SUSPENDED") ctx.status = "SUCCESS";
     },
     (thrown: unknown) => ctx.fail(thrown),
   );
@@ -32,6 +32,8 @@ export const eventsStage: Stage = (ctx, next) => {
   if (!ctx.services.observed) return next();
   return next().then(() => {
     const step = ctx.req.internalName;
+    // A suspension is no error: the traversal emits step_suspended.
+    if (ctx.status === "SUSPENDED") return;
     if (ctx.status === "SUCCESS") {
       const values: Record<string, unknown> = {};
       for (const name in ctx.outputs) values[name] = ctx.outputs[name]!.value;

@@ -1,0 +1,140 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import Module from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { Script } from "node:vm";
+
+/** What this module uses of Node's CommonJS loader (internal, stable since Node 12). */
+interface Loader {
+  prototype: { _compile(content: string, filename: string): unknown };
+  _resolveFilename(request: string, parent: NodeModule, isMain: boolean, options?: { paths?: string[] }): string;
+  _resolveLookupPaths(request: string, parent: NodeModule): string[] | null;
+  _extensions: NodeJS.RequireExtensions;
+  _cache: NodeJS.Dict<NodeModule>;
+  enableCompileCache?: (dir?: string) => unknown;
+}
+
+interface Entry {
+  hash: string;
+  data: Buffer;
+}
+
+/** The cache file holds at most this much code (a busy machine's union of entry points). */
+const MAX_BYTES = 32 * 2 ** 20;
+
+/**
+ * Caches V8's compiled code of every CommonJS module this process loads, so the next process
+ * skips parsing and compiling them (Node 20 has no module compile cache; it is ~40% of the CLI's
+ * start-up). On Node 22+ this is Node's own `module.enableCompileCache()`. Entries are keyed by
+ * file and a hash of the source, so an edited file is compiled afresh; the cache is one file in
+ * `dir` (default: a per-user folder in the temp folder), written at exit when something was
+ * compiled, by rename (concurrent processes never see a partial file). `RUNNABLE_COMPILE_CACHE=off`
+ * disables it; any problem with the cache only means compiling as usual.
+ */
+export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
+  const setting = env.RUNNABLE_COMPILE_CACHE;
+  if (setting === "off" || setting === "0") return;
+  const loader = Module as unknown as Loader;
+  const dir = setting || join(tmpdir(), `runnable-ts-compile-cache-${process.getuid?.() ?? "user"}`);
+  if (loader.enableCompileCache) {
+    loader.enableCompileCache(dir);
+    return;
+  }
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Another user's folder (a shared temp folder) is never read: its code would run here.
+    if (process.getuid && statSync(dir).uid !== process.getuid()) return;
+  } catch {
+    return;
+  }
+  const file = join(dir, `${process.version}-${process.arch}-${hashOf(__dirname).slice(0, 12)}.bin`);
+  const cached = readCache(file);
+  const compiled = new Map<string, { hash: string; script: Script }>();
+  const original = loader.prototype._compile;
+
+  loader.prototype._compile = function compile(this: NodeModule, content: string, filename: string): unknown {
+    // Node 20 loses a vm script's dynamic-import callback when the script comes from cached
+    // code: a module that may call `import()` compiles the usual way.
+    if (content.includes("import(")) return original.call(this, content, filename);
+    const hash = hashOf(content);
+    const hit = cached.get(filename);
+    // A hashbang is legal only at the very start of a script: keep the line, drop its text.
+    const source = content.startsWith("#!") ? `//${content.slice(2)}` : content;
+    let script: Script;
+    try {
+      script = new Script(Module.wrap(source), {
+        filename,
+        ...(hit && hit.hash === hash ? { cachedData: hit.data } : {}),
+      });
+    } catch {
+      // A syntax error: Node's own compile reports it the usual way.
+      return original.call(this, content, filename);
+    }
+    if (!hit || hit.hash !== hash || script.cachedDataRejected === true) compiled.set(filename, { hash, script });
+    const fn = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    return fn.call(this.exports, this.exports, requireFor(this, loader), this, filename, dirname(filename));
+  };
+
+  process.once("exit", () => {
+    if (compiled.size === 0) return;
+    try {
+      const entries = new Map<string, Entry>();
+      for (const [name, { hash, script }] of compiled) entries.set(name, { hash, data: script.createCachedData() });
+      let total = [...entries.values()].reduce((sum, e) => sum + e.data.length, 0);
+      for (const [name, entry] of cached) {
+        // Modules of deleted folders (a test's temporary project) leave the cache.
+        if (entries.has(name) || total + entry.data.length > MAX_BYTES || !existsSync(name)) continue;
+        entries.set(name, entry);
+        total += entry.data.length;
+      }
+      writeCache(file, entries);
+    } catch {
+      // A full disk or a read-only temp folder: the next process compiles as usual.
+    }
+  });
+}
+
+const hashOf = (text: string): string => createHash("sha1").update(text).digest("hex");
+
+/** The `require` a module's code receives, as Node builds it. */
+function requireFor(mod: NodeModule, loader: Loader): NodeJS.Require {
+  const require = ((id: string) => mod.require(id)) as NodeJS.Require;
+  const resolve = ((request: string, options?: { paths?: string[] }) => loader._resolveFilename(request, mod, false, options)) as NodeJS.RequireResolve;
+  resolve.paths = (request: string) => loader._resolveLookupPaths(request, mod);
+  require.resolve = resolve;
+  require.main = process.mainModule;
+  require.extensions = loader._extensions;
+  require.cache = loader._cache;
+  return require;
+}
+
+/** Layout: a 4-byte index length, the JSON index `[file, hash, offset, length][]`, the code. */
+function readCache(file: string): Map<string, Entry> {
+  const entries = new Map<string, Entry>();
+  try {
+    const buffer = readFileSync(file);
+    const indexLength = buffer.readUInt32LE(0);
+    const index = JSON.parse(buffer.toString("utf8", 4, 4 + indexLength)) as [string, string, number, number][];
+    const base = 4 + indexLength;
+    for (const [name, hash, offset, length] of index) entries.set(name, { hash, data: buffer.subarray(base + offset, base + offset + length) });
+  } catch {
+    // No cache yet, or an unreadable one: it is rewritten at exit.
+  }
+  return entries;
+}
+
+function writeCache(file: string, entries: Map<string, Entry>): void {
+  let offset = 0;
+  const index: [string, string, number, number][] = [];
+  for (const [name, { hash, data }] of entries) {
+    index.push([name, hash, offset, data.length]);
+    offset += data.length;
+  }
+  const header = Buffer.from(JSON.stringify(index));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length, 0);
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, Buffer.concat([length, header, ...[...entries.values()].map((e) => e.data)]), { mode: 0o600 });
+  renameSync(temporary, file);
+}
