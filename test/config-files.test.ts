@@ -9,7 +9,7 @@ describe("ready configuration files in config/", () => {
   const files = readdirSync(CONFIG_DIR).filter((f) => f.endsWith(".yaml"));
 
   it("are all there", () => {
-    expect(files.sort()).toEqual(["async-local.yaml", "buffered.yaml", "chunked-fs.yaml", "emulator.yaml", "file-system.yaml", "in-memory.yaml", "local-container.yaml", "local.yaml", "minio.yaml", "mocked.yaml"]);
+    expect(files.sort()).toEqual(["argo.yaml", "async-local.yaml", "buffered.yaml", "chunked-fs.yaml", "emulator.yaml", "file-system.yaml", "in-memory.yaml", "local-container.yaml", "local.yaml", "minio.yaml", "mocked.yaml"]);
   });
 
   it.each(files)("%s loads, names installed plugins and creates every service", async (file) => {

@@ -13,6 +13,7 @@ import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
+import { argoBench } from "./argo-bench";
 import { containerBench } from "./container-bench";
 import { durableBench } from "./durable-bench";
 import { cliHelpBench, discoveryBench, emulatorBench } from "./runnable-only";
@@ -311,6 +312,7 @@ async function main(): Promise<void> {
   if (want("emulator")) extra.push(...(await emulatorBench(smoke ? 3 : 20)));
   if (want("seeing")) extra.push(...seeingBench(smoke));
   if (want("container")) extra.push(...(await containerBench(smoke ? 2 : 10)));
+  if (want("argo")) extra.push(...(await argoBench(smoke ? 50 : 1000)));
   if (want("durable")) extra.push(...(await durableBench(smoke)));
   if (want("s3")) extra.push(...(await chunkedMinioBench(smoke ? [10, 50] : [100, 1000], smoke ? 1 : 3)));
   if (extra.length > 0) {

@@ -113,6 +113,7 @@ const COMMANDS: Record<string, CommandSpec> = {
       job: { type: "boolean", description: "the definition is a job: run its attempts against the run's job log" },
       create: { type: "boolean", description: "create the run log first when it does not exist (the first step of an orchestrated run)" },
       parameters: { type: "string", short: "p", description: "parameters file, with --create" },
+      "one-attempt": { type: "boolean", description: "run one attempt of the step at most (the orchestrator retries the process)" },
       ...OUTPUT,
     },
     run: async (ctx, v, p, out) => {
@@ -120,25 +121,43 @@ const COMMANDS: Record<string, CommandSpec> = {
       if (!runId || !file || !step) throw usage("execute-single-node needs <run_id> <definition file> <step internal name>");
       return (await commands.execute()).executeSingleNodeCommand(
         ctx,
-        { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true, create: v.create === true, parameters: str(v.parameters), ...outputFlags(v) },
+        { runId, file, step, iterVariable: str(v["iter-variable"]), exportName: str(v.export), job: v.job === true, create: v.create === true, parameters: str(v.parameters), oneAttempt: v["one-attempt"] === true, ...outputFlags(v) },
         out,
       );
     },
   },
   fan: {
-    summary: "Fan a composite step out (create its branches) or in (collect them), for orchestrators",
-    usage: "runnable fan <run_id> <definition file> <step internal name> <in|out> [--iter-variable JSON] [--export name] [-c config] [--json|--quiet]",
+    summary: "Fan a composite step out (create its branches), a loop's next iteration, or in (collect them), for orchestrators",
+    usage: "runnable fan <run_id> <definition file> <step internal name> <in|out|next> [--iter-variable JSON] [--export name] [--create [-p file]] [--output-file FILE] [-c config] [--json|--quiet]",
     options: {
       ...COMMON,
       "iter-variable": { type: "string", description: "map variables / loop indices of the step's branch, as a JSON object" },
       export: { type: "string", description: "export holding the pipeline in an SDK module" },
       json: { type: "boolean", description: "print the fan result ({status, branches}) as JSON (the default)" },
       quiet: { type: "boolean", description: "print only the outcome line" },
+      create: { type: "boolean", description: "create the run log first when it does not exist (the first step of an orchestrated run)" },
+      parameters: { type: "string", short: "p", description: "parameters file, with --create" },
+      "output-file": { type: "string", description: "also write the branches to run as a JSON list of {key, iter_variable} to this file" },
     },
     run: async (ctx, v, p, out) => {
       const [runId, file, step, mode] = p;
-      if (!runId || !file || !step || !mode) throw usage("fan needs <run_id> <definition file> <step internal name> <in|out>");
-      return (await commands.execute()).fanCommand(ctx, { runId, file, step, mode, iterVariable: str(v["iter-variable"]), exportName: str(v.export), ...outputFlags(v) }, out);
+      if (!runId || !file || !step || !mode) throw usage("fan needs <run_id> <definition file> <step internal name> <in|out|next>");
+      return (await commands.execute()).fanCommand(
+        ctx,
+        {
+          runId,
+          file,
+          step,
+          mode,
+          iterVariable: str(v["iter-variable"]),
+          exportName: str(v.export),
+          create: v.create === true,
+          parameters: str(v.parameters),
+          outputFile: str(v["output-file"]),
+          ...outputFlags(v),
+        },
+        out,
+      );
     },
   },
   show: {

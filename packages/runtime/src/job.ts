@@ -5,7 +5,7 @@ import { loadParameters } from "./parameters";
 import { checkExecutor, placeJob } from "./placement";
 import { messageOf } from "./redact";
 import { resolveRunId, validateRunId } from "./run-id";
-import { newRunConfig, type RunOptions, type RunResult } from "./run";
+import { newRunConfig, relativeInside, type RunOptions, type RunResult } from "./run";
 import { RunSession } from "./session";
 
 /** A job's task node seen as a one-step graph, so it is checked like any task step. */
@@ -50,6 +50,23 @@ export async function runJob(node: NodeDef, options: RunOptions): Promise<RunRes
     const exportName = options.definition.kind === "sdk" ? options.definition.exportName : undefined;
     const executor = session.scope.get("job-executor");
     await checkExecutor(executor, session.prepared.graph, session.prepared.nodeTypes, services);
+    if (executor.compile) {
+      const inside = (f: string | undefined) => relativeInside(session.cwd, f);
+      const parametersFile = options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE;
+      const compiled = await executor.compile({
+        runId,
+        node: session.prepared.graph.steps.job!,
+        services,
+        definition: { file: inside(file), ...(exportName ? { exportName } : {}) },
+        configFile: inside(config.file),
+        parametersFile: inside(parametersFile),
+      });
+      if (compiled !== undefined) {
+        const header = newRunConfig(session, runId, options, { job_definition_file: file ?? null });
+        const runLog: RunLog = { run_id: runId, dag_hash: null, tag: options.tag ?? "", status: "SUCCESS", job: null, parameters: {}, run_config: header, steps: {} };
+        return { runId, status: "SUCCESS", runLog, compiled };
+      }
+    }
     const runConfig = newRunConfig(session, runId, options, {
       job_definition_file: file ?? null,
       ...(exportName ? { job_definition_export: exportName } : {}),

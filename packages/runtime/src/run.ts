@@ -1,4 +1,5 @@
-import { ExecutionFailedError, RunnableError, type EventDetail, type ExecuteOptions, type GraphDef, type IterVars, type RunConfig, type RunEvent, type RunLog, type Status, type TraversalPolicy } from "@runnable-ts/sdk";
+import { isAbsolute, relative, resolve } from "node:path";
+import { ExecutionFailedError, RunnableError, type EventDetail, type ExecuteOptions, type GraphDef, type IterVars, type PipelineExecutor, type RunConfig, type RunEvent, type RunLog, type RunServices, type Status, type TraversalPolicy } from "@runnable-ts/sdk";
 import { singleNodeCommand } from "./cli-path";
 import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
@@ -45,6 +46,8 @@ export interface RunResult {
   runId: string;
   status: Status;
   runLog: RunLog;
+  /** Set when the executor compiled the pipeline instead of running it (what it wrote); the run log is then not stored. */
+  compiled?: string;
 }
 
 /**
@@ -79,6 +82,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     // A --from naming no step is refused before the run log is touched.
     const from = options.retryFrom !== undefined ? RetryFrom.of(session.prepared.graph, options.retryFrom, session.nodeTypes) : undefined;
     await checkExecutor(executor, session.prepared.graph, session.prepared.nodeTypes, services);
+    if (executor.compile) return await compilePipeline(session, executor.compile.bind(executor), runId, services, options);
     let runConfig = retryId ? await startRetry(session, retryId, options) : await createRunLog(session, runId, options);
     session.guardExit(runId, runConfig);
     services.emit({ type: "pipeline_started", step: "", ...(retryId ? { retry: true } : {}) });
@@ -146,6 +150,37 @@ export function newRunConfig(session: RunSession, runId: string, options: Pick<R
     services: Object.fromEntries(Object.entries(config.services).map(([kind, s]) => [kind, { type: s.type }])),
     ...extra,
   };
+}
+
+/**
+ * Hands the pipeline to an executor that compiles it for another system (Argo) instead of
+ * running it: nothing runs and no run log is stored; the result's run log is the header the
+ * run would have started with.
+ */
+async function compilePipeline(session: RunSession, compile: NonNullable<PipelineExecutor["compile"]>, runId: string, services: RunServices, options: RunOptions): Promise<RunResult> {
+  const env = options.env ?? process.env;
+  const parametersFile = options.parametersFile ?? env.RUNNABLE_PARAMETERS_FILE;
+  const parameters = loadParameters({ file: parametersFile, cwd: session.cwd, env, ...(options.parameters ? { initial: options.parameters } : {}) });
+  const inside = (file: string | undefined): string | undefined => relativeInside(session.cwd, file);
+  const compiled = await compile({
+    graph: session.prepared.graph,
+    services,
+    definition: { file: inside(options.definition.file), ...(options.definition.kind === "sdk" ? { exportName: options.definition.exportName } : {}) },
+    configFile: inside(session.kernel.config.file),
+    parametersFile: inside(parametersFile),
+    parameters: Object.fromEntries(Object.entries(parameters).map(([k, p]) => [k, p.value])),
+    plan: (command) => planOf(session.prepared.graph, session.nodeTypes, command),
+  });
+  const runConfig = newRunConfig(session, runId, options, { pipeline_definition_file: options.definition.file ?? null, dag: session.prepared.dag, dag_hash: session.prepared.dagHash });
+  const runLog: RunLog = { run_id: runId, dag_hash: session.prepared.dagHash, tag: options.tag ?? "", status: "SUCCESS", job: null, parameters, run_config: runConfig, steps: {} };
+  return { runId, status: "SUCCESS", runLog, compiled };
+}
+
+/** `file` relative to `cwd` when it lies inside it (what a pod at its working directory can open), else as given. */
+export function relativeInside(cwd: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const rel = relative(cwd, resolve(cwd, file));
+  return rel.startsWith("..") || isAbsolute(rel) ? file : rel;
 }
 
 /** Creates a new run's log: parameters read once, now, and the run config with the dag. Resolves to the run config. */

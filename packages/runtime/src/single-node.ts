@@ -49,6 +49,8 @@ export interface SingleNodeOptions {
   configurationFile?: string | undefined;
   env?: NodeJS.ProcessEnv;
   onEvent?: (event: RunEvent) => void;
+  /** Run at most one attempt of a task step (the orchestrator retries the whole process). */
+  oneAttempt?: boolean;
   /** Aborting it cancels the step (its task sees its signal aborted). */
   signal?: AbortSignal | undefined;
 }
@@ -57,7 +59,7 @@ export interface SingleNodeOptions {
  * Runs exactly one step of an existing run against its store and catalog (what
  * `runnable execute-single-node` does in a step's own process). Its parameters come from the
  * run log; its outcome goes back there. A step that already succeeded is not run again.
- * Resolves to the step's status.
+ * Resolves to the step's status (FAIL for a `fail` step, which fails the graph it ends).
  * @throws RunnableError `E_RUN_NOT_FOUND`, `E_GRAPH_INVALID` before running anything.
  */
 export async function executeSingleNode(graph: GraphDef, options: SingleNodeOptions): Promise<Status> {
@@ -77,7 +79,9 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
     // (The host marked the step PROCESSING before launching it: its last attempt says it was suspended.)
     const suspended = (await store.getStepLog(options.runId, options.step))?.attempts.at(-1)?.status === "SUSPENDED";
     const resume = suspended ? (await store.getRunLog(options.runId)).run_config.resume : undefined;
-    const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true, resume).runStep(node, scope, options.iterVars ?? {});
+    // One attempt per process: the orchestrator retries the process (Argo's retryStrategy).
+    const step = options.oneAttempt ? { ...node, max_attempts: 1 } : node;
+    const status = await session.traversal(services, { concurrentBranches: false, maxConcurrency: 1 }, true, resume).runStep(step, scope, options.iterVars ?? {});
     // Run alone, a terminal step also settles the status of the graph it ends (as the traversal
     // does when it walks the whole graph).
     const terminal = session.nodeTypes.get(node.type)?.terminal;
@@ -89,7 +93,8 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
         if (branch) await store.putBranchLog(options.runId, { ...branch, status: outcome });
       }
     }
-    return status;
+    // A fail step ends its graph FAIL: its process fails too (an orchestrator sees the graph fail).
+    return terminal === "fail" ? "FAIL" : status;
   } finally {
     tracer?.end("");
     await session.close();
@@ -103,7 +108,17 @@ export async function executeSingleNode(graph: GraphDef, options: SingleNodeOpti
  * @throws RunnableError `E_FAN_INVALID` for a step that cannot be fanned (a loop) or a fan-in
  *   whose branches have not all ended; `E_RUN_NOT_FOUND`, `E_GRAPH_INVALID`, `E_RUN_ID_INVALID`.
  */
-export function fanStep(graph: GraphDef, options: SingleNodeOptions & { mode: "in" | "out" }): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
+export async function fanStep(graph: GraphDef, options: SingleNodeOptions & { mode: "in" | "out" | "next" }): Promise<{ status: Status; branches: { key: string; iterVars: IterVars }[] }> {
+  if (options.create) {
+    // The first step of an orchestrated run may be a composite: its fan-out creates the run log.
+    validateRunId(options.runId);
+    const session = await RunSession.open(graph, options);
+    try {
+      if (!(await session.store.exists(options.runId))) await createRunLog(session, options.runId, { ...options.create, env: options.env ?? process.env });
+    } finally {
+      await session.close();
+    }
+  }
   return RunSession.withRun(graph, options, (session) => {
     const { node, scope } = locateStep(session.prepared.graph, options.step, session.nodeTypes);
     const services = session.services(options.runId);

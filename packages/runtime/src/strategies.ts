@@ -12,8 +12,13 @@ export interface BranchOps {
   readonly signal: AbortSignal;
   /** Runs a branch to its end (on a retry, a branch that succeeded resolves to its recorded outcome). */
   run(request: BranchRequest): Promise<BranchOutcome>;
-  /** Creates the branch's log (PROCESSING) without running it: someone else will. */
-  open(request: BranchRequest): Promise<void>;
+  /**
+   * Creates the branch's log (PROCESSING) without running it: someone else will. Resolves to
+   * false, creating nothing, for a branch that already succeeded (a retried run's fan-out).
+   */
+  open(request: BranchRequest): Promise<boolean>;
+  /** Creates the branch's log (PROCESSING) whatever it holds (a branch to run again). */
+  reopen(request: BranchRequest): Promise<void>;
   /** The recorded outcome of a finished branch; rejects with `E_FAN_IN_UNFINISHED` otherwise. */
   recorded(request: BranchRequest): Promise<BranchOutcome>;
 }
@@ -70,12 +75,51 @@ export function fanOutStrategy(created: FannedBranch[]): Strategy {
     const set = await type.branches(ops.context);
     for (let i = 0; i < set.count; i++) {
       const request = await independent(set, i, ops);
-      await ops.open(request);
-      created.push({ key: request.key, iterVars: { ...ops.context.iterVars, ...request.iterVars } });
+      if (await ops.open(request)) created.push({ key: request.key, iterVars: { ...ops.context.iterVars, ...request.iterVars } });
     }
     return "PROCESSING";
   };
 }
+
+/**
+ * Fan-next, for composites whose branches depend on each other (a loop), run one branch at a
+ * time by an orchestrator: walks the branches recorded so far (each request made from the
+ * previous outcome) and opens the first one that has not finished — or ended FAIL, when a
+ * retried run goes over it again — adding it to `created`; adds nothing when the branches are
+ * done. Resolves to `PROCESSING`.
+ */
+export function fanNextStrategy(created: FannedBranch[]): Strategy {
+  return async (type, ops) => {
+    const set = await type.branches(ops.context);
+    let previous: BranchOutcome | undefined;
+    for (let i = 0; i < set.count; i++) {
+      const request = await set.request(i, previous);
+      if (!request) break;
+      const recorded = await ops.recorded(request).catch(() => undefined);
+      if (!recorded || recorded.status === "FAIL") {
+        await ops.reopen(request);
+        created.push({ key: request.key, iterVars: { ...ops.context.iterVars, ...request.iterVars } });
+        break;
+      }
+      previous = recorded;
+    }
+    return "PROCESSING";
+  };
+}
+
+/** Fan-in of dependent branches (a loop): the recorded outcomes in order, each request made from the one before, then `merge`. */
+export const fanInOrderStrategy: Strategy = async (type, ops) => {
+  const set = await type.branches(ops.context);
+  const outcomes: BranchOutcome[] = [];
+  let previous: BranchOutcome | undefined;
+  for (let i = 0; i < set.count; i++) {
+    const request = await set.request(i, previous);
+    if (!request) break;
+    previous = await ops.recorded(request);
+    outcomes.push(previous);
+  }
+  return type.merge(ops.context, outcomes);
+};
 
 /**
  * Fan-in: `branches` again (they depend only on the step's scope), the recorded outcome of

@@ -25,7 +25,7 @@ import { withTerminals } from "./graph-check";
 import { Limiter } from "./limiter";
 import { messageOf } from "./redact";
 import { StepContextImpl, type StepHost } from "./step-context";
-import { fanInStrategy, fanOutStrategy, runStrategy, type BranchOps, type FannedBranch, type Strategy } from "./strategies";
+import { fanInOrderStrategy, fanInStrategy, fanNextStrategy, fanOutStrategy, runStrategy, type BranchOps, type FannedBranch, type Strategy } from "./strategies";
 import { retryable, retryDelay } from "./retry-delay";
 import type { RetryFrom } from "./retry-from";
 import { runAttempt } from "./task-runner";
@@ -78,10 +78,16 @@ export class Traversal implements StepHost {
    * the step's status (FAIL, with the reason, when a branch has not finished).
    * @throws RunnableError `E_NOT_FANNABLE` for a leaf step or a composite that is not fannable (a loop).
    */
-  async fan(node: NodeDef, scope: string, iterVars: IterVars, mode: "out" | "in"): Promise<{ status: Status; branches: FannedBranch[] }> {
+  async fan(node: NodeDef, scope: string, iterVars: IterVars, mode: "out" | "in" | "next"): Promise<{ status: Status; branches: FannedBranch[] }> {
     const internalName = scope ? `${scope}.${node.name}` : node.name;
     const type = this.typeOf(node, internalName);
-    if (!isComposite(type) || !type.fannable)
+    if (isComposite(type) && !type.fannable && mode !== "out") {
+      // Dependent branches (a loop): one at a time (`next`), then in order (`in`).
+      const branches: FannedBranch[] = [];
+      const status = await this.step(node, scope, iterVars, mode === "next" ? fanNextStrategy(branches) : fanInOrderStrategy);
+      return { status, branches };
+    }
+    if (!isComposite(type) || !type.fannable || mode === "next")
       throw new RunnableError(
         "E_NOT_FANNABLE",
         isComposite(type)
@@ -226,6 +232,14 @@ export class Traversal implements StepHost {
       signal: this.deps.services.signal,
       run: (request) => this.runBranch(step, request),
       open: async (request) => {
+        const name = this.branchName(step, request);
+        const { store, runId } = this.deps.services;
+        // A retried run fans out again: a branch that succeeded is neither reset nor run again.
+        if ((await store.getBranchLog(runId, name))?.status === "SUCCESS") return false;
+        await this.openBranch(step, request, name);
+        return true;
+      },
+      reopen: async (request) => {
         await this.openBranch(step, request, this.branchName(step, request));
       },
       recorded: (request) => this.recordedBranch(step, request),

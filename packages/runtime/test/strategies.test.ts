@@ -1,5 +1,5 @@
 import type { BranchOutcome, BranchRequest, BranchSet, CompositeNodeType, GraphDef, Status, StepContext } from "@runnable-ts/sdk";
-import { fanInStrategy, fanOutStrategy, runStrategy, type BranchOps } from "../src/strategies";
+import { fanInOrderStrategy, fanInStrategy, fanNextStrategy, fanOutStrategy, runStrategy, type BranchOps } from "../src/strategies";
 
 // Unit tests of the three strategies over a composite's phases, with a fake node type and fake
 // branch operations (the real traversal is covered end to end by engine, retry and cli-fan tests).
@@ -23,7 +23,7 @@ function composite(count: number, options: { fannable?: boolean; request?: Branc
 }
 
 /** Branch operations that record calls; `run` takes `delay` ms and fails keys in `failing`. */
-function fakeOps(options: { delay?: number; failing?: string[]; recorded?: Record<string, Status>; abortAfter?: number } = {}) {
+function fakeOps(options: { delay?: number; failing?: string[]; recorded?: Record<string, Status>; abortAfter?: number; succeeded?: string[] } = {}) {
   const controller = new AbortController();
   const calls: string[] = [];
   let inFlight = 0;
@@ -43,6 +43,10 @@ function fakeOps(options: { delay?: number; failing?: string[]; recorded?: Recor
     },
     open: async (r) => {
       calls.push(`open ${r.key}`);
+      return !options.succeeded?.includes(r.key);
+    },
+    reopen: async (r) => {
+      calls.push(`reopen ${r.key}`);
     },
     recorded: async (r) => {
       calls.push(`recorded ${r.key}`);
@@ -118,6 +122,14 @@ describe("fan-out strategy", () => {
     ]);
     expect(merged).toHaveLength(0);
   });
+
+  it("lists only the branches it opened: on a retry, one that succeeded is not fanned out again", async () => {
+    const { type } = composite(3);
+    const { ops } = fakeOps({ succeeded: ["k1"] });
+    const created: { key: string; iterVars: Record<string, unknown> }[] = [];
+    await expect(fanOutStrategy(created)(type, ops)).resolves.toBe("PROCESSING");
+    expect(created.map((b) => b.key)).toEqual(["k0", "k2"]);
+  });
 });
 
 describe("fan-in strategy", () => {
@@ -136,3 +148,30 @@ describe("fan-in strategy", () => {
     expect(merged).toHaveLength(0);
   });
 });
+
+describe("fan-next and in-order fan-in (dependent branches, a loop run by an orchestrator)", () => {
+  // Like a loop: stops after a failed branch.
+  const loop = () => composite(4, { fannable: false, request: (i, previous) => (previous && previous.status !== "SUCCESS" ? undefined : { key: `k${i}`, graph: GRAPH, parameters: {}, iterVars: { i } }) });
+
+  it("opens the first branch that has not finished, one at a time, and nothing once they are done", async () => {
+    const next = async (recorded: Record<string, Status>) => {
+      const created: { key: string; iterVars: Record<string, unknown> }[] = [];
+      const { ops, calls } = fakeOps({ recorded });
+      await expect(fanNextStrategy(created)(loop().type, ops)).resolves.toBe("PROCESSING");
+      return { keys: created.map((b) => b.key), calls };
+    };
+    expect(await next({})).toEqual({ keys: ["k0"], calls: ["recorded k0", "reopen k0"] });
+    expect((await next({ k0: "SUCCESS" })).keys).toEqual(["k1"]);
+    // A failed branch is opened again (a retried run goes over it again).
+    expect((await next({ k0: "SUCCESS", k1: "FAIL" })).keys).toEqual(["k1"]);
+    expect((await next({ k0: "SUCCESS", k1: "SUCCESS", k2: "SUCCESS", k3: "SUCCESS" })).keys).toEqual([]);
+  });
+
+  it("merges the recorded outcomes in order, each request made from the one before", async () => {
+    const { type, merged } = loop();
+    const { ops } = fakeOps({ recorded: { k0: "SUCCESS", k1: "FAIL" } });
+    await expect(fanInOrderStrategy(type, ops)).resolves.toBe("FAIL");
+    expect(merged[0]?.map((o) => o.internalName)).toEqual(["c.k0", "c.k1"]);
+  });
+});
+

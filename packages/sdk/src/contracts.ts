@@ -1,4 +1,4 @@
-import type { ExecutionCheck, JobRun, PipelineRun } from "./engine";
+import type { ExecutionCheck, JobCompile, JobRun, PipelineCompile, PipelineRun } from "./engine";
 import type { BranchLog, DataCatalogEntry, Parameters, RunLog, RunLogHeader, RunSummary, Status, StepLog } from "./run-log";
 
 /**
@@ -116,6 +116,12 @@ export interface PipelineExecutor {
    * stops the run there, as a definition or config error does.
    */
   check?(definition: ExecutionCheck): Promise<void>;
+  /**
+   * Optional: compiles the pipeline for another system (writes a manifest) instead of running
+   * it. When present, the run calls it in place of creating a run log and calling `execute`,
+   * and resolves to what it returns (a line saying what was written).
+   */
+  compile?(pipeline: PipelineCompile): Promise<string>;
   /** Runs the pipeline and resolves to its final status (the run log holds the rest). */
   execute(run: PipelineRun): Promise<Status>;
 }
@@ -124,6 +130,12 @@ export interface PipelineExecutor {
 export interface JobExecutor {
   /** Optional: as {@link PipelineExecutor.check}, for the job's one step (path `job`). */
   check?(definition: ExecutionCheck): Promise<void>;
+  /**
+   * Optional: compiles the job for another system (writes a manifest) instead of running it.
+   * Resolves to a line saying what was written, or undefined to run the job after all (e.g.
+   * inside the pod the manifest started).
+   */
+  compile?(job: JobCompile): Promise<string | undefined>;
   /** Runs the job and resolves to its final status (the run log's `job` section holds the rest). */
   execute(job: JobRun): Promise<Status>;
 }

@@ -470,6 +470,43 @@ export interface PipelineRun {
   plan(command?: PlanCommandFactory): PlanGraph;
 }
 
+/**
+ * A pipeline to compile for another system instead of running it here (the `argo` executor):
+ * handed to {@link PipelineExecutor.compile} after the definition and executor checks, before
+ * any run log exists. Nothing runs and no run log is written.
+ */
+export interface PipelineCompile {
+  readonly graph: GraphDef;
+  readonly services: RunServices;
+  /** Where the definition came from, relative to `services.cwd` when it lies inside it. */
+  readonly definition: { readonly file: string | undefined; readonly exportName?: string | undefined };
+  /** The configuration file the run was started with (relative to `services.cwd` when inside it). */
+  readonly configFile: string | undefined;
+  /** The parameters file given to the run (as given), if any. */
+  readonly parametersFile: string | undefined;
+  /** The run's initial parameters (file, SDK, `RUNNABLE_PRM_*`), as plain values. */
+  readonly parameters: Readonly<Record<string, unknown>>;
+  /** The pipeline as a plan (see {@link PipelineRun.plan}). */
+  plan(command?: PlanCommandFactory): PlanGraph;
+}
+
+/**
+ * A job to compile for another system (the `k8s-job` executor), handed to
+ * {@link JobExecutor.compile} after the checks, before any run log exists.
+ */
+export interface JobCompile {
+  /** The run id the job will have (the pod runs with it). */
+  readonly runId: string;
+  readonly node: NodeDef;
+  readonly services: RunServices;
+  /** Where the job came from, relative to `services.cwd` when it lies inside it. */
+  readonly definition: { readonly file: string | undefined; readonly exportName?: string | undefined };
+  /** The configuration file (relative to `services.cwd` when inside it). */
+  readonly configFile: string | undefined;
+  /** The parameters file given (as given), if any. */
+  readonly parametersFile: string | undefined;
+}
+
 /** Re-exported so plugin authors can type catalog settings. */
 export type { CatalogSpec };
 

@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   "E_FAN_INVALID",
   "E_ENGINE_NOT_FOUND",
   "E_IMAGE_NOT_FOUND",
+  "E_WORKFLOW_INVALID",
   // Durable runs (suspend / resume, retry from a step, retry policy, step cache).
   "E_SUSPENDED",
   "E_SUSPEND_UNSUPPORTED",

@@ -93,6 +93,8 @@ export {
   type LaunchRequest,
   type LaunchResult,
   type NodeType,
+  type JobCompile,
+  type PipelineCompile,
   type PipelineRun,
   type PlacementOptions,
   type RunEvent,

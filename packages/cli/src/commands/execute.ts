@@ -1,5 +1,6 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import {
   executeSingleJob,
   executeSingleNode,
@@ -42,7 +43,7 @@ export async function executeCommand(ctx: CommandContext, file: string, flags: E
   if (flags.runId !== undefined) validateRunId(flags.runId, "--run-id");
   const definition = await loadDefinition(file, cwd);
   const view = createRunView(flags, output);
-  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, flags, output, signal, view), view));
+  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, flags, output, signal, view), view, output));
 }
 
 /**
@@ -92,7 +93,7 @@ async function rerun(ctx: CommandContext, runId: string, flags: ExecuteFlags & {
   if (typeof file !== "string") throw new RunnableError("E_USAGE", `Run "${runId}" does not record where its pipeline was defined; run the definition with RUNNABLE_RETRY_RUN_ID=${runId}`, { runId });
   const definition = await loadDefinition(file, cwd, config.pipeline_definition_export);
   const view = createRunView(flags, output);
-  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId, resume }, output, signal, view), view));
+  return withInterruption(output, async (signal) => report(await run(ctx, definition.graph, definition.source, { ...flags, retryRunId: runId, resume }, output, signal, view), view, output));
 }
 
 function run(
@@ -120,7 +121,12 @@ function run(
   });
 }
 
-function report(result: RunResult, view: RunView): number {
+function report(result: RunResult, view: RunView, output: Output): number {
+  // An executor that compiles (argo) ran nothing: say what it wrote.
+  if (result.compiled !== undefined) {
+    output.out(result.compiled);
+    return 0;
+  }
   view.finish(result);
   return exitCodeOf(result.status);
 }
@@ -144,10 +150,21 @@ export interface OutputFlags {
  */
 export async function executeSingleNodeCommand(
   ctx: CommandContext,
-  args: { runId: string; file: string; step: string; iterVariable?: string | undefined; exportName?: string | undefined; job: boolean; create: boolean; parameters?: string | undefined } & OutputFlags,
+  args: {
+    runId: string;
+    file: string;
+    step: string;
+    iterVariable?: string | undefined;
+    exportName?: string | undefined;
+    job: boolean;
+    create: boolean;
+    parameters?: string | undefined;
+    oneAttempt?: boolean;
+  } & OutputFlags,
   output: Output,
 ): Promise<number> {
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
+  args = { ...args, runId: retryRunId(args.runId) };
   validateRunId(args.runId);
   const iterVars = parseIterVars(args.iterVariable);
   const onEvent = args.events ? (event: RunEvent): void => output.out(JSON.stringify(event)) : undefined;
@@ -166,6 +183,7 @@ export async function executeSingleNodeCommand(
       signal,
       ...(onEvent ? { onEvent } : {}),
       ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
+      ...(args.oneAttempt ? { oneAttempt: true } : {}),
     });
     return exitCodeOf(outcome);
   });
@@ -182,6 +200,14 @@ function failureHint(log: RunLog): string {
 
 function readRunLog(ctx: CommandContext, runId: string): Promise<RunLog> {
   return withRunLogStore({ cwd: ctx.kernelOptions.cwd ?? process.cwd(), configurationFile: ctx.kernelOptions.configFile }, (store) => store.getRunLog(runId));
+}
+
+/**
+ * The run a re-entered step belongs to: `RUNNABLE_RETRY_RUN_ID` when set (an orchestrator
+ * re-submitting a failed run, e.g. Argo's `retry_run_id` argument), else the one given.
+ */
+function retryRunId(runId: string): string {
+  return process.env.RUNNABLE_RETRY_RUN_ID || runId;
 }
 
 function parseIterVars(text: string | undefined): Record<string, unknown> {
@@ -202,11 +228,22 @@ function parseIterVars(text: string | undefined): Record<string, unknown> {
  */
 export async function fanCommand(
   ctx: CommandContext,
-  args: { runId: string; file: string; step: string; mode: string; iterVariable?: string | undefined; exportName?: string | undefined } & OutputFlags,
+  args: {
+    runId: string;
+    file: string;
+    step: string;
+    mode: string;
+    iterVariable?: string | undefined;
+    exportName?: string | undefined;
+    create?: boolean;
+    parameters?: string | undefined;
+    outputFile?: string | undefined;
+  } & OutputFlags,
   output: Output,
 ): Promise<number> {
+  args = { ...args, runId: retryRunId(args.runId) };
   validateRunId(args.runId);
-  if (args.mode !== "in" && args.mode !== "out") throw new RunnableError("E_USAGE", `fan takes "in" or "out", got "${args.mode}"`);
+  if (args.mode !== "in" && args.mode !== "out" && args.mode !== "next") throw new RunnableError("E_USAGE", `fan takes "in", "out" or "next" (a loop's next iteration), got "${args.mode}"`);
   const cwd = ctx.kernelOptions.cwd ?? process.cwd();
   const definition = await loadDefinition(args.file, cwd, args.exportName);
   const result = await fanStep(definition.graph, {
@@ -216,7 +253,14 @@ export async function fanCommand(
     cwd,
     configurationFile: ctx.kernelOptions.configFile,
     mode: args.mode,
+    ...(args.create ? { create: { definition: definition.source, parametersFile: args.parameters } } : {}),
   });
+  // For orchestrators that read a file (Argo's outputs.parameters valueFrom.path): one entry per branch to run.
+  if (args.outputFile) {
+    const branches = result.branches.map((b) => ({ key: b.key, iter_variable: JSON.stringify(b.iterVars) }));
+    mkdirSync(dirname(resolve(cwd, args.outputFile)), { recursive: true });
+    writeFileSync(resolve(cwd, args.outputFile), JSON.stringify(branches));
+  }
   // The JSON result is what orchestrators read (default and --json); --quiet prints only the outcome.
   if (args.quiet && !args.json) output.out(`fan ${args.mode} ${args.step} of run ${args.runId}: ${result.status}${args.mode === "out" ? ` (${result.branches.length} branches)` : ""}`);
   else output.out(JSON.stringify(result));
@@ -239,6 +283,10 @@ export async function executeJobCommand(ctx: CommandContext, file: string, flags
       signal,
       ...(flags.events ? { onEvent: (event: RunEvent) => output.out(JSON.stringify(event)) } : {}),
     });
+    if (result.compiled !== undefined) {
+      output.out(result.compiled);
+      return 0;
+    }
     if (flags.events) return result.status === "SUCCESS" ? 0 : 1;
     if (flags.json) output.out(JSON.stringify(result.runLog, null, 2));
     else output.out(`job ${result.runId}: ${result.status}${result.runLog.job?.message ? `  — ${result.runLog.job.message}` : failureHint(result.runLog)}`);
