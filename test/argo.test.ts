@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- hand-broken manifests */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -128,6 +127,11 @@ async function readLog(folder: string, runId: string): Promise<RunLog> {
   return withRunLogStore({ cwd: folder, configurationFile: cfg }, (store) => store.getRunLog(runId));
 }
 
+/** The parts of a manifest the tests below read or change (everything else stays as built). */
+type Editable = {
+  spec: { parallelism?: unknown; templates: { dag?: { tasks: Record<string, unknown>[] }; container?: { args: string[] }; [field: string]: unknown }[] };
+};
+
 describe("argo runner semantics (hand-written manifests, fake containers)", () => {
   const container =
     (fail: Set<string>, seen: string[]): ContainerRunner =>
@@ -193,10 +197,10 @@ describe("manifest checks", () => {
 
   test("the strict pass finds unknown fields and references that do not resolve", () => {
     expect(workflowProblems(base())).toEqual([]);
-    const bad = base() as any;
-    bad.spec.templates[0].dag.tasks.push({ name: "Bad_Name", template: "nope", depends: "ghost.Succeeded", withParam: "{{tasks.a.outputs.parameters.list}}" });
-    bad.spec.templates[1].contianer = {};
-    bad.spec.templates[1].container.args.push("{{inputs.parameters.z}}", "{{workflow.parameters.w}}");
+    const bad = base() as unknown as Editable;
+    bad.spec.templates[0]!.dag!.tasks.push({ name: "Bad_Name", template: "nope", depends: "ghost.Succeeded", withParam: "{{tasks.a.outputs.parameters.list}}" });
+    bad.spec.templates[1]!.contianer = {};
+    bad.spec.templates[1]!.container!.args.push("{{inputs.parameters.z}}", "{{workflow.parameters.w}}");
     expect(workflowProblems(bad)).toEqual([
       "spec.templates[1].contianer: unknown field",
       "template main task Bad_Name: name is not DNS-1123",
@@ -210,7 +214,7 @@ describe("manifest checks", () => {
 
   test("Argo's schema (@kubernetes-models/argo-workflows, an ES module run in node) refuses wrong types", () => {
     const script = `import("${join(REPO_ROOT, "plugins/pipeline-executor-argo/dist/index.js")}").then(async (m) => { const d = JSON.parse(process.argv[1]); console.log(JSON.stringify([await m.schemaProblems(d[0]), await m.schemaProblems(d[1])])); })`;
-    const wrong = base() as any;
+    const wrong = base() as unknown as Editable;
     wrong.spec.parallelism = "many";
     const out = execFileSync(process.execPath, ["-e", script, JSON.stringify([base(), wrong])], { encoding: "utf8" });
     const [good, bad] = JSON.parse(out) as string[][];
@@ -225,8 +229,8 @@ describe("argo executor", () => {
     const chain = `dag:\n  start_at: s0\n  steps:\n${Array.from({ length: n }, (_, i) => `    s${i}: { type: task, command: ./steps.js#hello, next: ${i === n - 1 ? "success" : `s${i + 1}`} }`).join("\n")}\n`;
     const p = project("", chain);
     expect((await runCli(["execute", "-c", "argo.yaml", "pipeline.yaml"], { cwd: p.dir })).stderr).toBe("");
-    const manifest = JSON.parse(readFileSync(join(p.dir, "argo-pipeline.yaml"), "utf8"));
-    expect(Math.max(...manifest.spec.templates.map((t: any) => t.dag?.tasks.length ?? 0))).toBeLessThanOrEqual(200);
+    const manifest = JSON.parse(readFileSync(join(p.dir, "argo-pipeline.yaml"), "utf8")) as Editable;
+    expect(Math.max(...manifest.spec.templates.map((t) => t.dag?.tasks.length ?? 0))).toBeLessThanOrEqual(200);
     const steps = (failAt?: string): ContainerRunner => async ({ container: c }) => ({ exitCode: c.args[3] === failAt || (failAt && c.args[3] === "fail") ? 1 : 0, outputs: {} });
     const ok = await runWorkflow(manifest, { name: "w", container: steps() });
     expect(ok.phase).toBe("Succeeded");

@@ -147,6 +147,7 @@ export { functionTaskType, runTaskFunction, type FunctionTaskOptions } from "./f
 export { KeyedMutex, mapLimit, writeFileAtomic, writeFileAtomicSync, logFolderSchema, logFolderConfigSchema, guardRunLogStore, guardCatalog } from "./store-kit";
 export { sha256File, sha256Bytes, checkCatalogPattern, containedSource, containedTarget } from "./catalog-kit";
 export { JournalRunLogStore, type JournalChunk, type JournalBackend } from "./journal-store";
+export { DocumentRunLogStore, parseRunLogDocument } from "./document-store";
 export {
   SequenceClock,
   applyRecord,

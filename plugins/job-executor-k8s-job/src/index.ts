@@ -92,8 +92,8 @@ export function jobManifest(config: K8sJobConfig, job: Pick<JobCompile, "runId" 
 export async function jobProblems(doc: Record<string, unknown>): Promise<string[]> {
   const batch = await import("kubernetes-models/batch/v1");
   try {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the models take their own typed interfaces
-    (doc.kind === "CronJob" ? new batch.CronJob(doc as any) : new batch.Job(doc as any)).validate();
+    // The models take their own typed interfaces; what they check is exactly the shape of `doc`.
+    (doc.kind === "CronJob" ? new batch.CronJob(doc as ConstructorParameters<typeof batch.CronJob>[0]) : new batch.Job(doc as ConstructorParameters<typeof batch.Job>[0])).validate();
   } catch (error) {
     return [`Kubernetes schema: ${(error as Error).message}`];
   }

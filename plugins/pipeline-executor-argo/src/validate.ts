@@ -139,8 +139,11 @@ function strict(value: unknown, shape: Shape | "leaf" | readonly [Shape], path: 
 export async function schemaProblems(doc: Obj): Promise<string[]> {
   const models = await import("@kubernetes-models/argo-workflows/argoproj.io/v1alpha1");
   try {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the models' constructors take their own typed interfaces
-    (doc.kind === "CronWorkflow" ? new models.CronWorkflow(doc as any) : new models.Workflow(doc as any)).validate();
+    // The models' constructors take their own typed interfaces; what they check is exactly the shape of `doc`.
+    (doc.kind === "CronWorkflow"
+      ? new models.CronWorkflow(doc as ConstructorParameters<typeof models.CronWorkflow>[0])
+      : new models.Workflow(doc as ConstructorParameters<typeof models.Workflow>[0])
+    ).validate();
     return [];
   } catch (error) {
     return [`Argo schema: ${(error as Error).message}`];
