@@ -83,8 +83,6 @@ export {
   type TaskNodeFields,
 } from "./graph";
 export {
-  type BranchOutcome,
-  type BranchRequest,
   type EventDetail,
   type ExecutionCheck,
   type IterVars,
@@ -92,20 +90,17 @@ export {
   type Launcher,
   type LaunchRequest,
   type LaunchResult,
-  type NodeType,
   type JobCompile,
   type PipelineCompile,
   type PipelineRun,
   type PlacementOptions,
   type RunEvent,
   type RunServices,
-  type StepContext,
   type StepKeys,
   type TaskInvocation,
   type TaskStep,
   type TaskType,
   type TraversalPolicy,
-  type ValidateContext,
 } from "./engine";
 export {
   AsyncFunctionTask,
@@ -165,15 +160,7 @@ export { picklerCodecs, registerPicklerCodec, type PicklerCodec } from "./pickle
 export { runCommand, subprocessLauncher, type CommandOutcome, type RunCommandOptions } from "./launch";
 export { LocalContainer, localContainerConfigSchema, type LocalContainerConfig } from "./container-launcher";
 export {
-  DYNAMIC_BRANCH_KEY,
-  graphsIn,
-  isComposite,
-  isGraphDef,
   parameterValue,
-  type BranchSet,
-  type CompositeNodeType,
-  type LeafNodeType,
-  type NodeTypeBase,
 } from "./engine";
 export {
   PLAN_DEFINITION,
@@ -185,3 +172,18 @@ export {
   type PlanStep,
 } from "./plan";
 export { retryPolicyOf, retryPolicyProblems, type RetryOptions, type RetryPolicy } from "./retry-policy";
+export {
+  type BranchOutcome,
+  type BranchRequest,
+  type BranchSet,
+  type CompositeNodeType,
+  DYNAMIC_BRANCH_KEY,
+  graphsIn,
+  isComposite,
+  isGraphDef,
+  type LeafNodeType,
+  type NodeType,
+  type NodeTypeBase,
+  type StepContext,
+  type ValidateContext,
+} from "./node-type";

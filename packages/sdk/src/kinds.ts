@@ -1,5 +1,6 @@
 import type { CatalogService, JobExecutor, Pickler, PipelineExecutor, RunLogStore, SecretsProvider } from "./contracts";
-import type { NodeType, TaskType } from "./engine";
+import type { TaskType } from "./engine";
+import type { NodeType } from "./node-type";
 
 /** The closed set of plugin kinds and the contract each kind implements. */
 export interface PluginKinds {
