@@ -114,11 +114,11 @@ describe("live view, plain lines and --events (built CLI)", () => {
 
 describe("what each view asks the run to build", () => {
   const output = (tty: boolean, lines: string[] = []) => ({ out: (t: string) => void lines.push(t), err: () => undefined, tty, rows: 10, columns: 80 });
-  it("--quiet and --json need no events, plain lines only the lifecycle, the live view task output but no previews, --events everything", () => {
+  it("--quiet and --json need no events, plain lines only the step lifecycle, the live view task output and errors but no previews, --events everything", () => {
     expect(createRunView({ json: false, quiet: true }, output(true)).needs).toBeUndefined();
     expect(createRunView({ json: true, quiet: false }, output(true)).needs).toBeUndefined();
-    expect(createRunView({ json: false, quiet: false }, output(false)).needs).toEqual({ previews: false, output: false });
-    expect(createRunView({ json: false, quiet: false }, output(true)).needs).toEqual({ previews: false, output: true });
+    expect(createRunView({ json: false, quiet: false }, output(false)).needs).toEqual({ previews: false, output: false, tasks: false });
+    expect(createRunView({ json: false, quiet: false }, output(true)).needs).toEqual({ previews: false, output: true, tasks: false });
     expect(createRunView({ json: false, quiet: false, events: true }, output(false)).needs).toEqual({ previews: true, output: true });
   });
 

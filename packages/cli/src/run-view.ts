@@ -33,7 +33,7 @@ const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
 const FRAME_MS = 80;
 
 const EVERYTHING: EventDetail = { previews: true, output: true };
-const LIFECYCLE: EventDetail = { previews: false, output: false };
+const LIFECYCLE: EventDetail = { previews: false, output: false, tasks: false };
 
 /**
  * Picks the view for the flags and the terminal: `--events` (one JSON event per line, nothing
@@ -64,7 +64,8 @@ interface LiveStep {
   status: string;
   started: number;
   ended?: number;
-  attempt: number;
+  /** The last attempt that failed (0: none); while the step runs, the one after it is running. */
+  failed: number;
   message: string;
   /** The last line the task printed. */
   line: string;
@@ -81,8 +82,12 @@ const elapsed = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)}ms` : ms <
  * drawn on the timer, never per event.
  */
 export class LiveView implements RunView {
-  /** Lifecycle events, task_started/task_error for the attempt and its error, task_output for the last line; no previews. */
-  readonly needs: EventDetail = { previews: false, output: true };
+  /**
+   * Lifecycle events, task_error for a failed attempt (its error; a retry is the attempt after
+   * it), task_output for the last line; no previews, no task_started/task_completed (half the
+   * events of a step, and nothing they would show).
+   */
+  readonly needs: EventDetail = { previews: false, output: true, tasks: false };
   private readonly running = new Map<string, LiveStep>();
   /** The most recently finished steps, oldest first: at most a frame's worth. */
   private readonly recent: LiveStep[] = [];
@@ -111,15 +116,7 @@ export class LiveView implements RunView {
     switch (event.type) {
       case "step_started": {
         const previous = this.running.get(name);
-        this.running.set(name, { name, seq: this.seq++, depth: depthOf(name), status: "PROCESSING", started: Date.now(), attempt: previous?.attempt ?? 0, message: "", line: "" });
-        break;
-      }
-      case "task_started": {
-        const step = this.running.get(name);
-        if (step) {
-          step.attempt = typeof event.attempt === "number" ? event.attempt : step.attempt + 1;
-          step.message = "";
-        }
+        this.running.set(name, { name, seq: this.seq++, depth: depthOf(name), status: "PROCESSING", started: Date.now(), failed: previous?.failed ?? 0, message: "", line: "" });
         break;
       }
       case "task_output": {
@@ -129,7 +126,10 @@ export class LiveView implements RunView {
       }
       case "task_error": {
         const step = this.running.get(name);
-        if (step) step.message = String(event.error ?? "");
+        if (step) {
+          step.message = String(event.error ?? "");
+          step.failed = typeof event.attempt === "number" ? event.attempt : step.failed + 1;
+        }
         break;
       }
       case "step_completed": {
@@ -145,7 +145,7 @@ export class LiveView implements RunView {
       }
       case "step_skipped": {
         const now = Date.now();
-        this.done({ name, seq: this.seq++, depth: depthOf(name), status: "SKIPPED", started: now, ended: now, attempt: 0, message: String(event.reason ?? ""), line: "" });
+        this.done({ name, seq: this.seq++, depth: depthOf(name), status: "SKIPPED", started: now, ended: now, failed: 0, message: String(event.reason ?? ""), line: "" });
         break;
       }
       default:
@@ -171,7 +171,9 @@ export class LiveView implements RunView {
     for (const s of shown) {
       const mark = s.ended === undefined ? SPINNER[this.frame % SPINNER.length]! : s.status === "SUCCESS" ? "✓" : s.status === "SKIPPED" ? "–" : s.status === "SUSPENDED" ? "‖" : "✗";
       const colour = COLOUR[s.status] ?? "2";
-      const attempt = s.attempt > 1 ? `  attempt ${s.attempt}` : "";
+      // The attempt shown: the failed one for a failed step, else the one after the last failure.
+      const n = s.status === "FAIL" ? Math.max(1, s.failed) : s.failed + 1;
+      const attempt = n > 1 ? `  attempt ${n}` : "";
       const tail = s.message ? `  — ${s.message.split("\n")[0]}` : s.line ? `  › ${s.line}` : "";
       const plain = `${"  ".repeat(s.depth)}${mark} ${s.name.slice(s.name.lastIndexOf(".") + 1)}  ${s.status}  ${elapsed((s.ended ?? now) - s.started)}${attempt}${tail}`;
       out.push(`${ESC}${colour}m${plain.slice(0, columns - 1)}${ESC}0m`);

@@ -35,14 +35,33 @@ export class Limiter {
     } else this.active--;
   }
 
-  /** Runs `fn` holding one slot. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
+  /** Runs `fn` holding one slot (at once when one is free: no promise is spent on acquiring it). */
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active < this.limit) {
+      this.active++;
+      return this.holding(fn);
     }
+    return this.acquire().then(() => this.holding(fn));
+  }
+
+  private holding<T>(fn: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = fn();
+    } catch (error) {
+      this.release();
+      return Promise.reject(error);
+    }
+    return running.then(
+      (value) => {
+        this.release();
+        return value;
+      },
+      (error: unknown) => {
+        this.release();
+        throw error;
+      },
+    );
   }
 }
 

@@ -25,7 +25,8 @@ export interface RunOptions extends ExecuteOptions {
   /**
    * What `onEvent` needs beyond the lifecycle events (default: everything). Without `previews`,
    * `task_started` and `task_completed` carry no `inputs` / `outputs`; without `output`, no
-   * `task_output` events are made.
+   * `task_output` events are made; without `tasks`, no `task_started` / `task_completed` (only
+   * `task_error` of a failed attempt) reach `onEvent`.
    */
   eventDetail?: EventDetail;
   /** Retry this failed run instead of starting a new one (else `RUNNABLE_RETRY_RUN_ID`). */

@@ -113,12 +113,15 @@ export class RunSession {
 
   /** The services a run with this id uses. */
   services(runId: string): RunServices {
-    const { onEvent, tracer } = this.options;
+    const { onEvent, tracer, eventDetail } = this.options;
+    // A tracer needs every attempt's events, a listener maybe not: they are made for the tracer
+    // and not passed on.
+    const withoutTasks = tracer !== undefined && eventDetail?.tasks === false;
     // The runtime's events are fresh objects: run_id and timestamp are added in place (a copy
     // per event, of objects of many shapes, would cost more than the rest of the event).
     const emit = (event: { type: string; step: string; [field: string]: unknown }): void | Promise<void> => {
       tracer?.onEvent(event);
-      if (!onEvent) return;
+      if (!onEvent || (withoutTasks && (event.type === "task_started" || event.type === "task_completed"))) return;
       const stamped: Record<string, unknown> = event;
       stamped.run_id = runId;
       stamped.timestamp = isoNow();
@@ -137,7 +140,7 @@ export class RunSession {
       signal: this.controller.signal,
       retryIndicator: this.env.RUNNABLE_RETRY_INDICATOR ?? "",
       observed: onEvent !== undefined || tracer !== undefined,
-      detail: onEvent ? this.options.eventDetail : LIFECYCLE_ONLY,
+      detail: !onEvent ? LIFECYCLE_ONLY : withoutTasks ? { ...eventDetail!, tasks: true } : eventDetail,
       emit,
       // Object.assign, not `{ ...event, run_id, … }`: on Node 20 a spread followed by more keys
       // costs ~3 µs (a slow path in V8 11), ~10x an assign; this runs once per event a task emits.

@@ -1,4 +1,4 @@
-import { isoNow, newAttempt, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
+import { isoNow, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
 import { cacheStage } from "./attempt/cache-stage";
 import { catalogGetStage, catalogPutStage } from "./attempt/catalog-stage";
 import { AttemptContext, compose, type AttemptRequest } from "./attempt/context";
@@ -42,25 +42,32 @@ const ATTEMPT = compose([
 export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
   const ctx = new AttemptContext(req, isoNow());
   await ATTEMPT(ctx);
-  addEntries(req.stepLog, ctx.putEntries, ctx.getEntries);
-  const inputs: Parameters = {};
+  if (ctx.putEntries.length > 0 || ctx.getEntries.length > 0) addEntries(req.stepLog, ctx.putEntries, ctx.getEntries);
+  let inputs: Parameters = {};
   for (const name in ctx.available) if (ctx.used.has(name)) inputs[name] = ctx.available[name]!;
-  return newAttempt({
+  if (ctx.secretValues.length > 0) inputs = maskDeep(inputs, ctx.secretValues);
+  // Built as one literal, optional fields assigned after: a spread per optional field would
+  // cost more than the rest of the record.
+  const attempt: StepAttempt = {
     attempt_number: req.attemptNumber,
     start_time: ctx.start,
     end_time: isoNow(),
     status: ctx.status,
     message: ctx.message,
-    input_parameters: ctx.secretValues.length > 0 ? maskDeep(inputs, ctx.secretValues) : inputs,
+    input_parameters: inputs,
     output_parameters: ctx.outputs,
     user_defined_metrics: ctx.metrics,
     retry_indicator: req.services.retryIndicator,
     code_identities: await req.codeIdentities(),
-    ...(ctx.suspension ? { suspend_payload: ctx.suspension.payload } : {}),
-    ...(ctx.status === "FAIL" && ctx.error ? { error: ctx.error } : {}),
-    ...(ctx.cached ? { cached: true, cached_from: ctx.cached.from } : {}),
-    ...(req.resume ? { resume_data: req.resume.data ?? null } : {}),
-  });
+  };
+  if (ctx.suspension) attempt.suspend_payload = ctx.suspension.payload;
+  if (ctx.status === "FAIL" && ctx.error) attempt.error = ctx.error;
+  if (ctx.cached) {
+    attempt.cached = true;
+    attempt.cached_from = ctx.cached.from;
+  }
+  if (req.resume) attempt.resume_data = req.resume.data ?? null;
+  return attempt;
 }
 
 function addEntries(stepLog: StepLog, put: DataCatalogEntry[], get: DataCatalogEntry[]): void {

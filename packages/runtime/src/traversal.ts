@@ -301,6 +301,15 @@ export class Traversal implements StepHost {
     return { internalName: name, status, parameters: { ...(await this.effective(step.scope)), ...own }, own };
   }
 
+  /** Task types by name, once created (a lookup per attempt, not a promise). */
+  private readonly taskTypes = new Map<string, TaskType>();
+
+  private async loadTaskType(name: string): Promise<TaskType> {
+    const type = await this.deps.taskType(name);
+    this.taskTypes.set(name, type);
+    return type;
+  }
+
   /** `StepContext.runTask`. @internal */
   runTaskOf(step: StepContextImpl): Promise<Status> {
     return this.runTask(step.node as TaskNodeDef, step.internalName, step.scope, step.iterVars, step.stepLog);
@@ -334,7 +343,7 @@ export class Traversal implements StepHost {
 
   private async runAttempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog, persist = true): Promise<Status> {
     const { services } = this.deps;
-    const taskType = await this.deps.taskType(node.command_type);
+    const taskType = this.taskTypes.get(node.command_type) ?? (await this.loadTaskType(node.command_type));
     const first = stepLog.attempts.length + 1;
     const maxAttempts = Math.max(1, node.max_attempts ?? 1);
     const resume = this.deps.resume?.step === internalName ? { data: this.deps.resume.data } : undefined;

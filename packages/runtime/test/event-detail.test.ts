@@ -1,4 +1,4 @@
-import { FunctionTask, Pipeline, type RunEvent } from "@runnable-ts/sdk";
+import { FunctionTask, Pipeline, type EventDetail, type GraphDef, type RunEvent } from "@runnable-ts/sdk";
 import { runPipeline } from "../src/index";
 import { workdir } from "./support";
 
@@ -17,11 +17,11 @@ const graph = new Pipeline({
   ],
 }).toGraph();
 
-async function eventsOf(eventDetail?: { previews: boolean; output: boolean }): Promise<RunEvent[]> {
+async function eventsOf(eventDetail?: EventDetail, g: GraphDef = graph, expected = "SUCCESS"): Promise<RunEvent[]> {
   const w = workdir();
   const events: RunEvent[] = [];
-  const result = await runPipeline(graph, { definition: { kind: "sdk", file: undefined }, cwd: w.dir, configurationFile: w.config, env: {}, onEvent: (e) => void events.push(e), ...(eventDetail ? { eventDetail } : {}) });
-  expect(result.status).toBe("SUCCESS");
+  const result = await runPipeline(g, { definition: { kind: "sdk", file: undefined }, cwd: w.dir, configurationFile: w.config, env: {}, onEvent: (e) => void events.push(e), ...(eventDetail ? { eventDetail } : {}) });
+  expect(result.status).toBe(expected);
   return events;
 }
 
@@ -49,5 +49,27 @@ describe("eventDetail: what a listener needs beyond the lifecycle events", () =>
     const events = await eventsOf({ previews: false, output: true });
     expect(events.filter((e) => e.type === "task_output").map((e) => e.line)).toEqual(["got hello"]);
     expect(events.some((e) => "inputs" in e || "outputs" in e)).toBe(false);
+  });
+
+  it("without tasks: no task_started / task_completed, but task_error for every failed attempt, the rest unchanged (what the live view asks for)", async () => {
+    const full = await eventsOf();
+    const lean = await eventsOf({ previews: false, output: true, tasks: false });
+    expect(lean.map((e) => `${e.type} ${e.step}`)).toEqual(full.filter((e) => e.type !== "task_started" && e.type !== "task_completed").map((e) => `${e.type} ${e.step}`));
+    let calls = 0;
+    const failing = new Pipeline({
+      steps: [
+        new FunctionTask({
+          name: "flaky",
+          maxAttempts: 3,
+          fn: () => {
+            calls++;
+            throw new Error(`attempt ${calls} broke`);
+          },
+        }),
+      ],
+    }).toGraph();
+    const failed = await eventsOf({ previews: false, output: false, tasks: false }, failing, "FAIL");
+    expect(failed.filter((e) => e.step === "flaky").map((e) => `${e.type}${e.attempt ? `#${String(e.attempt)}` : ""}`)).toEqual(["step_started", "task_error#1", "task_error#2", "task_error#3", "step_completed"]);
+    expect(failed.find((e) => e.type === "task_error" && e.attempt === 2)).toMatchObject({ error: expect.stringContaining("attempt 2 broke") });
   });
 });

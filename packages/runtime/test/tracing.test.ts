@@ -4,13 +4,13 @@ import { trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { context } from "@opentelemetry/api";
-import { loadDefinition, runPipeline } from "../src/index";
+import { loadDefinition, runPipeline, type RunOptions } from "../src/index";
 import { seeingDir } from "../../../test/support/seeing";
 import { runCli } from "../../../test/support/cli";
 
-const run = async (dir: string, file: string, runId: string, env: NodeJS.ProcessEnv = {}) => {
+const run = async (dir: string, file: string, runId: string, env: NodeJS.ProcessEnv = {}, listen: Pick<RunOptions, "onEvent" | "eventDetail"> = {}) => {
   const definition = await loadDefinition(file, dir);
-  return runPipeline(definition.graph, { definition: definition.source, cwd: dir, env, runId, parametersFile: join(dir, "params.yaml") });
+  return runPipeline(definition.graph, { definition: definition.source, cwd: dir, env, runId, parametersFile: join(dir, "params.yaml"), ...listen });
 };
 
 const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
@@ -58,6 +58,18 @@ describe("OpenTelemetry spans (in-memory exporter)", () => {
     const everything = JSON.stringify(spans.map((s) => [s.attributes, s.events]));
     expect(everything).not.toMatch(/\[1,2\]|letters|items/);
     expect(spans.filter((s) => s.name === "runnable.task")).toHaveLength(1 + 2 + 4 + 2);
+  });
+
+  it("a listener that wants no task events (the live view) takes none of the task spans away", async () => {
+    const dir = seeingDir();
+    const types = new Set<string>();
+    const result = await run(dir, "nested.yaml", "otel-lean", {}, { onEvent: (e) => void types.add(e.type), eventDetail: { previews: false, output: true, tasks: false } });
+    expect(result.status).toBe("SUCCESS");
+    const tasks = exporter.getFinishedSpans().filter((s) => s.name === "runnable.task");
+    expect(tasks).toHaveLength(1 + 2 + 4 + 2);
+    expect(tasks.filter((s) => stepName(s) === "flaky").map((s) => s.attributes["runnable.status"])).toEqual(["FAIL", "SUCCESS"]);
+    expect(types.has("task_started") || types.has("task_completed")).toBe(false);
+    expect(types.has("task_error")).toBe(true);
   });
 
   it("a failing step and its run end with status ERROR and the error recorded", async () => {

@@ -20,11 +20,14 @@ export type IterVars = Readonly<Record<string, unknown>>;
 /**
  * The parts of a run's events that cost something to build, and whether a listener wants them:
  * `previews` — the `inputs` of `task_started` and the `outputs` of `task_completed` (rendered
- * values); `output` — `task_output` events (the last line a task printed).
+ * values); `output` — `task_output` events (the last line a task printed); `tasks` (default
+ * true) — `task_started` and `task_completed` of every attempt: without them a listener still
+ * gets `task_error` for each failed attempt (a retry, if any, is the attempt after it).
  */
 export interface EventDetail {
   readonly previews: boolean;
   readonly output: boolean;
+  readonly tasks?: boolean | undefined;
 }
 
 /** The services and facts of a running pipeline, shared by every step. */

@@ -10,6 +10,46 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
 }
 
 /**
+ * The {@link TaskContext} of a function task. Its functions are made when read (destructuring
+ * `{ log }` works), not for every attempt.
+ */
+class FunctionTaskContext implements TaskContext {
+  readonly runId: string;
+  readonly stepName: string;
+  readonly attempt: number;
+  readonly signal: AbortSignal;
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly resumeData: unknown;
+
+  constructor(private readonly invocation: TaskInvocation) {
+    this.runId = invocation.runId;
+    this.stepName = invocation.stepName;
+    this.attempt = invocation.attempt;
+    this.signal = invocation.signal;
+    this.secrets = invocation.secrets;
+    this.resumeData = invocation.resumeData;
+  }
+
+  get emit(): TaskContext["emit"] {
+    const invocation = this.invocation;
+    return (event) => invocation.emit(event);
+  }
+
+  get log(): TaskContext["log"] {
+    const invocation = this.invocation;
+    return (...args) => invocation.log(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+  }
+
+  get suspend(): TaskContext["suspend"] {
+    const invocation = this.invocation;
+    return (payload) =>
+      invocation.suspend
+        ? invocation.suspend(payload)
+        : Promise.reject(new RunnableError("E_SUSPEND_UNSUPPORTED", `step ${invocation.stepName}: this host cannot suspend a task`, { step: invocation.stepName }));
+  }
+}
+
+/**
  * Calls a task function with the parameters object and a {@link TaskContext}, awaits a returned
  * promise, and drains an async generator: each yielded object with a `type` is emitted as an
  * event; the one whose type is the node's `stream_end_type` supplies the return value (one
@@ -19,20 +59,7 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  *   whatever the function throws, as it threw it.
  */
 export async function runTaskFunction(fn: TaskFunction<Record<string, unknown>>, invocation: TaskInvocation): Promise<Record<string, unknown>> {
-  const context: TaskContext = {
-    runId: invocation.runId,
-    stepName: invocation.stepName,
-    attempt: invocation.attempt,
-    signal: invocation.signal,
-    secrets: invocation.secrets,
-    emit: (event) => invocation.emit(event),
-    log: (...args) => invocation.log(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" ")),
-    suspend: (payload) =>
-      invocation.suspend
-        ? invocation.suspend(payload)
-        : Promise.reject(new RunnableError("E_SUSPEND_UNSUPPORTED", `step ${invocation.stepName}: this host cannot suspend a task`, { step: invocation.stepName })),
-    resumeData: invocation.resumeData,
-  };
+  const context = new FunctionTaskContext(invocation);
   const result = await fn(invocation.params, context);
   const returns = invocation.node.returns;
   if (!isAsyncIterable(result)) return mapReturnValue(returns, result);

@@ -1,7 +1,7 @@
 import { RunnableError, type Parameters } from "@runnable-ts/sdk";
 import { thrownMessage } from "../redact";
-import { cacheSettingOf, entryHash, lookUp, record } from "../step-cache";
-import type { Stage } from "./context";
+import { cacheSettingOf, entryHash, lookUp, record, type CacheSetting } from "../step-cache";
+import type { AttemptContext, Next, Stage } from "./context";
 
 /**
  * For a task with `cache`: before running, looks the task up in the step cache (`step-cache.ts`)
@@ -13,9 +13,12 @@ import type { Stage } from "./context";
  * A miss runs the task and, when it succeeds, records the result. A cache that cannot be read or
  * written never fails the task; a `key` function that throws does (`E_CACHE_KEY_FAILED`).
  */
-export const cacheStage: Stage = async (ctx, next) => {
+export const cacheStage: Stage = (ctx, next) => {
   const setting = cacheSettingOf(ctx.node);
-  if (!setting) return next();
+  return setting ? cachedAttempt(ctx, next, setting) : next(ctx);
+};
+
+async function cachedAttempt(ctx: AttemptContext, next: Next, setting: CacheSetting): Promise<void> {
   const { services, req } = ctx;
   let key: string | undefined;
   if (setting.key) {
@@ -39,9 +42,9 @@ export const cacheStage: Stage = async (ctx, next) => {
     ctx.log.write(`cached: reused the result of run ${hit.from}`);
     return;
   }
-  await next();
+  await next(ctx);
   if (ctx.suspension) return;
   const inputs: Parameters = {};
   if (key === undefined) for (const name of ctx.used) if (ctx.available[name]) inputs[name] = ctx.available[name]!;
   await record(services.store, hash, services.runId, { inputs, outputs: ctx.outputs, metrics: { ...ctx.metrics } }).catch((error: unknown) => ctx.log.write(`warning: the step cache could not record this result: ${thrownMessage(error)}`));
-};
+}

@@ -4,10 +4,10 @@ import type { Stage } from "./context";
 export const catalogGetStage: Stage = (ctx, next) => {
   const { node, services } = ctx;
   const patterns = node.catalog?.get;
-  if (!patterns?.length) return next();
+  if (!patterns?.length) return next(ctx);
   return services.catalog.get({ runId: services.runId, patterns: [...patterns], cwd: services.cwd }).then((entries) => {
     ctx.getEntries.push(...entries);
-    return next();
+    return next(ctx);
   });
 };
 
@@ -18,8 +18,8 @@ export const catalogGetStage: Stage = (ctx, next) => {
  */
 export const catalogPutStage: Stage = (ctx, next) => {
   const spec = ctx.node.catalog;
-  if (!spec?.put.length) return next();
-  return next().then(async () => {
+  if (!spec?.put.length) return next(ctx);
+  return next(ctx).then(async () => {
     const { services } = ctx;
     try {
       const entries = await services.catalog.put({

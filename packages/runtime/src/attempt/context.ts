@@ -114,22 +114,20 @@ export class AttemptContext {
   }
 }
 
-/** One stage of an attempt: does its part, calls `next()` for the inner stages, may act after. */
-export type Stage = (ctx: AttemptContext, next: () => Promise<void>) => Promise<void>;
+/** The inner stages of an attempt, as one function of its context. */
+export type Next = (ctx: AttemptContext) => Promise<void>;
+
+/** One stage of an attempt: does its part, calls `next(ctx)` for the inner stages, may act after. */
+export type Stage = (ctx: AttemptContext, next: Next) => Promise<void>;
 
 /**
  * Composes stages, outermost first, into one function (the `(ctx, next)` middleware style of
- * koa and Temporal's interceptors). The innermost `next` resolves at once.
+ * koa and Temporal's interceptors). The innermost `next` resolves at once. The chain is built
+ * once: an attempt allocates no closure per stage.
  */
-export function compose(stages: readonly Stage[]): (ctx: AttemptContext) => Promise<void> {
-  const done = (): Promise<void> => Promise.resolve();
-  return (ctx) => {
-    const call = (i: number): Promise<void> => {
-      const stage = stages[i];
-      return stage ? stage(ctx, () => call(i + 1)) : done();
-    };
-    return call(0);
-  };
+export function compose(stages: readonly Stage[]): Next {
+  const done: Next = () => Promise.resolve();
+  return stages.reduceRight<Next>((inner, stage) => (ctx) => stage(ctx, inner), done);
 }
 
 function errorIdentity(thrown: unknown): { name: string; code?: string } {

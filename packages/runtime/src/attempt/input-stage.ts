@@ -8,7 +8,7 @@ import { trackUse } from "./track-use";
  */
 export const inputStage: Stage = (ctx, next) => {
   const schema = ctx.node.input;
-  if (!schema) return next();
+  if (!schema) return next(ctx);
   const parsed = schema.safeParse(trackUse(ctx.values, ctx.used));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -18,5 +18,5 @@ export const inputStage: Stage = (ctx, next) => {
     );
   }
   ctx.params = { ...ctx.values, ...(parsed.data as Record<string, unknown>) };
-  return next();
+  return next(ctx);
 };

@@ -1,4 +1,4 @@
-import { RunnableError, type TaskInvocation } from "@runnable-ts/sdk";
+import { RunnableError, type Parameters, type TaskInvocation } from "@runnable-ts/sdk";
 import { enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
 import { maskDeep, messageOf, preview, thrownMessage } from "../redact";
 import type { AttemptContext, Stage } from "./context";
@@ -48,6 +48,74 @@ class TaskRecord implements TaskSink {
 }
 
 /**
+ * What the task type receives: one object per attempt. Its functions are made when read (a
+ * task type that destructures `emit` gets a working function), not for every attempt.
+ */
+class Invocation implements TaskInvocation {
+  readonly node: AttemptContext["node"];
+  readonly params: Record<string, unknown>;
+  readonly iterVars: AttemptContext["req"]["iterVars"];
+  readonly secrets: Record<string, string>;
+  readonly runId: string;
+  readonly stepName: string;
+  readonly attempt: number;
+  readonly cwd: string;
+  readonly resumeData: unknown;
+
+  constructor(
+    private readonly ctx: AttemptContext,
+    readonly signal: AbortSignal,
+    private readonly onOutput: ((text: string) => void) | undefined,
+  ) {
+    const { req, services } = ctx;
+    this.node = ctx.node;
+    this.params = trackUse(ctx.params, ctx.used);
+    this.iterVars = req.iterVars;
+    this.secrets = ctx.secrets;
+    this.runId = services.runId;
+    this.stepName = req.internalName;
+    this.attempt = req.attemptNumber;
+    this.cwd = services.cwd;
+    this.resumeData = req.resume?.data;
+  }
+
+  get parameters(): Parameters {
+    const { available, used } = this.ctx;
+    for (const key in available) used.add(key);
+    return available;
+  }
+
+  get emit(): TaskInvocation["emit"] {
+    const { ctx, stepName } = this;
+    const secrets = ctx.secretValues;
+    return (event) => hostCall(() => ctx.services.emitFrom(stepName, secrets.length > 0 ? maskDeep(event, secrets) : event));
+  }
+
+  get log(): TaskInvocation["log"] {
+    const { ctx, onOutput } = this;
+    return (text) => {
+      ctx.log.write(text);
+      onOutput?.(text);
+    };
+  }
+
+  get loadExport(): TaskInvocation["loadExport"] {
+    const services = this.ctx.services;
+    return (ref) => services.loadExport(ref);
+  }
+
+  get suspend(): NonNullable<TaskInvocation["suspend"]> {
+    const { ctx, stepName: step } = this;
+    return (payload) => {
+      if (ctx.req.suspendable === false)
+        return Promise.reject(new RunnableError("E_SUSPEND_UNSUPPORTED", `${step}: a job cannot be suspended (it has no resume); make it a pipeline step to use ctx.suspend()`, { step }));
+      ctx.suspension ??= { payload: payload === undefined ? null : ctx.secretValues.length > 0 ? maskDeep(payload, ctx.secretValues) : payload };
+      return Promise.reject(new SuspendedSignal(step));
+    };
+  }
+}
+
+/**
  * Innermost: calls the task type with the parameters object (reads recorded), the listed
  * secrets and a signal aborted on timeout (`E_TIMEOUT`) or when the run is cancelled
  * (`E_CANCELLED`). The task's code runs in its own async context (see {@link enterTask}): what it
@@ -59,58 +127,26 @@ export const invokeStage: Stage = (ctx) => {
   const step = req.internalName;
   // The preview reads the values directly, not through the tracking proxy: what an attempt
   // records as its inputs must not depend on whether anyone listens to events.
-  if (services.observed) {
-    const detail = services.detail;
+  const detail = services.detail;
+  if (services.observed && detail?.tasks !== false) {
     void services.emit(
       detail?.previews === false ? { type: "task_started", step, attempt: req.attemptNumber } : { type: "task_started", step, attempt: req.attemptNumber, inputs: ctx.mask(preview(ctx.params)) },
     );
   }
-  const onOutput = services.observed && services.detail?.output !== false ? outputEvents(ctx) : undefined;
+  const onOutput = services.observed && detail?.output !== false ? outputEvents(ctx) : undefined;
   // Without a timeout the task shares the run's signal (no controller per attempt); with one,
   // its own controller follows the run's signal and the timer.
   let signal = services.signal;
-  let timer: NodeJS.Timeout | undefined;
-  let onRunAbort: (() => void) | undefined;
+  let timeout: { timer: NodeJS.Timeout; stopFollowing: () => void } | undefined;
   if (node.timeout_ms !== undefined) {
     const ms = node.timeout_ms;
     const controller = new AbortController();
-    onRunAbort = (): void => controller.abort(services.signal.reason);
-    if (services.signal.aborted) onRunAbort();
-    services.signal.addEventListener("abort", onRunAbort, { once: true });
-    timer = setTimeout(() => controller.abort(new TimeoutError(ms)), ms);
+    if (services.signal.aborted) controller.abort(services.signal.reason);
+    const stopFollowing = onAbort(services.signal, () => controller.abort(services.signal.reason));
+    timeout = { timer: setTimeout(() => controller.abort(new TimeoutError(ms)), ms), stopFollowing };
     signal = controller.signal;
   }
-  const used = ctx.used;
-  const available = ctx.available;
-  const secrets = ctx.secretValues;
-  const invocation: TaskInvocation = {
-    node,
-    params: trackUse(ctx.params, used),
-    get parameters() {
-      for (const key in available) used.add(key);
-      return available;
-    },
-    iterVars: req.iterVars,
-    secrets: ctx.secrets,
-    runId: services.runId,
-    stepName: step,
-    attempt: req.attemptNumber,
-    cwd: services.cwd,
-    signal,
-    emit: (event) => hostCall(() => services.emitFrom(step, secrets.length > 0 ? maskDeep(event, secrets) : event)),
-    log: (text) => {
-      ctx.log.write(text);
-      onOutput?.(text);
-    },
-    loadExport: (ref) => services.loadExport(ref),
-    suspend: (payload) => {
-      if (req.suspendable === false)
-        return Promise.reject(new RunnableError("E_SUSPEND_UNSUPPORTED", `${step}: a job cannot be suspended (it has no resume); make it a pipeline step to use ctx.suspend()`, { step }));
-      ctx.suspension ??= { payload: payload === undefined ? null : ctx.secretValues.length > 0 ? maskDeep(payload, ctx.secretValues) : payload };
-      return Promise.reject(new SuspendedSignal(step));
-    },
-    resumeData: req.resume?.data,
-  };
+  const invocation = new Invocation(ctx, signal, onOutput);
   const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx, onOutput);
   let running: Promise<Record<string, unknown>>;
   if (record) running = enterTask(record, () => req.taskType.execute(invocation));
@@ -121,22 +157,47 @@ export const invokeStage: Stage = (ctx) => {
       running = Promise.reject(thrown);
     }
   }
-  const cleanUp = (): void => {
-    if (timer) clearTimeout(timer);
-    if (onRunAbort) services.signal.removeEventListener("abort", onRunAbort);
-    if (record) leaveTask(record);
-  };
   return settle(running, signal, record).then(
     (returned) => {
-      cleanUp();
+      if (timeout) stopTimeout(timeout);
+      if (record) leaveTask(record);
       ctx.returned = returned ?? {};
     },
     (thrown: unknown) => {
-      cleanUp();
+      if (timeout) stopTimeout(timeout);
+      if (record) leaveTask(record);
       throw thrown;
     },
   );
 };
+
+function stopTimeout(timeout: { timer: NodeJS.Timeout; stopFollowing: () => void }): void {
+  clearTimeout(timeout.timer);
+  timeout.stopFollowing();
+}
+
+/** Callbacks waiting for a signal's abort, by signal: one listener per signal, not one per attempt. */
+const waiting = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * Calls `fn` once when `signal` aborts; resolves to a function that stops waiting. Thousands of
+ * attempts waiting on the run's signal cost a set entry each, not an event listener each
+ * (adding and removing a listener costs more than a step's own work).
+ */
+function onAbort(signal: AbortSignal, fn: () => void): () => void {
+  let set = waiting.get(signal);
+  if (!set) {
+    const callbacks = (set = new Set());
+    waiting.set(signal, callbacks);
+    signal.addEventListener("abort", () => {
+      for (const callback of [...callbacks]) callback();
+      callbacks.clear();
+    }, { once: true });
+  }
+  set.add(fn);
+  const callbacks = set;
+  return () => void callbacks.delete(fn);
+}
 
 function abortReason(signal: AbortSignal): unknown {
   if (signal.reason instanceof TimeoutError) return signal.reason;
@@ -155,20 +216,19 @@ function settle<T>(running: Promise<T>, signal: AbortSignal, record: TaskRecord 
     return Promise.reject(abortReason(signal));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
+    const stop = onAbort(signal, () => {
       if (record) record.closed = true;
       reject(abortReason(signal));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
+    });
     if (record) record.fail = reject;
     running.then(
       (value) => {
-        signal.removeEventListener("abort", onAbort);
+        stop();
         if (record) record.closed = true;
         resolve(value);
       },
       (thrown: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+        stop();
         if (record) record.closed = true;
         reject(thrown);
       },

@@ -6,7 +6,7 @@ import type { Stage } from "./context";
  * attempt with a message; SUCCESS when they complete.
  */
 export const guardStage: Stage = (ctx, next) =>
-  next().then(
+  next(ctx).then(
     () => {
       if (ctx.status !== "SUSPENDED") ctx.status = "SUCCESS";
     },
@@ -15,8 +15,8 @@ export const guardStage: Stage = (ctx, next) =>
 
 /** After a successful attempt, merges its output parameters into the step's scope. */
 export const publishStage: Stage = (ctx, next) => {
-  if (ctx.node.returns.length === 0) return next();
-  return next().then(async () => {
+  if (ctx.node.returns.length === 0) return next(ctx);
+  return next(ctx).then(async () => {
     if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
     try {
       await ctx.req.setParameters(ctx.outputs);
@@ -27,14 +27,16 @@ export const publishStage: Stage = (ctx, next) => {
   });
 };
 
-/** After the attempt, emits `task_completed` (outputs previewed, unless no listener wants previews) or `task_error`, masked. */
+/** After the attempt, emits `task_completed` (outputs previewed, unless no listener wants previews; none when no listener wants task events) or `task_error`, masked. */
 export const eventsStage: Stage = (ctx, next) => {
-  if (!ctx.services.observed) return next();
-  return next().then(() => {
+  if (!ctx.services.observed) return next(ctx);
+  return next(ctx).then(() => {
     const step = ctx.req.internalName;
     // A suspension is no error: the traversal emits step_suspended.
     if (ctx.status === "SUSPENDED") return;
-    if (ctx.status === "SUCCESS" && ctx.services.detail?.previews === false) void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber });
+    const detail = ctx.services.detail;
+    if (ctx.status === "SUCCESS" && detail?.tasks === false) return;
+    if (ctx.status === "SUCCESS" && detail?.previews === false) void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber });
     else if (ctx.status === "SUCCESS") {
       const values: Record<string, unknown> = {};
       for (const name in ctx.outputs) values[name] = ctx.outputs[name]!.value;
@@ -55,7 +57,7 @@ export const executionLogStage: Stage = (ctx, next) => {
     if (!ctx.log.wrote) return ctx.log.discard();
     return ctx.log.store(services.catalog, services.runId, `${ctx.req.internalName}.attempt${ctx.req.attemptNumber}.execution.log`).catch(() => undefined);
   };
-  return next().then(finish, async (error: unknown) => {
+  return next(ctx).then(finish, async (error: unknown) => {
     await finish();
     throw error;
   });

@@ -26,8 +26,8 @@ export const parametersStage: Stage = (ctx, next) =>
     ctx.values = values;
     ctx.params = values;
     ctx.log.setHeader(`Parameters available for the execution: ${Object.keys(values).join(", ")}`);
-    if (!pickled) return next();
-    return loadPickled(ctx.services, parameters, pickled, values, req.iterVars).then(next);
+    if (!pickled) return next(ctx);
+    return loadPickled(ctx.services, parameters, pickled, values, req.iterVars).then(() => next(ctx));
   });
 
 /** Loads the pickled parameters into `values` (a map variable of the same name stays on top). */

@@ -34,8 +34,8 @@ export function jsonProblem(value: unknown, depth = 0): string | undefined {
  * fails the attempt.
  */
 export const returnsStage: Stage = (ctx, next) => {
-  if (ctx.node.returns.length === 0) return next();
-  return next().then(async () => {
+  if (ctx.node.returns.length === 0) return next(ctx);
+  return next(ctx).then(async () => {
     ctx.outputs = await toParameters(ctx);
   });
 };

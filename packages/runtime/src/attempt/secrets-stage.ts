@@ -5,9 +5,9 @@ import type { Stage } from "./context";
  * their values are masked in everything written or emitted about the attempt.
  */
 export const secretsStage: Stage = (ctx, next) => {
-  if (ctx.node.secrets.length === 0) return next();
+  if (ctx.node.secrets.length === 0) return next(ctx);
   return (async () => {
     for (const name of ctx.node.secrets) ctx.addSecret(name, await ctx.services.secrets.get(name));
-    return next();
+    return next(ctx);
   })();
 };

@@ -25,7 +25,7 @@ export const suspendStage: Stage = (ctx, next) => {
     ctx.returned = {};
     ctx.outputs = {};
   };
-  return next().then(settle, (thrown: unknown) => {
+  return next(ctx).then(settle, (thrown: unknown) => {
     if (!ctx.suspension) throw thrown;
     settle();
   });

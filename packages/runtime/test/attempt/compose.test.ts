@@ -6,7 +6,7 @@ describe("compose", () => {
     const order: string[] = [];
     const stage = (name: string): Stage => async (_ctx, next) => {
       order.push(`${name} before`);
-      await next();
+      await next(_ctx);
       order.push(`${name} after`);
     };
     await compose([stage("a"), stage("b"), stage("c")])(context());
@@ -20,6 +20,6 @@ describe("compose", () => {
     await compose([stop, never])(context());
     expect(reached).toEqual(["stop"]);
     const boom: Stage = () => Promise.reject(new Error("inner"));
-    await expect(compose([async (_c, next) => next(), boom])(context())).rejects.toThrow("inner");
+    await expect(compose([async (c, next) => next(c), boom])(context())).rejects.toThrow("inner");
   });
 });
