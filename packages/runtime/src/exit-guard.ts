@@ -9,31 +9,31 @@ export interface RunningRecords {
 /**
  * A view of `store` that keeps `running` up to date: a step or branch log written PROCESSING is
  * remembered until it is written with another status. Every other member is the store's own
- * (bound to it), so optional and future store methods pass through unchanged.
+ * (methods bound to it, found on its prototype chain too), so optional and future store methods
+ * pass through unchanged. A plain object, not a Proxy: a trap on every store call costs more
+ * than a map iteration's own work.
  */
 export function trackRunning(store: RunLogStore, running: RunningRecords): RunLogStore {
-  const putStepLog: RunLogStore["putStepLog"] = (runId, log) => {
+  const view: Record<string, unknown> = {};
+  for (let o: object | null = store; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Object.getOwnPropertyNames(o)) {
+      if (key === "constructor" || key in view) continue;
+      const value: unknown = (store as unknown as Record<string, unknown>)[key];
+      if (typeof value === "function") view[key] = (value as (...args: unknown[]) => unknown).bind(store);
+      else Object.defineProperty(view, key, { get: () => (store as unknown as Record<string, unknown>)[key], enumerable: true });
+    }
+  }
+  view.putStepLog = (runId: string, log: StepLog): Promise<void> => {
     if (log.status === "PROCESSING") running.steps.set(log.internal_name, log);
     else running.steps.delete(log.internal_name);
     return store.putStepLog(runId, log);
   };
-  const putBranchLog: RunLogStore["putBranchLog"] = (runId, log) => {
+  view.putBranchLog = (runId: string, log: BranchLog): Promise<void> => {
     if (log.status === "PROCESSING") running.branches.set(log.internal_name, log);
     else running.branches.delete(log.internal_name);
     return store.putBranchLog(runId, log);
   };
-  const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === "putStepLog") return putStepLog;
-      if (property === "putBranchLog") return putBranchLog;
-      const value: unknown = Reflect.get(target, property, target);
-      if (typeof value !== "function") return value;
-      let fn = bound.get(property);
-      if (!fn) bound.set(property, (fn = (value as (...args: unknown[]) => unknown).bind(target)));
-      return fn;
-    },
-  });
+  return view as unknown as RunLogStore;
 }
 
 /** A run the guard watches. */

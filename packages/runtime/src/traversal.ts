@@ -227,22 +227,26 @@ export class Traversal implements StepHost {
 
   /** The branch operations strategies use for one composite step. */
   private branchOps(step: StepContextImpl): BranchOps {
+    // The step's scope does not change while its branches run (steps of a graph run one after
+    // another): what each branch inherits is read once, shared and never changed.
+    let inherited: Promise<Parameters> | undefined;
+    const inheritedOf = (): Promise<Parameters> => (inherited ??= this.effective(step.scope));
     return {
       context: step,
       signal: this.deps.services.signal,
-      run: (request) => this.runBranch(step, request),
+      run: (request) => this.runBranch(step, request, inheritedOf),
       open: async (request) => {
         const name = this.branchName(step, request);
         const { store, runId } = this.deps.services;
         // A retried run fans out again: a branch that succeeded is neither reset nor run again.
         if ((await store.getBranchLog(runId, name))?.status === "SUCCESS") return false;
-        await this.openBranch(step, request, name);
+        await this.openBranch(request, name, await inheritedOf());
         return true;
       },
       reopen: async (request) => {
-        await this.openBranch(step, request, this.branchName(step, request));
+        await this.openBranch(request, this.branchName(step, request), await inheritedOf());
       },
-      recorded: (request) => this.recordedBranch(step, request),
+      recorded: (request) => this.recordedBranch(step, request, inheritedOf),
     };
   }
 
@@ -255,17 +259,15 @@ export class Traversal implements StepHost {
   /**
    * Creates a branch's log (PROCESSING). The branch inherits its parent's scope by reference:
    * only what differs from it (a loop's carried values) is stored with the branch, never a copy
-   * of every parent parameter. Resolves to what it inherited.
+   * of every parent parameter.
    */
-  private async openBranch(step: StepContextImpl, request: BranchRequest, name: string): Promise<Parameters> {
+  private async openBranch(request: BranchRequest, name: string, inherited: Parameters): Promise<void> {
     const { store, runId } = this.deps.services;
-    const inherited = await this.effective(step.scope);
     await store.putBranchLog(runId, { internal_name: name, status: "PROCESSING", steps: {}, parameters: diffParameters(inherited, request.parameters) });
-    return inherited;
   }
 
   /** One branch run here: its log, its graph, its outcome (on a retry, a succeeded branch is not run again). */
-  private async runBranch(step: StepContextImpl, request: BranchRequest): Promise<BranchOutcome> {
+  private async runBranch(step: StepContextImpl, request: BranchRequest, inheritedOf: () => Promise<Parameters>): Promise<BranchOutcome> {
     const { services } = this.deps;
     const { store, runId } = services;
     const name = this.branchName(step, request);
@@ -273,32 +275,30 @@ export class Traversal implements StepHost {
       const done = await store.getBranchLog(runId, name);
       if (done?.status === "SUCCESS" && !this.deps.from?.forcesBranch(name)) {
         if (services.observed) services.emit({ type: "step_skipped", step: name, reason: "branch already successful" });
-        return this.outcomeOf(step, name, done.status, done.parameters);
+        return outcome(name, done.status, await inheritedOf(), done.parameters);
       }
     }
-    const inherited = await this.openBranch(step, request, name);
+    const inherited = await inheritedOf();
+    await this.openBranch(request, name, inherited);
     this.inherited.set(name, inherited);
     try {
-      const status = await this.runGraph(request.graph, name, { ...step.iterVars, ...request.iterVars });
+      const iterVars = !request.iterVars ? step.iterVars : isEmpty(step.iterVars) ? request.iterVars : Object.assign({}, step.iterVars, request.iterVars);
+      const status = await this.runGraph(request.graph, name, iterVars);
       const own = await store.getParameters(runId, name);
       await store.putBranchLog(runId, { internal_name: name, status, steps: {}, parameters: own });
-      return { internalName: name, status, parameters: { ...inherited, ...own }, own };
+      return outcome(name, status, inherited, own);
     } finally {
       this.inherited.delete(name);
     }
   }
 
   /** The recorded outcome of a branch run elsewhere (fan-in). */
-  private async recordedBranch(step: StepContextImpl, request: BranchRequest): Promise<BranchOutcome> {
+  private async recordedBranch(step: StepContextImpl, request: BranchRequest, inheritedOf: () => Promise<Parameters>): Promise<BranchOutcome> {
     const name = this.branchName(step, request);
     const done = await this.deps.services.store.getBranchLog(this.deps.services.runId, name);
     if (done?.status !== "SUCCESS" && done?.status !== "FAIL")
       throw new RunnableError("E_FAN_IN_UNFINISHED", `fan in: branch ${name} has not finished (${done?.status ?? "never started"}); run its steps first`, { step: name });
-    return this.outcomeOf(step, name, done.status, done.parameters);
-  }
-
-  private async outcomeOf(step: StepContextImpl, name: string, status: Status, own: Parameters): Promise<BranchOutcome> {
-    return { internalName: name, status, parameters: { ...(await this.effective(step.scope)), ...own }, own };
+    return outcome(name, done.status, await inheritedOf(), done.parameters);
   }
 
   /** Task types by name, once created (a lookup per attempt, not a promise). */
@@ -382,6 +382,35 @@ export class Traversal implements StepHost {
     }
     return status;
   }
+}
+
+/**
+ * A branch's outcome. Its `parameters` (inherited overlaid with its own) are made when first
+ * read: a map's merge reads `own`, and 10,000 iterations would otherwise keep 10,000 copies of
+ * the scope until the merge.
+ */
+class Outcome implements BranchOutcome {
+  private merged: Parameters | undefined;
+
+  constructor(
+    readonly internalName: string,
+    readonly status: Status,
+    private readonly inherited: Parameters,
+    readonly own: Parameters,
+  ) {}
+
+  get parameters(): Parameters {
+    return (this.merged ??= Object.assign({}, this.inherited, this.own));
+  }
+}
+
+function outcome(name: string, status: Status, inherited: Parameters, own: Parameters): BranchOutcome {
+  return new Outcome(name, status, inherited, own);
+}
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 /** How a superseded step's message starts. */

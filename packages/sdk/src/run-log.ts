@@ -213,7 +213,9 @@ export function ownerStepOf(branchInternalName: string): string {
 /**
  * Builds the full nested run log from flat records: the run header, step logs (without
  * branches) and branch logs (without steps), each keyed by internal name. Stores that keep
- * steps and branches as separate records use this on read.
+ * steps and branches as separate records use this on read. The records become part of the run
+ * log as they are (their `branches` / `steps` are replaced): pass copies of what the store
+ * keeps, not the records themselves.
  */
 export function assembleRunLog(
   header: RunLogHeader,
@@ -221,11 +223,15 @@ export function assembleRunLog(
   branches: Iterable<BranchLog>,
 ): RunLog {
   const branchByName = new Map<string, BranchLog>();
-  for (const b of branches) branchByName.set(b.internal_name, { ...b, steps: {} });
-  const runLog: RunLog = { ...header, steps: {} };
-  const stepList = [...steps].map((s) => ({ ...s, branches: {} as Record<string, BranchLog> }));
-  const stepByName = new Map(stepList.map((s) => [s.internal_name, s]));
-  for (const step of stepList) {
+  for (const b of branches) {
+    b.steps = keyedRecord();
+    branchByName.set(b.internal_name, b);
+  }
+  const runLog: RunLog = { ...header, steps: keyedRecord() };
+  const stepByName = new Map<string, StepLog>();
+  for (const step of steps) {
+    step.branches = EMPTY_BRANCHES;
+    stepByName.set(step.internal_name, step);
     const parent = parentBranchOf(step.internal_name);
     if (parent === "") runLog.steps[step.internal_name] = step;
     else {
@@ -235,9 +241,24 @@ export function assembleRunLog(
   }
   for (const branch of branchByName.values()) {
     const owner = stepByName.get(ownerStepOf(branch.internal_name));
-    if (owner) owner.branches[branch.internal_name] = branch;
+    if (!owner) continue;
+    if (owner.branches === EMPTY_BRANCHES) owner.branches = keyedRecord();
+    owner.branches[branch.internal_name] = branch;
   }
+  for (const step of stepByName.values()) if (step.branches === EMPTY_BRANCHES) step.branches = {};
   return runLog;
+}
+
+/** Marks a step without branches while a run log is assembled. */
+const EMPTY_BRANCHES: Record<string, BranchLog> = Object.freeze({}) as Record<string, BranchLog>;
+
+/**
+ * An empty object for records keyed by internal names (`map.17.work`), in V8's dictionary mode
+ * from the start. A plain `{}` given a key no other object has gets a hidden class of its own:
+ * the run log of a 10,000-iteration map would make 10,000 of them (~0.4 µs and ~0.2 KiB each).
+ */
+export function keyedRecord<T>(): Record<string, T> {
+  return Object.setPrototypeOf(Object.create(null), Object.prototype) as Record<string, T>;
 }
 
 let lastMs = 0;

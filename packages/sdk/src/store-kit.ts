@@ -122,13 +122,15 @@ export function guardRunLogStore(plugin: string, store: RunLogStore): RunLogStor
     ...(store.persistent !== undefined ? { persistent: store.persistent } : {}),
   };
   for (const name of STORE_METHODS) {
-    const method = store[name] as ((...args: unknown[]) => Promise<unknown>) | undefined;
+    const method = store[name] as ((a: unknown, b: unknown, c: unknown) => Promise<unknown>) | undefined;
     if (!method) continue;
-    guarded[name] = (...args: unknown[]) => {
+    const wrap = (error: unknown): Promise<never> => Promise.reject(wrapPluginError(error, "E_STORE", "run-log store", plugin, name));
+    // Three arguments at most (no rest array per call): no store method takes more.
+    guarded[name] = (a: unknown, b: unknown, c: unknown) => {
       try {
-        return method.apply(store, args).catch((error: unknown) => Promise.reject(wrapPluginError(error, "E_STORE", "run-log store", plugin, name)));
+        return method.call(store, a, b, c).then(undefined, wrap);
       } catch (error) {
-        return Promise.reject(wrapPluginError(error, "E_STORE", "run-log store", plugin, name));
+        return wrap(error);
       }
     };
   }

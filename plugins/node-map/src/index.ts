@@ -102,7 +102,8 @@ export const mapNode = definePlugin({
       const reduce = await reducerOf(node, services);
       const reduced: Parameters = {};
       for (const name of names) {
-        const found = outcomes.map((o) => o.parameters[name]).filter((p): p is Parameter => p !== undefined);
+        // What the iteration set, else what it inherited (read only then: most iterations set it).
+        const found = outcomes.map((o) => o.own[name] ?? o.parameters[name]).filter((p): p is Parameter => p !== undefined);
         const value = reduce(await Promise.all(found.map((p) => services.valueOf(p))));
         if (found.some((p) => p.kind === "object")) {
           const file = `objects/${context.internalName}/${name}${services.pickler.extension}`;

@@ -1,7 +1,6 @@
 import {
   assembleRunLog,
   definePlugin,
-  guardRunLogStore,
   RunnableError,
   type BranchLog,
   type Parameters,
@@ -24,67 +23,92 @@ interface StoredRun {
  * engine never changes an attempt once it is added, and treats values as immutable).
  */
 function copyStep(step: StepLog): StepLog {
-  return { ...step, attempts: [...step.attempts], data_catalog: [...step.data_catalog], branches: {} };
+  return { ...step, attempts: step.attempts.slice(), data_catalog: step.data_catalog.slice(), branches: {} };
 }
 
-/** Keeps run logs in memory for the life of the store instance; nothing is persisted. */
+function copyBranch(branch: BranchLog): BranchLog {
+  return { internal_name: branch.internal_name, status: branch.status, steps: {}, parameters: { ...branch.parameters } };
+}
+
+/** What the store's writes resolve to: one settled promise, not one per call. */
+const DONE: Promise<void> = Promise.resolve();
+
+/**
+ * Keeps run logs in memory for the life of the store instance; nothing is persisted. Nothing it
+ * does waits: its methods answer with settled promises (a failure, e.g. an unknown run, is a
+ * rejected one), made only when there is a value to carry.
+ */
 export class BufferedRunLogStore implements RunLogStore {
   readonly supportsConcurrentWriters = true;
   readonly persistent = false;
   private readonly runs = new Map<string, StoredRun>();
 
-  async createRunLog(header: RunLogHeader): Promise<void> {
+  createRunLog(header: RunLogHeader): Promise<void> {
     if (this.runs.has(header.run_id))
-      throw new RunnableError("E_RUN_EXISTS", `A run with id "${header.run_id}" already exists`, { runId: header.run_id });
+      return Promise.reject(new RunnableError("E_RUN_EXISTS", `A run with id "${header.run_id}" already exists`, { runId: header.run_id }));
     this.runs.set(header.run_id, { header: { ...header, parameters: { ...header.parameters } }, steps: new Map(), branches: new Map() });
+    return DONE;
   }
 
-  async exists(runId: string): Promise<boolean> {
-    return this.runs.has(runId);
+  exists(runId: string): Promise<boolean> {
+    return Promise.resolve(this.runs.has(runId));
   }
 
-  async getRunLog(runId: string): Promise<RunLog> {
-    const run = this.run(runId);
-    const branches = [...run.branches.values()].map((b) => ({ ...b, parameters: { ...b.parameters } }));
-    return assembleRunLog({ ...run.header, parameters: { ...run.header.parameters } }, [...run.steps.values()].map(copyStep), branches);
+  getRunLog(runId: string): Promise<RunLog> {
+    return this.answer(runId, (run) => assembleRunLog({ ...run.header, parameters: { ...run.header.parameters } }, [...run.steps.values()].map(copyStep), [...run.branches.values()].map(copyBranch)));
   }
 
-  async updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void> {
-    Object.assign(this.run(runId).header, patch);
+  updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void> {
+    return this.answer(runId, (run) => void Object.assign(run.header, patch));
   }
 
-  async getParameters(runId: string, branch = ""): Promise<Parameters> {
-    const run = this.run(runId);
-    const params = branch === "" ? run.header.parameters : run.branches.get(branch)?.parameters;
-    return { ...params };
+  getParameters(runId: string, branch = ""): Promise<Parameters> {
+    return this.answer(runId, (run) => ({ ...(branch === "" ? run.header.parameters : run.branches.get(branch)?.parameters) }));
   }
 
-  async setParameters(runId: string, parameters: Parameters, branch = ""): Promise<void> {
-    const run = this.run(runId);
-    if (branch === "") Object.assign(run.header.parameters, parameters);
-    else {
-      const log = run.branches.get(branch);
-      if (!log) throw new RunnableError("E_RUN_NOT_FOUND", `Run ${runId} has no branch "${branch}"`, { runId });
-      Object.assign(log.parameters, parameters);
+  setParameters(runId: string, parameters: Parameters, branch = ""): Promise<void> {
+    return this.answer(runId, (run) => {
+      if (branch === "") Object.assign(run.header.parameters, parameters);
+      else {
+        const log = run.branches.get(branch);
+        if (!log) throw new RunnableError("E_RUN_NOT_FOUND", `Run ${runId} has no branch "${branch}"`, { runId });
+        Object.assign(log.parameters, parameters);
+      }
+    });
+  }
+
+  getStepLog(runId: string, internalName: string): Promise<StepLog | undefined> {
+    return this.answer(runId, (run) => {
+      const step = run.steps.get(internalName);
+      return step && copyStep(step);
+    });
+  }
+
+  putStepLog(runId: string, stepLog: StepLog): Promise<void> {
+    return this.answer(runId, (run) => void run.steps.set(stepLog.internal_name, copyStep(stepLog)));
+  }
+
+  getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined> {
+    return this.answer(runId, (run) => {
+      const branch = run.branches.get(internalName);
+      return branch && copyBranch(branch);
+    });
+  }
+
+  putBranchLog(runId: string, branchLog: BranchLog): Promise<void> {
+    return this.answer(runId, (run) => void run.branches.set(branchLog.internal_name, copyBranch(branchLog)));
+  }
+
+  /** `work` on the run, as a settled promise (rejected when the run is unknown or `work` throws). */
+  private answer<T>(runId: string, work: (run: StoredRun) => T): Promise<T> {
+    const run = this.runs.get(runId);
+    if (!run) return Promise.reject(new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in the buffered store`, { runId }));
+    try {
+      const value = work(run);
+      return value === undefined ? (DONE as Promise<T>) : Promise.resolve(value);
+    } catch (error) {
+      return Promise.reject(error);
     }
-  }
-
-  async getStepLog(runId: string, internalName: string): Promise<StepLog | undefined> {
-    const step = this.run(runId).steps.get(internalName);
-    return step && copyStep(step);
-  }
-
-  async putStepLog(runId: string, stepLog: StepLog): Promise<void> {
-    this.run(runId).steps.set(stepLog.internal_name, copyStep(stepLog));
-  }
-
-  async getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined> {
-    const branch = this.run(runId).branches.get(internalName);
-    return branch && { ...branch, parameters: { ...branch.parameters }, steps: {} };
-  }
-
-  async putBranchLog(runId: string, branchLog: BranchLog): Promise<void> {
-    this.run(runId).branches.set(branchLog.internal_name, { ...branchLog, parameters: { ...branchLog.parameters }, steps: {} });
   }
 
   async listRuns(): Promise<RunSummary[]> {
@@ -96,16 +120,13 @@ export class BufferedRunLogStore implements RunLogStore {
     }));
   }
 
-  private run(runId: string): StoredRun {
-    const run = this.runs.get(runId);
-    if (!run) throw new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in the buffered store`, { runId });
-    return run;
-  }
 }
 
 /** The `buffered` run-log store plugin: in memory, one store per run unless shared by config. */
 export const bufferedRunLogStore = definePlugin({
   kind: "run-log-store",
   name: "buffered",
-  create: () => guardRunLogStore("buffered", new BufferedRunLogStore()),
+  // Not wrapped by guardRunLogStore: in memory nothing can fail but an unknown run id, already
+  // a coded RunnableError; the wrapper would cost a promise per call on the hottest path.
+  create: () => new BufferedRunLogStore(),
 });
