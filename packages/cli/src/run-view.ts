@@ -56,19 +56,30 @@ export function createRunView(flags: ViewFlags, output: Output): RunView {
   };
 }
 
-interface LiveStep {
-  name: string;
-  /** Order of appearance: frames list steps in it. */
-  seq: number;
-  depth: number;
-  status: string;
-  started: number;
-  ended?: number;
+/** A step the live view shows: made at its start, finished in place. */
+class LiveStep {
+  /** Set when it finished. */
+  ended: number | undefined = undefined;
   /** The last attempt that failed (0: none); while the step runs, the one after it is running. */
-  failed: number;
-  message: string;
+  failed = 0;
+  message = "";
   /** The last line the task printed. */
-  line: string;
+  line = "";
+
+  constructor(
+    readonly name: string,
+    /** Order of appearance: frames list steps in it. */
+    readonly seq: number,
+    public status: string,
+    readonly started: number,
+  ) {}
+
+  /** Nesting depth of its internal name: two segments (branch key, step) per level. */
+  get depth(): number {
+    let dots = 0;
+    for (let i = 0; i < this.name.length; i++) if (this.name.charCodeAt(i) === 46) dots++;
+    return dots >> 1;
+  }
 }
 
 const elapsed = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`);
@@ -89,7 +100,7 @@ export class LiveView implements RunView {
    */
   readonly needs: EventDetail = { previews: false, output: true, tasks: false };
   private readonly running = new Map<string, LiveStep>();
-  /** The most recently finished steps, oldest first: at most a frame's worth. */
+  /** The most recently finished steps, oldest first: at most two frames' worth. */
   private readonly recent: LiveStep[] = [];
   private finished = 0;
   private seq = 0;
@@ -108,15 +119,18 @@ export class LiveView implements RunView {
   private done(step: LiveStep): void {
     this.finished++;
     this.recent.push(step);
-    if (this.recent.length > this.limit) this.recent.shift();
+    // Trimmed in bulk (a frame shows the last `limit`): no shift per finished step.
+    if (this.recent.length > 2 * this.limit) this.recent.splice(0, this.recent.length - this.limit);
   }
 
   onEvent(event: RunEvent): void {
     const name = event.step;
     switch (event.type) {
       case "step_started": {
-        const previous = this.running.get(name);
-        this.running.set(name, { name, seq: this.seq++, depth: depthOf(name), status: "PROCESSING", started: Date.now(), failed: previous?.failed ?? 0, message: "", line: "" });
+        const step = new LiveStep(name, this.seq++, "PROCESSING", Date.now());
+        // Started again (a loop's next turn, a retried composite): its failed attempts carry on.
+        if (this.running.size > 0) step.failed = this.running.get(name)?.failed ?? 0;
+        this.running.set(name, step);
         break;
       }
       case "task_output": {
@@ -144,8 +158,10 @@ export class LiveView implements RunView {
         break;
       }
       case "step_skipped": {
-        const now = Date.now();
-        this.done({ name, seq: this.seq++, depth: depthOf(name), status: "SKIPPED", started: now, ended: now, failed: 0, message: String(event.reason ?? ""), line: "" });
+        const step = new LiveStep(name, this.seq++, "SKIPPED", Date.now());
+        step.ended = step.started;
+        step.message = String(event.reason ?? "");
+        this.done(step);
         break;
       }
       default:
@@ -200,10 +216,12 @@ export class LiveView implements RunView {
       this.draw(true);
     }
     const counts = new Map<string, number>();
+    // for…in, not Object.values: no array per step (a 10,000-step run log is walked here).
     const count = (steps: Record<string, StepLog>): void => {
-      for (const s of Object.values(steps)) {
+      for (const name in steps) {
+        const s = steps[name]!;
         counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
-        for (const b of Object.values(s.branches)) count(b.steps);
+        for (const key in s.branches) count(s.branches[key]!.steps);
       }
     };
     count(result.runLog.steps);
@@ -217,11 +235,4 @@ export class LiveView implements RunView {
       ].join("\n"),
     );
   }
-}
-
-/** Nesting depth of an internal name: two segments (branch key, step) per level. */
-function depthOf(name: string): number {
-  let dots = 0;
-  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) dots++;
-  return dots >> 1;
 }

@@ -24,7 +24,7 @@ class TaskRecord implements TaskSink {
 
   constructor(
     private readonly ctx: AttemptContext,
-    private readonly onOutput: ((text: string) => void) | undefined,
+    private readonly wantsOutput: boolean,
   ) {}
 
   get step(): string {
@@ -33,7 +33,7 @@ class TaskRecord implements TaskSink {
 
   write(line: string): void {
     this.ctx.log.write(line);
-    this.onOutput?.(line);
+    if (this.wantsOutput) taskOutput(this.ctx, line);
   }
 
   rejected(reason: unknown): void {
@@ -65,7 +65,7 @@ class Invocation implements TaskInvocation {
   constructor(
     private readonly ctx: AttemptContext,
     readonly signal: AbortSignal,
-    private readonly onOutput: ((text: string) => void) | undefined,
+    private readonly wantsOutput: boolean,
   ) {
     const { req, services } = ctx;
     this.node = ctx.node;
@@ -92,10 +92,10 @@ class Invocation implements TaskInvocation {
   }
 
   get log(): TaskInvocation["log"] {
-    const { ctx, onOutput } = this;
+    const { ctx, wantsOutput } = this;
     return (text) => {
       ctx.log.write(text);
-      onOutput?.(text);
+      if (wantsOutput) taskOutput(ctx, text);
     };
   }
 
@@ -133,7 +133,7 @@ export const invokeStage: Stage = (ctx) => {
       detail?.previews === false ? { type: "task_started", step, attempt: req.attemptNumber } : { type: "task_started", step, attempt: req.attemptNumber, inputs: ctx.mask(preview(ctx.params)) },
     );
   }
-  const onOutput = services.observed && detail?.output !== false ? outputEvents(ctx) : undefined;
+  const wantsOutput = services.observed && detail?.output !== false;
   // Without a timeout the task shares the run's signal (no controller per attempt); with one,
   // its own controller follows the run's signal and the timer.
   let signal = services.signal;
@@ -146,8 +146,8 @@ export const invokeStage: Stage = (ctx) => {
     timeout = { timer: setTimeout(() => controller.abort(new TimeoutError(ms)), ms), stopFollowing };
     signal = controller.signal;
   }
-  const invocation = new Invocation(ctx, signal, onOutput);
-  const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx, onOutput);
+  const invocation = new Invocation(ctx, signal, wantsOutput);
+  const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx, wantsOutput);
   let running: Promise<Record<string, unknown>>;
   if (record) running = enterTask(record, () => req.taskType.execute(invocation));
   else {
@@ -234,6 +234,15 @@ function settle<T>(running: Promise<T>, signal: AbortSignal, record: TaskRecord 
       },
     );
   });
+}
+
+/** Senders of `task_output` events, by attempt: made when a task first prints, not for every attempt. */
+const senders = new WeakMap<AttemptContext, (text: string) => void>();
+
+function taskOutput(ctx: AttemptContext, text: string): void {
+  let send = senders.get(ctx);
+  if (!send) senders.set(ctx, (send = outputEvents(ctx)));
+  send(text);
 }
 
 /**
