@@ -147,6 +147,7 @@ export {
   SequenceClock,
   applyRecord,
   assembleJournal,
+  encodeBatch,
   encodeJournal,
   journalParameters,
   newJournalState,

@@ -3,6 +3,7 @@ import { isRunnableError, RunnableError } from "./errors";
 import {
   applyRecord,
   assembleJournal,
+  encodeBatch,
   encodeJournal,
   journalParameters,
   newJournalState,
@@ -43,10 +44,15 @@ export interface JournalBackend {
   close?(): void | Promise<void>;
 }
 
+/** Records a batch holds at most before it is handed to the backend without waiting for the event loop. */
+const BATCH_RECORDS = 1024;
+
 interface RunEntry {
   state: JournalState;
-  /** Lines not yet handed to the backend. */
-  buffer: string[];
+  /** Records not yet handed to the backend (encoded when handed, see {@link encodeBatch}). */
+  buffer: JournalRecord[];
+  /** Text of a batch the backend failed to take, to hand again before the buffer. */
+  retry: string;
   inflight?: Promise<void>;
   /** Set when a journal of the run did not replay: every later read rejects with it. */
   corrupt?: RunnableError;
@@ -95,7 +101,7 @@ export class JournalRunLogStore implements RunLogStore {
 
   private entry(runId: string): RunEntry {
     let entry = this.runs.get(runId);
-    if (!entry) this.runs.set(runId, (entry = { state: newJournalState(), buffer: [] }));
+    if (!entry) this.runs.set(runId, (entry = { state: newJournalState(), buffer: [], retry: "" }));
     return entry;
   }
 
@@ -135,10 +141,15 @@ export class JournalRunLogStore implements RunLogStore {
   }
 
   private write(runId: string, entry: RunEntry, records: JournalRecord[]): void {
-    for (const r of records) applyRecord(entry.state, r);
-    entry.buffer.push(encodeJournal(records));
+    for (const r of records) {
+      applyRecord(entry.state, r);
+      entry.buffer.push(r);
+    }
     this.dirty.add(runId);
     if (this.failure) throw this.failure;
+    // A run whose tasks never wait (sync functions) never yields to the event loop: hand a
+    // full batch over at once, so memory stays bounded and the journal keeps up with the run.
+    if (entry.buffer.length >= BATCH_RECORDS) this.flushNow();
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
@@ -154,11 +165,12 @@ export class JournalRunLogStore implements RunLogStore {
       const entry = this.runs.get(runId)!;
       if (entry.inflight) continue;
       this.dirty.delete(runId);
-      if (entry.buffer.length === 0) continue;
-      const text = entry.buffer.join("");
+      if (entry.buffer.length === 0 && entry.retry === "") continue;
+      const text = entry.retry + encodeBatch(entry.buffer);
       entry.buffer = [];
+      entry.retry = "";
       const failed = (error: unknown): void => {
-        entry.buffer.unshift(text);
+        entry.retry = text + entry.retry;
         this.dirty.add(runId);
         this.failure ??= this.wrap(error, "write", runId);
       };
@@ -168,7 +180,7 @@ export class JournalRunLogStore implements RunLogStore {
           entry.inflight = pending.then(
             () => {
               entry.inflight = undefined;
-              if (entry.buffer.length > 0 && !this.failure) {
+              if ((entry.buffer.length > 0 || entry.retry !== "") && !this.failure) {
                 this.dirty.add(runId);
                 this.flushNow();
               }
@@ -310,8 +322,10 @@ export class JournalRunLogStore implements RunLogStore {
       ...(run_config !== undefined ? [{ t: "config" as const, s, config: run_config }] : []),
       ...(Object.keys(rest).length > 0 ? [{ t: "header" as const, s, header: rest }] : []),
     ];
-    for (const r of records) applyRecord(entry.state, r);
-    entry.buffer.push(encodeJournal(records));
+    for (const r of records) {
+      applyRecord(entry.state, r);
+      entry.buffer.push(r);
+    }
     this.dirty.add(runId);
     this.failure = undefined;
     this.flushNow();

@@ -7,14 +7,16 @@ export type JournalHeader = Partial<Omit<RunLogHeader, "run_config" | "parameter
 /**
  * One record of a run's journal. `s` is the record's sequence number (see {@link SequenceClock}):
  * of two records for the same thing the higher `s` wins, and the lowest `s` fixes listing order.
- * A journal is JSON lines, one record a line.
+ * `f`, on a step or branch record, is the `s` of an earlier record of the same step or branch
+ * that was written in the same batch and left out (see {@link encodeBatch}): it fixes the order
+ * as that record would have. A journal is JSON lines, one record a line.
  */
 export type JournalRecord =
   | { t: "header"; s: number; header: JournalHeader }
   | { t: "config"; s: number; config: Record<string, unknown> }
   | { t: "params"; s: number; scope: string; parameters: Parameters }
-  | { t: "branch"; s: number; branch: Omit<BranchLog, "steps" | "parameters"> }
-  | { t: "step"; s: number; log: StepLog };
+  | { t: "branch"; s: number; f?: number; branch: Omit<BranchLog, "steps" | "parameters"> }
+  | { t: "step"; s: number; f?: number; log: StepLog };
 
 interface Versioned<T> {
   first: number;
@@ -42,15 +44,15 @@ export function newJournalState(): JournalState {
   return { header: {}, headerSeq: new Map(), params: new Map(), branches: new Map(), steps: new Map(), maxSeq: 0 };
 }
 
-function put<T>(map: Map<string, Versioned<T>>, key: string, seq: number, value: T): void {
+function put<T>(map: Map<string, Versioned<T>>, key: string, seq: number, value: T, first = seq): void {
   const existing = map.get(key);
-  if (!existing) map.set(key, { first: seq, last: seq, value });
+  if (!existing) map.set(key, { first, last: seq, value });
   else {
     if (seq >= existing.last) {
       existing.last = seq;
       existing.value = value;
     }
-    if (seq < existing.first) existing.first = seq;
+    if (first < existing.first) existing.first = first;
   }
 }
 
@@ -75,10 +77,10 @@ export function applyRecord(state: JournalState, r: JournalRecord): void {
       break;
     }
     case "branch":
-      put(state.branches, r.branch.internal_name, r.s, r.branch);
+      put(state.branches, r.branch.internal_name, r.s, r.branch, r.f ?? r.s);
       break;
     case "step":
-      put(state.steps, r.log.internal_name, r.s, r.log);
+      put(state.steps, r.log.internal_name, r.s, r.log, r.f ?? r.s);
       break;
   }
 }
@@ -139,6 +141,38 @@ export function encodeJournal(records: readonly JournalRecord[]): string {
   let text = "";
   for (const r of records) text += `${JSON.stringify(r)}\n`;
   return text;
+}
+
+/**
+ * Serialises one batch of a writer's records as JSON lines, leaving out the step and branch
+ * records a later record of the same batch replaces (a step's PROCESSING record when the step
+ * also finished within the batch): the later one carries the first one's `s` as `f`. What the
+ * journal replays to is the same; a batch is written whole or not at all, so nothing that
+ * could have been on disk is lost. Records are changed (`f`): pass records the caller owns.
+ */
+export function encodeBatch(records: readonly JournalRecord[]): string {
+  const last = new Map<string, number>();
+  for (let i = 0; i < records.length; i++) {
+    const key = replaceKey(records[i]!);
+    if (key === undefined) continue;
+    const previous = last.get(key);
+    if (previous !== undefined) {
+      const earlier = records[previous] as { s: number; f?: number };
+      (records[i] as { f?: number }).f = earlier.f ?? earlier.s;
+    }
+    last.set(key, i);
+  }
+  let text = "";
+  for (let i = 0; i < records.length; i++) {
+    const key = replaceKey(records[i]!);
+    if (key !== undefined && last.get(key) !== i) continue;
+    text += `${JSON.stringify(records[i])}\n`;
+  }
+  return text;
+}
+
+function replaceKey(r: JournalRecord): string | undefined {
+  return r.t === "step" ? `s ${r.log.internal_name}` : r.t === "branch" ? `b ${r.branch.internal_name}` : undefined;
 }
 
 /** The parameters of a scope (`""` is the run's root). */

@@ -1,4 +1,4 @@
-import { assembleJournal, encodeJournal, newJournalState, replayJournal, SequenceClock, type JournalRecord } from "../src/journal";
+import { assembleJournal, encodeBatch, encodeJournal, newJournalState, replayJournal, SequenceClock, type JournalRecord } from "../src/journal";
 
 const step = (name: string, status: "PROCESSING" | "SUCCESS", s: number): JournalRecord => ({
   t: "step",
@@ -60,5 +60,33 @@ describe("replayJournal / assembleJournal", () => {
     const state = newJournalState();
     const text = `${encodeJournal([step("one", "SUCCESS", 1)])}{"t":"step","s":2}\n`;
     expect(() => replayJournal(state, text, "/x/journal.jsonl")).toThrow(expect.objectContaining({ code: "E_RUN_LOG_CORRUPT", context: { file: "/x/journal.jsonl", line: 2 } }));
+  });
+});
+
+describe("encodeBatch", () => {
+  it("leaves out a step record a later one of the batch replaces, and the journal replays to the same run log, in the same order", () => {
+    const header: JournalRecord = { t: "header", s: 1, header: { run_id: "r", status: "PROCESSING" } };
+    // a starts, b starts and finishes, a finishes: a stays listed before b.
+    const records = (): JournalRecord[] => [header, step("a", "PROCESSING", 2), step("b", "PROCESSING", 3), step("b", "SUCCESS", 4), step("a", "SUCCESS", 5)];
+    const text = encodeBatch(records());
+    expect(text.trim().split("\n")).toHaveLength(3);
+    const batched = newJournalState();
+    replayJournal(batched, text, "batched");
+    const full = newJournalState();
+    replayJournal(full, encodeJournal(records()), "full");
+    expect(assembleJournal(batched)).toEqual(assembleJournal(full));
+    expect(Object.keys(assembleJournal(batched).steps)).toEqual(["a", "b"]);
+    expect(assembleJournal(batched).steps.a!.status).toBe("SUCCESS");
+  });
+
+  it("keeps the first sequence number over several left-out records and across batches", () => {
+    const first = encodeBatch([step("a", "PROCESSING", 2), step("b", "PROCESSING", 3)]);
+    const second = encodeBatch([step("a", "PROCESSING", 4), step("b", "SUCCESS", 5), step("a", "SUCCESS", 6)]);
+    expect(second.trim().split("\n")).toHaveLength(2);
+    const state = newJournalState();
+    replayJournal(state, second, "second");
+    replayJournal(state, first, "first");
+    expect(state.steps.get("a")).toMatchObject({ first: 2, last: 6 });
+    expect(state.steps.get("b")).toMatchObject({ first: 3, last: 5 });
   });
 });

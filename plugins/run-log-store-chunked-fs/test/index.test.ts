@@ -20,6 +20,22 @@ describe("ChunkedFsRunLogStore", () => {
     expect(Object.keys(log.steps.par!.branches["par.b"]!.steps)).toEqual(["par.b.inner"]);
   });
 
+  it("hands a full batch to the journal while a run never yields to the event loop (sync steps), not only at its end", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "chunked-"));
+    const store = new ChunkedFsRunLogStore(folder);
+    await store.createRunLog(header("r"));
+    await store.flush();
+    const journal = (): string => readdirSync(join(folder, "r")).map((f) => readFileSync(join(folder, "r", f), "utf8")).join("");
+    const before = journal().length;
+    // 3,000 steps written in one turn of the event loop (awaits of settled promises only).
+    for (let i = 0; i < 3000; i++) await store.putStepLog("r", step(`s${i}`));
+    const during = journal();
+    expect(during.length).toBeGreaterThan(before);
+    expect(during).toContain('"internal_name":"s1000"');
+    await store.flush();
+    expect(Object.keys((await store.getRunLog("r")).steps)).toHaveLength(3000);
+  });
+
   it("merges journals written by several writers (processes) into one run log", async () => {
     const folder = mkdtempSync(join(tmpdir(), "chunked-"));
     const parent = new ChunkedFsRunLogStore(folder);
