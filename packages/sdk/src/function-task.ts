@@ -119,12 +119,15 @@ export function functionTaskType(options: FunctionTaskOptions): TaskType {
         return [error instanceof Error ? error.message : String(error)];
       }
     },
-    async execute(invocation) {
+    execute(invocation) {
       const command = invocation.node.command;
-      const fn = typeof command === "function" ? command : await invocation.loadExport(String(command));
-      const problem = problemOf(fn, typeof command === "string" ? command : "fn");
-      if (problem) throw new RunnableError("E_TASK_FAILED", problem, { step: invocation.stepName });
-      return runTaskFunction(fn as TaskFunction<Record<string, unknown>>, invocation);
+      const run = (fn: unknown): Promise<Record<string, unknown>> => {
+        const problem = problemOf(fn, typeof command === "string" ? command : "fn");
+        if (problem) return Promise.reject(new RunnableError("E_TASK_FAILED", problem, { step: invocation.stepName }));
+        return runTaskFunction(fn as TaskFunction<Record<string, unknown>>, invocation);
+      };
+      // A function given in code is called at once (no promise spent on loading it).
+      return typeof command === "function" ? run(command) : invocation.loadExport(String(command)).then(run);
     },
   };
 }

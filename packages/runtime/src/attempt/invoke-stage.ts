@@ -157,24 +157,15 @@ export const invokeStage: Stage = (ctx) => {
       running = Promise.reject(thrown);
     }
   }
-  return settle(running, signal, record).then(
-    (returned) => {
-      if (timeout) stopTimeout(timeout);
-      if (record) leaveTask(record);
-      ctx.returned = returned ?? {};
-    },
-    (thrown: unknown) => {
-      if (timeout) stopTimeout(timeout);
-      if (record) leaveTask(record);
-      throw thrown;
-    },
-  );
+  const done = (): void => {
+    if (timeout) {
+      clearTimeout(timeout.timer);
+      timeout.stopFollowing();
+    }
+    if (record) leaveTask(record);
+  };
+  return settle(running, signal, record, done).then((returned) => void (ctx.returned = returned ?? {}));
 };
-
-function stopTimeout(timeout: { timer: NodeJS.Timeout; stopFollowing: () => void }): void {
-  clearTimeout(timeout.timer);
-  timeout.stopFollowing();
-}
 
 /** Callbacks waiting for a signal's abort, by signal: one listener per signal, not one per attempt. */
 const waiting = new WeakMap<AbortSignal, Set<() => void>>();
@@ -210,27 +201,37 @@ function abortReason(signal: AbortSignal): unknown {
  * unhandled. The abort listener is removed when the task settles, so nothing accumulates on the
  * run's signal over thousands of attempts.
  */
-function settle<T>(running: Promise<T>, signal: AbortSignal, record: TaskRecord | undefined): Promise<T> {
+function settle<T>(running: Promise<T>, signal: AbortSignal, record: TaskRecord | undefined, done: () => void): Promise<T> {
   if (signal.aborted) {
     running.catch(() => undefined);
+    done();
     return Promise.reject(abortReason(signal));
   }
   return new Promise<T>((resolve, reject) => {
-    const stop = onAbort(signal, () => {
+    let stop: (() => void) | undefined;
+    // Whichever comes first — the task's outcome, the abort, a stray rejection — settles the
+    // attempt and cleans up, once; the task's own outcome still closes its record when it comes.
+    let open = true;
+    const end = (outcome: () => void): void => {
+      if (!open) return;
+      open = false;
+      stop?.();
+      done();
+      outcome();
+    };
+    stop = onAbort(signal, () => {
       if (record) record.closed = true;
-      reject(abortReason(signal));
+      end(() => reject(abortReason(signal)));
     });
-    if (record) record.fail = reject;
+    if (record) record.fail = (reason) => end(() => reject(reason));
     running.then(
       (value) => {
-        stop();
         if (record) record.closed = true;
-        resolve(value);
+        end(() => resolve(value));
       },
       (thrown: unknown) => {
-        stop();
         if (record) record.closed = true;
-        reject(thrown);
+        end(() => reject(thrown));
       },
     );
   });

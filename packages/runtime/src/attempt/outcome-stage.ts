@@ -16,16 +16,19 @@ export const guardStage: Stage = (ctx, next) =>
 /** After a successful attempt, merges its output parameters into the step's scope. */
 export const publishStage: Stage = (ctx, next) => {
   if (ctx.node.returns.length === 0) return next(ctx);
-  return next(ctx).then(async () => {
-    if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
-    try {
-      await ctx.req.setParameters(ctx.outputs);
-    } catch (error) {
+  return next(ctx).then(() => {
+    if (ctx.status !== "SUCCESS" || isEmpty(ctx.outputs)) return;
+    return ctx.req.setParameters(ctx.outputs).catch((error: unknown) => {
       ctx.outputs = {};
       ctx.fail(error, "storing the returns: ");
-    }
+    });
   });
 };
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
+}
 
 /** After the attempt, emits `task_completed` (outputs previewed, unless no listener wants previews; none when no listener wants task events) or `task_error`, masked. */
 export const eventsStage: Stage = (ctx, next) => {
