@@ -208,18 +208,17 @@ function settle<T>(running: Promise<T>, signal: AbortSignal, record: TaskRecord 
     return Promise.reject(abortReason(signal));
   }
   return new Promise<T>((resolve, reject) => {
-    let stop: (() => void) | undefined;
     // Whichever comes first — the task's outcome, the abort, a stray rejection — settles the
     // attempt and cleans up, once; the task's own outcome still closes its record when it comes.
     let open = true;
     const end = (outcome: () => void): void => {
       if (!open) return;
       open = false;
-      stop?.();
+      stop();
       done();
       outcome();
     };
-    stop = onAbort(signal, () => {
+    const stop = onAbort(signal, () => {
       if (record) record.closed = true;
       end(() => reject(abortReason(signal)));
     });
