@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import type { CodeIdentity } from "@runnable-ts/sdk";
 
-const cache = new Map<string, { at: number; identities: Promise<CodeIdentity[]> }>();
+const cache = new Map<string, { at: number; identities: Promise<CodeIdentity[]>; value?: CodeIdentity[] }>();
 /** How long a git identity is reused for runs in the same folder (runs per request add up). */
 const REUSE_MS = 2000;
 
@@ -14,11 +14,13 @@ function git(cwd: string, args: string[]): Promise<string | undefined> {
 /**
  * The git identity of `cwd`: commit, whether the tree is clean (dependable), remote url and the
  * changed files. Empty outside a git repository. Asked of git at most once per folder every
- * two seconds (three git processes cost ~10 ms; a server may start many runs a second).
+ * two seconds (three git processes cost ~10 ms; a server may start many runs a second); once
+ * known it is returned as it is, not as a promise.
  */
-export function codeIdentities(cwd: string): Promise<CodeIdentity[]> {
+export function codeIdentities(cwd: string): CodeIdentity[] | Promise<CodeIdentity[]> {
   const hit = cache.get(cwd);
-  if (hit && Date.now() - hit.at < REUSE_MS) return hit.identities;
+  // Once known, the identity itself (an attempt records it without waiting for a promise).
+  if (hit && Date.now() - hit.at < REUSE_MS) return hit.value ?? hit.identities;
   const pending = (async () => {
     const commit = await git(cwd, ["rev-parse", "HEAD"]);
     if (!commit) return [];
@@ -34,7 +36,9 @@ export function codeIdentities(cwd: string): Promise<CodeIdentity[]> {
       },
     ];
   })();
-  cache.set(cwd, { at: Date.now(), identities: pending });
+  const entry: { at: number; identities: Promise<CodeIdentity[]>; value?: CodeIdentity[] } = { at: Date.now(), identities: pending };
+  void pending.then((value) => (entry.value = value));
+  cache.set(cwd, entry);
   if (cache.size > 100) cache.delete(cache.keys().next().value as string);
   return pending;
 }

@@ -53,10 +53,10 @@ export function runStrategy(policy: RunPolicy): Strategy {
     const set = await type.branches(ops.context);
     let outcomes: BranchOutcome[];
     if (!type.fannable) outcomes = await runInOrder(set, ops);
-    else if (policy.concurrentBranches) outcomes = await pool(set.count, policy.maxConcurrency, async (i) => ops.run(await independent(set, i, ops)));
+    else if (policy.concurrentBranches) outcomes = await pool(set.count, policy.maxConcurrency, (i) => runIndependent(set, i, ops));
     else {
       outcomes = [];
-      for (let i = 0; i < set.count && !ops.signal.aborted; i++) outcomes.push(await ops.run(await independent(set, i, ops)));
+      for (let i = 0; i < set.count && !ops.signal.aborted; i++) outcomes.push(await runIndependent(set, i, ops));
     }
     if (ops.signal.aborted) return "FAIL";
     // A suspended branch leaves the step suspended, unmerged, whatever the others did: the
@@ -145,9 +145,18 @@ async function runInOrder(set: BranchSet, ops: BranchOps): Promise<BranchOutcome
   return outcomes;
 }
 
+/** Runs branch `index` of a fannable set (a request made synchronously costs no promise). */
+function runIndependent(set: BranchSet, index: number, ops: BranchOps): Promise<BranchOutcome> {
+  const request = set.request(index, undefined);
+  return request instanceof Promise ? request.then((r) => ops.run(checked(r, set, index, ops))) : ops.run(checked(request, set, index, ops));
+}
+
 /** Request `index` of a fannable set, which must exist. */
 async function independent(set: BranchSet, index: number, ops: BranchOps): Promise<BranchRequest> {
-  const request = await set.request(index, undefined);
+  return checked(await set.request(index, undefined), set, index, ops);
+}
+
+function checked(request: BranchRequest | undefined, set: BranchSet, index: number, ops: BranchOps): BranchRequest {
   if (!request)
     throw new RunnableError("E_BRANCH_INVALID", `step ${ops.context.internalName}: branch ${index} of ${set.count} has no request (only a composite that is not fannable may stop early)`, {
       step: ops.context.internalName,

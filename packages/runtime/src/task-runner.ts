@@ -46,6 +46,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
   let inputs: Parameters = {};
   for (const name in ctx.available) if (ctx.used.has(name)) inputs[name] = ctx.available[name]!;
   if (ctx.secretValues.length > 0) inputs = maskDeep(inputs, ctx.secretValues);
+  const identities = req.codeIdentities();
   // Built as one literal, optional fields assigned after: a spread per optional field would
   // cost more than the rest of the record.
   const attempt: StepAttempt = {
@@ -58,7 +59,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
     output_parameters: ctx.outputs,
     user_defined_metrics: ctx.metrics,
     retry_indicator: req.services.retryIndicator,
-    code_identities: await req.codeIdentities(),
+    code_identities: Array.isArray(identities) ? identities : await identities,
   };
   if (ctx.suspension) attempt.suspend_payload = ctx.suspension.payload;
   if (ctx.status === "FAIL" && ctx.error) attempt.error = ctx.error;

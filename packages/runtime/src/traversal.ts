@@ -37,7 +37,7 @@ export interface TraversalDeps {
   /** The task type of a name (created on first use); rejects for an unknown name. */
   taskType(name: string): Promise<TaskType>;
   policy: TraversalPolicy;
-  codeIdentities(): Promise<CodeIdentity[]>;
+  codeIdentities(): CodeIdentity[] | Promise<CodeIdentity[]>;
   /** True when re-running a run whose log exists (step logs are reused, attempts appended). */
   retry: boolean;
   /** True when the graph has composite steps (without them no two tasks can ever overlap). */

@@ -104,7 +104,8 @@ export const mapNode = definePlugin({
       for (const name of names) {
         // What the iteration set, else what it inherited (read only then: most iterations set it).
         const found = outcomes.map((o) => o.own[name] ?? o.parameters[name]).filter((p): p is Parameter => p !== undefined);
-        const value = reduce(await Promise.all(found.map((p) => services.valueOf(p))));
+        // Pickled values are loaded; plain ones are used as they are (no promise per iteration).
+        const value = reduce(found.some((p) => p.kind === "object") ? await Promise.all(found.map((p) => services.valueOf(p))) : found.map((p) => p.value));
         if (found.some((p) => p.kind === "object")) {
           const file = `objects/${context.internalName}/${name}${services.pickler.extension}`;
           await services.catalog.putBytes(services.runId, file, await services.pickler.dumps(value));

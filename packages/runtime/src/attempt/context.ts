@@ -23,7 +23,7 @@ export interface AttemptRequest {
   taskType: TaskType;
   getParameters(): Promise<Parameters>;
   setParameters(parameters: Parameters): Promise<void>;
-  codeIdentities(): Promise<CodeIdentity[]>;
+  codeIdentities(): CodeIdentity[] | Promise<CodeIdentity[]>;
   /**
    * How console output is captured: `"off"` sends the task's `console.*` output to the terminal
    * (ctx.log and shell output are still captured). Any other value captures it per task.
