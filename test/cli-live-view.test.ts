@@ -136,8 +136,10 @@ describe("what each view asks the run to build", () => {
     }
     event("step_started", "last", { step_type: "task" });
     view.finish({ runId: "r", status: "FAIL", runLog: { status: "FAIL", steps: {}, run_config: {} } as never });
-    // The last frame: a line for what is hidden, then rows − 2 steps (running first, then the latest finished).
-    const frame = lines[lines.length - 2]!.split("\n").filter(Boolean);
+    // The last frame (written with the summary): a line for what is hidden, then rows − 2 steps (running first, then the latest finished).
+    const last = lines[lines.length - 1]!;
+    expect(last).toContain("run r: ");
+    const frame = last.slice(0, last.indexOf("\x1b[?25h")).split("\n").filter(Boolean);
     expect(frame).toHaveLength(9);
     expect(frame[0]).toMatch(/… 4993 more steps finished/);
     expect(frame.slice(-3).map((l) => l.replace(/\x1b\[[\d;?]*[A-Za-z]/g, ""))).toEqual([expect.stringMatching(/^✗ s4998 {2}FAIL .*— boom$/), expect.stringMatching(/^✓ s4999 {2}SUCCESS/), expect.stringMatching(/^. last {2}PROCESSING/)]);

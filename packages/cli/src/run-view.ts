@@ -103,6 +103,8 @@ export class LiveView implements RunView {
   /** The most recently finished steps, oldest first: at most two frames' worth. */
   private readonly recent: LiveStep[] = [];
   private finished = 0;
+  /** Finished steps by status (SKIPPED: a retry's steps that had succeeded), as the events told. */
+  private readonly tally = new Map<string, number>();
   private seq = 0;
   private readonly started = Date.now();
   private drawnLines = 0;
@@ -118,6 +120,7 @@ export class LiveView implements RunView {
 
   private done(step: LiveStep): void {
     this.finished++;
+    this.tally.set(step.status, (this.tally.get(step.status) ?? 0) + 1);
     this.recent.push(step);
     // Trimmed in bulk (a frame shows the last `limit`): no shift per finished step.
     if (this.recent.length > 2 * this.limit) this.recent.splice(0, this.recent.length - this.limit);
@@ -198,36 +201,39 @@ export class LiveView implements RunView {
   }
 
   /** Draws one frame in place: up to the first line of the previous frame, each line cleared. */
-  private draw(force = false): void {
-    if (!this.dirty && !force && this.running.size === 0) return;
+  private draw(): void {
+    if (!this.dirty && this.running.size === 0) return;
+    this.output.out(this.frameText());
+  }
+
+  /**
+   * One frame: back to the first line of the previous frame (the cursor is hidden while the view
+   * lives), each line cleared as it is rewritten, what a shorter frame leaves below cleared.
+   */
+  private frameText(): string {
     this.dirty = false;
     this.frame++;
     const lines = this.lines(this.limit);
-    // Back to the first line of the previous frame (the cursor is hidden while the view lives),
-    // each line cleared as it is rewritten, what a shorter frame leaves below cleared; one write.
     const head = this.drawnLines > 0 ? `${ESC}${this.drawnLines}F` : `${ESC}?25l`;
-    this.output.out(`${head}${lines.map((line) => `${ESC}2K${line}`).join("\n")}${ESC}0J\n`);
     this.drawnLines = lines.length;
+    return `${head}${lines.map((line) => `${ESC}2K${line}`).join("\n")}${ESC}0J\n`;
   }
 
   finish(result: { runId: string; status: string; runLog: RunLog }, noun = "run"): void {
+    // The last frame and the summary in one write.
+    let last = "";
     if (this.timer) {
       clearInterval(this.timer);
-      this.draw(true);
+      last = this.frameText();
     }
-    const counts = new Map<string, number>();
-    // for…in, not Object.values: no array per step (a 10,000-step run log is walked here).
-    const count = (steps: Record<string, StepLog>): void => {
-      for (const name in steps) {
-        const s = steps[name]!;
-        counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
-        for (const key in s.branches) count(s.branches[key]!.steps);
-      }
-    };
-    count(result.runLog.steps);
+    // A run that succeeded: the steps this view saw finish (no walk of a 10,000-step log). One
+    // that did not may have steps no event reported (cancelled, recorded by the exit guard):
+    // counted from its run log.
+    const counts = result.status === "SUCCESS" ? this.tally : countByStatus(result.runLog.steps, new Map());
     const byStatus = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
     const colour = COLOUR[result.status] ?? "0";
     this.output.out(
+      last +
       [
         `${ESC}?25h${ESC}1m${noun} ${result.runId}: ${ESC}${colour}m${result.status}${ESC}0m  (${byStatus || "no steps"}; ${elapsed(Date.now() - this.started)})`,
         `  runnable show ${result.runId}       the run log as a tree`,
@@ -235,4 +241,14 @@ export class LiveView implements RunView {
       ].join("\n"),
     );
   }
+}
+
+/** Steps of a run log at any depth, by status. */
+function countByStatus(steps: Record<string, StepLog>, counts: Map<string, number>): Map<string, number> {
+  for (const name in steps) {
+    const s = steps[name]!;
+    counts.set(s.status, (counts.get(s.status) ?? 0) + 1);
+    for (const key in s.branches) countByStatus(s.branches[key]!.steps, counts);
+  }
+  return counts;
 }

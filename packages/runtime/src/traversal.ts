@@ -220,7 +220,9 @@ export class Traversal implements StepHost {
     await store.putStepLog(services.runId, stepLog);
     if (services.observed) {
       if (status === "SUSPENDED") services.emit({ type: "step_suspended", step: internalName, payload: stepLog.attempts.at(-1)?.suspend_payload ?? null });
-      services.emit({ type: "step_completed", step: internalName, status, ...(stepLog.message ? { message: stepLog.message } : {}) });
+      const completed: { type: string; step: string; status: Status; message?: string } = { type: "step_completed", step: internalName, status };
+      if (stepLog.message) completed.message = stepLog.message;
+      services.emit(completed);
     }
     return status;
   }
