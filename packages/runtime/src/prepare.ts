@@ -22,11 +22,14 @@ export interface Prepared {
 /**
  * Adds the implicit terminals, creates every node and task type the graph uses, and runs the
  * structural and type-specific checks; a YAML definition's steps are also checked strictly
- * against their type's keys. Problems of a YAML definition start with `file:line:col`.
+ * against their type's keys. Problems of a YAML definition start with `file:line:col`. With
+ * `checkedWith` (the kernel whose plugins check it), a graph object that passed once in `cwd` is
+ * not checked again: its node and task types are still created for this run.
  * @throws GraphError with every problem found.
  */
-export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Promise<Prepared> {
+export async function prepare(input: GraphDef, scope: RunScope, cwd: string, checkedWith?: object): Promise<Prepared> {
   const { graph, dag, dagHash } = analyse(input);
+  const verdicts = checkedWith === undefined ? undefined : checkedGraphs(input, checkedWith);
   const source = yamlSourceOf(input);
   const problems: DefinitionProblem[] = [];
   const nodeTypes = new Map<string, NodeType>();
@@ -71,6 +74,9 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
       }
     }
   }
+  // A graph object that passed every check with these plugins in this folder passes again
+  // (graphs are not changed after they are built): a pipeline run per request is checked once.
+  if (problems.length === 0 && verdicts?.has(cwd)) return { graph, dag, dagHash, nodeTypes, taskTypes, hasComposites };
   const failedKeys = new Set<string>();
   const keysByType = new Map<string, StepKeys | undefined>();
   const keyProblems: string[] = [];
@@ -108,7 +114,19 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string): Pr
     }
   const all = [...keyProblems, ...problems.map((p) => (source ? `${locate(source, p)}: ${p.message}` : p.message))];
   if (all.length > 0) throw new GraphError(all, source ? { file: source.file } : {});
+  verdicts?.add(cwd);
   return { graph, dag, dagHash, nodeTypes, taskTypes, hasComposites };
+}
+
+/** Working directories in which a graph object passed its checks, by what checked it (a kernel: its plugins). */
+const passed = new WeakMap<GraphDef, WeakMap<object, Set<string>>>();
+
+function checkedGraphs(graph: GraphDef, checker: object): Set<string> {
+  let byChecker = passed.get(graph);
+  if (!byChecker) passed.set(graph, (byChecker = new WeakMap()));
+  let folders = byChecker.get(checker);
+  if (!folders) byChecker.set(checker, (folders = new Set()));
+  return folders;
 }
 
 /** A node type is a leaf (execute) or a composite (branches, merge, subgraphs). */

@@ -68,7 +68,7 @@ export class RunSession {
     const kernel = await cachedKernel({ cwd, configFile: options.configurationFile, env, defaults: DEFAULT_SERVICES, distributionDirs: [DISTRIBUTION_DIR] });
     const scope = await kernel.createRun();
     try {
-      const prepared = await prepare(graph, scope, cwd);
+      const prepared = await prepare(graph, scope, cwd, kernel);
       const controller = new AbortController();
       // Every running task listens to the run's signal; hundreds at once is expected, not a leak.
       setMaxListeners(0, controller.signal);
