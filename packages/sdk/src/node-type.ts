@@ -10,7 +10,11 @@ export interface BranchOutcome {
   /** Internal name of the branch (`par.a`, `map_state.1`). */
   readonly internalName: string;
   readonly status: Status;
-  /** The branch's parameters when it ended: what it inherited overlaid with what it set. */
+  /**
+   * The branch's parameters when it ended: what it inherited overlaid with what it set. The
+   * runtime makes it when first read (a getter, so a map of 10,000 iterations does not hold
+   * 10,000 copies of its scope): read it, do not spread the outcome to copy it.
+   */
   readonly parameters: Parameters;
   /**
    * What the branch itself holds: the starting parameters that differed from the step's scope
