@@ -174,6 +174,75 @@ describe("console capture (one process, many runs)", () => {
     });
   });
 
+  it("plain functions' output is exact without an async context: in a concurrent map beside async tasks and the host, and not a listener's", async () => {
+    const w = workdir("pipeline-executor: { type: async-local, config: { max_concurrency: 8 } }\nrun-log-store: { type: buffered }\ncatalog: { type: file-system }\n");
+    const pipeline = new Pipeline({
+      steps: [
+        new FunctionTask({ name: "load", fn: () => [1, 2, 3, 4, 5, 6], returns: ["items"] }),
+        new Parallel({
+          name: "par",
+          branches: {
+            plain: new Pipeline({
+              steps: [
+                new MapStep({
+                  name: "m",
+                  iterateOn: "items",
+                  iterateAs: "item",
+                  branch: new Pipeline({
+                    steps: [
+                      new FunctionTask({
+                        name: "say",
+                        fn: ({ item }: { item: number }, ctx) => {
+                          console.log(`plain ${item}`);
+                          void ctx.emit({ type: "said", item });
+                          console.info(`plain ${item} again`);
+                          return item;
+                        },
+                        returns: ["n"],
+                      }),
+                    ],
+                  }),
+                }),
+              ],
+            }),
+            slow: new Pipeline({
+              steps: [
+                new AsyncFunctionTask({
+                  name: "talk",
+                  fn: async () => {
+                    for (let i = 0; i < 4; i++) {
+                      console.log(`async ${i}`);
+                      await sleep(1);
+                    }
+                  },
+                }),
+              ],
+            }),
+          },
+        }),
+      ],
+    });
+    const host = setInterval(() => console.log("host line"), 1);
+    let result;
+    try {
+      result = await runPipeline(pipeline.toGraph(), {
+        definition: { kind: "sdk", file: undefined },
+        cwd: w.dir,
+        configurationFile: w.config,
+        env: {},
+        onEvent: (e) => {
+          if (e.type === "said") console.log(`listener saw ${String(e.item)}`);
+        },
+      });
+    } finally {
+      clearInterval(host);
+    }
+    expect(result.status).toBe("SUCCESS");
+    const log = (step: string): string[] => readFileSync(join(w.dir, ".catalog", result.runId, `${step}.attempt1.execution.log`), "utf8").split("\n").slice(1);
+    for (let item = 1; item <= 6; item++) expect(log(`par.plain.m.${item}.say`)).toEqual([`plain ${item}`, `plain ${item} again`]);
+    expect(log("par.slow.talk")).toEqual(["async 0", "async 1", "async 2", "async 3"]);
+  });
+
   it("does not capture what an event listener prints while a task emits", async () => {
     const w = workdir("pipeline-executor: local\nrun-log-store: { type: buffered }\ncatalog: { type: file-system }\n");
     const pipeline = new Pipeline({

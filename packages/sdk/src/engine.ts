@@ -132,6 +132,12 @@ export interface TaskType {
   /** Checks a task node's type-specific fields at definition time; problems, or []. */
   validate?(node: NodeDef, services: { loadExport(reference: string): Promise<unknown> }): Promise<string[]> | string[];
   execute(invocation: TaskInvocation): Promise<Record<string, unknown>>;
+  /**
+   * True when `execute` runs all of the node's code synchronously, within the call (a plain
+   * function): the runtime then attributes its console output without an async context, which
+   * costs far less. Leave it out (false) for anything that runs code after `execute` returns.
+   */
+  runsSynchronously?(node: NodeDef): boolean;
 }
 
 /** YAML keys of a step type and the zod schema of each value. */

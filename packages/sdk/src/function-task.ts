@@ -101,6 +101,15 @@ export interface FunctionTaskOptions {
  * @example
  * export const functionTask = definePlugin({ kind: "task", name: "function", create: () => functionTaskType({ requireAsync: false }) });
  */
+/** Functions `validate` loaded for a `<module path>#<export>` command, by node: `execute` calls them at once. */
+const loaded = new WeakMap<NodeDef, unknown>();
+
+/** True for a generator function (sync or async): it runs when iterated, after the call. */
+function isGeneratorFunction(fn: unknown): boolean {
+  const ctor = typeof fn === "function" ? fn.constructor?.name : undefined;
+  return ctor === "GeneratorFunction" || ctor === "AsyncGeneratorFunction";
+}
+
 export function functionTaskType(options: FunctionTaskOptions): TaskType {
   const expected = options.requireAsync ? "an async function or async generator function (command_type: async-function)" : "a function";
   const problemOf = (fn: unknown, label: string): string | undefined =>
@@ -113,7 +122,9 @@ export function functionTaskType(options: FunctionTaskOptions): TaskType {
       if (typeof command !== "function" && (typeof command !== "string" || !command.includes("#")))
         return [`command must be ${options.requireAsync ? "an async function" : "a function"} or "<module path>#<export>", got ${JSON.stringify(command)}`];
       try {
-        const problem = problemOf(await resolve(node, services.loadExport), typeof command === "string" ? command : "fn");
+        const fn = await resolve(node, services.loadExport);
+        const problem = problemOf(fn, typeof command === "string" ? command : "fn");
+        if (!problem && typeof command === "string") loaded.set(node, fn);
         return problem ? [problem] : [];
       } catch (error) {
         return [error instanceof Error ? error.message : String(error)];
@@ -126,8 +137,15 @@ export function functionTaskType(options: FunctionTaskOptions): TaskType {
         if (problem) return Promise.reject(new RunnableError("E_TASK_FAILED", problem, { step: invocation.stepName }));
         return runTaskFunction(fn as TaskFunction<Record<string, unknown>>, invocation);
       };
-      // A function given in code is called at once (no promise spent on loading it).
-      return typeof command === "function" ? run(command) : invocation.loadExport(String(command)).then(run);
+      // A function given in code, or loaded when the pipeline was checked, is called at once
+      // (within this call: see runsSynchronously).
+      const known = typeof command === "function" ? command : loaded.get(invocation.node);
+      return known !== undefined ? run(known) : invocation.loadExport(String(command)).then(run);
+    },
+    // A plain function does its work within the call; an async or generator function after it.
+    runsSynchronously(node) {
+      const fn = typeof node.command === "function" ? node.command : loaded.get(node);
+      return typeof fn === "function" && !isAsyncFunction(fn) && !isGeneratorFunction(fn);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { RunnableError, type Parameters, type TaskInvocation } from "@runnable-ts/sdk";
-import { enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
+import { callTaskSync, enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
 import { maskDeep, messageOf, preview, thrownMessage } from "../redact";
 import type { AttemptContext, Stage } from "./context";
 import { SuspendedSignal } from "./suspend-stage";
@@ -148,8 +148,11 @@ export const invokeStage: Stage = (ctx) => {
   }
   const invocation = new Invocation(ctx, signal, wantsOutput);
   const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx, wantsOutput);
+  // Synchronous task code is attributed while it runs; anything else gets an async context.
+  const inContext = record !== undefined && req.taskType.runsSynchronously?.(node) !== true;
   let running: Promise<Record<string, unknown>>;
-  if (record) running = enterTask(record, () => req.taskType.execute(invocation));
+  if (record && !inContext) running = callTaskSync(record, () => req.taskType.execute(invocation));
+  else if (record) running = enterTask(record, () => req.taskType.execute(invocation));
   else {
     try {
       running = req.taskType.execute(invocation);
@@ -162,7 +165,8 @@ export const invokeStage: Stage = (ctx) => {
       clearTimeout(timeout.timer);
       timeout.stopFollowing();
     }
-    if (record) leaveTask(record);
+    if (record && inContext) leaveTask(record);
+    else if (record) record.closed = true;
   };
   return settle(running, signal, record, done).then((returned) => void (ctx.returned = returned ?? {}));
 };
