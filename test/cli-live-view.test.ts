@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { StepLog } from "@runnable-ts/sdk";
 import { createRunView } from "../packages/cli/src/run-view";
 import { CLI, runCli } from "./support/cli";
 import { seeingDir } from "./support/seeing";
@@ -114,34 +115,54 @@ describe("live view, plain lines and --events (built CLI)", () => {
 
 describe("what each view asks the run to build", () => {
   const output = (tty: boolean, lines: string[] = []) => ({ out: (t: string) => void lines.push(t), err: () => undefined, tty, rows: 10, columns: 80 });
-  it("--quiet and --json need no events, plain lines only the step lifecycle, the live view task output and errors but no previews, --events everything", () => {
+  it("--quiet and --json need no events, plain lines only the step lifecycle, the live view (which samples the run's progress) task output and skips, --events everything", () => {
     expect(createRunView({ json: false, quiet: true }, output(true)).needs).toBeUndefined();
     expect(createRunView({ json: true, quiet: false }, output(true)).needs).toBeUndefined();
     expect(createRunView({ json: false, quiet: false }, output(false)).needs).toEqual({ previews: false, output: false, tasks: false });
-    expect(createRunView({ json: false, quiet: false }, output(true)).needs).toEqual({ previews: false, output: true, tasks: false });
+    expect(createRunView({ json: false, quiet: false }, output(true)).needs).toEqual({ previews: false, output: true, tasks: false, steps: false });
     expect(createRunView({ json: false, quiet: false, events: true }, output(false)).needs).toEqual({ previews: true, output: true });
   });
 
-  it("the live view draws its first frame at once and keeps a frame to the terminal's rows however many steps finished", () => {
-    const lines: string[] = [];
-    const view = createRunView({ json: false, quiet: false }, output(true, lines));
-    const event = (type: string, step: string, extra: Record<string, unknown> = {}) => view.onEvent({ type, step, run_id: "r", timestamp: "", ...extra });
-    event("step_started", "s0", { step_type: "task" });
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/s0 {2}PROCESSING/);
-    event("step_completed", "s0", { status: "SUCCESS" });
-    for (let i = 1; i < 5000; i++) {
-      event("step_started", `s${i}`, { step_type: "task" });
-      event("step_completed", `s${i}`, { status: i === 4998 ? "FAIL" : "SUCCESS", ...(i === 4998 ? { message: "boom" } : {}) });
+  it("the live view samples the run's progress on its timer and keeps a frame to the terminal's rows however many steps finished", () => {
+    jest.useFakeTimers();
+    try {
+      const lines: string[] = [];
+      const view = createRunView({ json: false, quiet: false }, output(true, lines));
+      const log = (name: string, status: string, attempts: { status: string; message: string }[] = []): StepLog =>
+        ({ name, internal_name: name, status, step_type: "task", message: status === "FAIL" ? (attempts.at(-1)?.message ?? "") : "", mock: false, branches: {}, data_catalog: [],
+          attempts: attempts.map((a, i) => ({ attempt_number: i + 1, start_time: "2026-01-01T00:00:00.000Z", end_time: "2026-01-01T00:00:00.250Z", status: a.status, message: a.message, input_parameters: {}, output_parameters: {}, user_defined_metrics: {}, retry_indicator: "", code_identities: [] })) }) as StepLog;
+      const running = new Map<string, StepLog>();
+      const finished = new Map<string, number>();
+      const recent: StepLog[] = [];
+      view.watch!({ running, finished, recent });
+      running.set("s0", log("s0", "PROCESSING", [{ status: "FAIL", message: "flaked" }]));
+      expect(lines).toHaveLength(0); // frames come on the timer, not per step
+      jest.advanceTimersByTime(20);
+      expect(lines).toHaveLength(1);
+      // A running step after a failed attempt: the next attempt, and why the last one failed.
+      expect(lines[0]).toMatch(/s0 {2}PROCESSING {2}\d+ms {2}attempt 2 {2}— flaked/);
+      running.delete("s0");
+      for (let i = 0; i < 5000; i++) {
+        const done = i === 4998 ? log(`s${i}`, "FAIL", [{ status: "FAIL", message: "boom" }]) : log(`s${i}`, "SUCCESS", [{ status: "SUCCESS", message: "" }]);
+        recent.push(done);
+        finished.set(done.status, (finished.get(done.status) ?? 0) + 1);
+      }
+      running.set("last", log("last", "PROCESSING"));
+      view.onEvent({ type: "task_output", step: "last", line: "half way", run_id: "r", timestamp: "" });
+      view.finish({ runId: "r", status: "FAIL", runLog: { status: "FAIL", steps: {}, run_config: {} } as never });
+      // The last frame (written with the summary): a line for what is hidden, then rows − 2 steps (the latest finished, then the running ones).
+      const last = lines[lines.length - 1]!;
+      expect(last).toMatch(/run r: .*FAIL.*\(4999 SUCCESS, 1 FAIL;/);
+      const frame = last.slice(0, last.indexOf("\x1b[?25h")).split("\n").filter(Boolean);
+      expect(frame).toHaveLength(9);
+      expect(frame[0]).toMatch(/… 4993 more steps finished/);
+      expect(frame.slice(-3).map((l) => l.replace(/\x1b\[[\d;?]*[A-Za-z]/g, ""))).toEqual([
+        expect.stringMatching(/^✗ s4998 {2}FAIL {2}250ms {2}— boom$/),
+        expect.stringMatching(/^✓ s4999 {2}SUCCESS {2}250ms$/),
+        expect.stringMatching(/^. last {2}PROCESSING {2}\d+ms {2}› half way$/),
+      ]);
+    } finally {
+      jest.useRealTimers();
     }
-    event("step_started", "last", { step_type: "task" });
-    view.finish({ runId: "r", status: "FAIL", runLog: { status: "FAIL", steps: {}, run_config: {} } as never });
-    // The last frame (written with the summary): a line for what is hidden, then rows − 2 steps (running first, then the latest finished).
-    const last = lines[lines.length - 1]!;
-    expect(last).toContain("run r: ");
-    const frame = last.slice(0, last.indexOf("\x1b[?25h")).split("\n").filter(Boolean);
-    expect(frame).toHaveLength(9);
-    expect(frame[0]).toMatch(/… 4993 more steps finished/);
-    expect(frame.slice(-3).map((l) => l.replace(/\x1b\[[\d;?]*[A-Za-z]/g, ""))).toEqual([expect.stringMatching(/^✗ s4998 {2}FAIL .*— boom$/), expect.stringMatching(/^✓ s4999 {2}SUCCESS/), expect.stringMatching(/^. last {2}PROCESSING/)]);
   });
 });

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { createRunView } from "@runnable-ts/cli";
-import { runPipeline } from "@runnable-ts/runtime";
+import { runPipeline, type RunProgress } from "@runnable-ts/runtime";
 import { FunctionTask, Pipeline, type RunEvent } from "@runnable-ts/sdk";
 import { performance } from "node:perf_hooks";
 
@@ -79,7 +79,7 @@ async function once(observed: boolean): Promise<number> {
   const view = observed && mode === "live" ? createRunView({ json: false, quiet: false }, { out: (t) => void process.stdout.write(t.endsWith("\n") ? t : `${t}\n`), err: () => undefined, tty: true, rows: 30, columns: 100 }) : undefined;
   const listener = view ? (event: RunEvent) => view.onEvent(event) : observed && mode === "events" ? () => undefined : undefined;
   const start = performance.now();
-  const detail = view?.needs ? { eventDetail: view.needs } : {};
+  const detail = { ...(view?.needs ? { eventDetail: view.needs } : {}), ...(view?.watch ? { onProgress: (progress: RunProgress) => view.watch!(progress) } : {}) };
   const result = await runPipeline(graph, { definition: { kind: "sdk", file: undefined }, cwd: dir, configurationFile: config, env: {}, ...(listener ? { onEvent: listener, ...detail } : {}) });
   view?.finish(result);
   const ms = performance.now() - start;

@@ -1,3 +1,4 @@
+import type { RunProgress } from "@runnable-ts/runtime";
 import type { EventDetail, RunEvent, RunLog, StepLog } from "@runnable-ts/sdk";
 import type { Output } from "./output";
 
@@ -16,6 +17,8 @@ export interface RunView {
    */
   readonly needs: EventDetail | undefined;
   onEvent(event: RunEvent): void;
+  /** Given the run's progress as it starts, for a view that samples it (see `RunOptions.onProgress`). */
+  watch?(progress: RunProgress): void;
   /** Prints the outcome (stops the live view first). */
   finish(result: { runId: string; status: string; runLog: RunLog }, noun?: string): void;
 }
@@ -31,6 +34,8 @@ const COLOUR: Record<string, string> = { SUCCESS: "32", FAIL: "31", PROCESSING: 
 const SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
 /** Redraws at most this often: a frame per event would cost more than the steps at 1,000 steps. */
 const FRAME_MS = 80;
+/** When the first frame is drawn after the run starts. */
+const FIRST_FRAME_MS = 20;
 
 const EVERYTHING: EventDetail = { previews: true, output: true };
 const LIFECYCLE: EventDetail = { previews: false, output: false, tasks: false };
@@ -57,58 +62,45 @@ export function createRunView(flags: ViewFlags, output: Output): RunView {
 }
 
 /** A step the live view shows: made at its start, finished in place. */
-class LiveStep {
-  /** Set when it finished. */
-  ended: number | undefined = undefined;
-  /** The last attempt that failed (0: none); while the step runs, the one after it is running. */
-  failed = 0;
-  message = "";
-  /** The last line the task printed. */
-  line = "";
-
-  constructor(
-    readonly name: string,
-    /** Order of appearance: frames list steps in it. */
-    readonly seq: number,
-    public status: string,
-    readonly started: number,
-  ) {}
-
-  /** Nesting depth of its internal name: two segments (branch key, step) per level. */
-  get depth(): number {
-    let dots = 0;
-    for (let i = 0; i < this.name.length; i++) if (this.name.charCodeAt(i) === 46) dots++;
-    return dots >> 1;
-  }
-}
-
 const elapsed = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`);
 
+/** Nesting depth of an internal name: two segments (branch key, step) per level. */
+function depthOf(name: string): number {
+  let dots = 0;
+  for (let i = 0; i < name.length; i++) if (name.charCodeAt(i) === 46) dots++;
+  return dots >> 1;
+}
+
+/** How long a finished step took, from its attempts (undefined for a step without attempts: a composite). */
+function durationOf(log: StepLog): number | undefined {
+  const first = log.attempts[0];
+  const last = log.attempts.at(-1);
+  if (!first || !last) return undefined;
+  return Math.max(0, Date.parse(last.end_time) - Date.parse(first.start_time));
+}
+
 /**
- * The live terminal view: a tree of running and recently finished steps (status, elapsed time,
+ * The live terminal view: a tree of recently finished and running steps (status, elapsed time,
  * attempt, the message of a failure or the last line the task printed), redrawn in place (cursor
- * up, clear line): the first frame at the first event, then at most every {@link FRAME_MS}; then a summary. Only as many lines as the
- * terminal has rows are drawn: running steps first. An event costs a map operation (the view
- * keeps the running steps and only as many finished ones as a frame can show); what it shows is
- * drawn on the timer, never per event.
+ * up, clear line) {@link FIRST_FRAME_MS} after the run starts and then at most every
+ * {@link FRAME_MS}, a last frame at its end, then a summary. Only as many lines as the terminal has rows are drawn. It samples the
+ * run's progress ({@link RunProgress}: running steps, finished ones by status, the last to
+ * finish) on its timer, so a step costs the run no event: only lines tasks print, failed
+ * attempts and a retry's skipped steps come as events.
  */
 export class LiveView implements RunView {
-  /**
-   * Lifecycle events, task_error for a failed attempt (its error; a retry is the attempt after
-   * it), task_output for the last line; no previews, no task_started/task_completed (half the
-   * events of a step, and nothing they would show).
-   */
-  readonly needs: EventDetail = { previews: false, output: true, tasks: false };
-  private readonly running = new Map<string, LiveStep>();
-  /** The most recently finished steps, oldest first: at most two frames' worth. */
-  private readonly recent: LiveStep[] = [];
-  private finished = 0;
-  /** Finished steps by status (SKIPPED: a retry's steps that had succeeded), as the events told. */
-  private readonly tally = new Map<string, number>();
-  private seq = 0;
+  /** task_output for the last line a task printed, step_skipped; no step or task lifecycle events, no previews. */
+  readonly needs: EventDetail = { previews: false, output: true, tasks: false, steps: false };
+  private progress: RunProgress | undefined;
+  /** The last line each task printed, by step (dropped once the step is out of view). */
+  private readonly lines = new Map<string, string>();
+  /** A retry's skipped steps: name and reason, in order (the last frame's worth). */
+  private skipped: { name: string; reason: string }[] = [];
+  private skippedCount = 0;
+  /** When each step was first seen running by a frame (its elapsed time while it runs). */
+  private readonly seen = new Map<string, number>();
   private readonly started = Date.now();
   private drawnLines = 0;
-  private dirty = false;
   private timer: NodeJS.Timeout | undefined;
   private frame = 0;
 
@@ -118,92 +110,76 @@ export class LiveView implements RunView {
     return Math.max(3, (this.output.rows || 24) - 2);
   }
 
-  private done(step: LiveStep): void {
-    this.finished++;
-    this.tally.set(step.status, (this.tally.get(step.status) ?? 0) + 1);
-    this.recent.push(step);
-    // Trimmed in bulk (a frame shows the last `limit`): no shift per finished step.
-    if (this.recent.length > 2 * this.limit) this.recent.splice(0, this.recent.length - this.limit);
+  watch(progress: RunProgress): void {
+    this.progress = progress;
+    this.start();
+  }
+
+  private start(): void {
+    if (this.timer) return;
+    const draw = (): void => this.output.out(this.frameText());
+    // The first frame soon (the run is visibly under way), then one per FRAME_MS; a run shorter
+    // than that draws once, at its end.
+    this.timer = setTimeout(() => {
+      draw();
+      this.timer = setInterval(draw, FRAME_MS);
+      this.timer.unref();
+    }, FIRST_FRAME_MS);
+    this.timer.unref();
   }
 
   onEvent(event: RunEvent): void {
-    const name = event.step;
-    switch (event.type) {
-      case "step_started": {
-        const step = new LiveStep(name, this.seq++, "PROCESSING", Date.now());
-        // Started again (a loop's next turn, a retried composite): its failed attempts carry on.
-        if (this.running.size > 0) step.failed = this.running.get(name)?.failed ?? 0;
-        this.running.set(name, step);
-        break;
-      }
-      case "task_output": {
-        const step = this.running.get(name);
-        if (step) step.line = String(event.line ?? "");
-        break;
-      }
-      case "task_error": {
-        const step = this.running.get(name);
-        if (step) {
-          step.message = String(event.error ?? "");
-          step.failed = typeof event.attempt === "number" ? event.attempt : step.failed + 1;
-        }
-        break;
-      }
-      case "step_completed": {
-        const step = this.running.get(name);
-        if (step) {
-          this.running.delete(name);
-          step.status = String(event.status);
-          step.ended = Date.now();
-          step.message = typeof event.message === "string" ? event.message : step.status === "SUCCESS" ? "" : step.message;
-          this.done(step);
-        }
-        break;
-      }
-      case "step_skipped": {
-        const step = new LiveStep(name, this.seq++, "SKIPPED", Date.now());
-        step.ended = step.started;
-        step.message = String(event.reason ?? "");
-        this.done(step);
-        break;
-      }
-      default:
-        return;
-    }
-    this.dirty = true;
-    if (!this.timer) {
-      // The first frame at once (the run is visibly under way), then one per FRAME_MS.
-      this.draw();
-      this.timer = setInterval(() => this.draw(), FRAME_MS);
-      this.timer.unref();
+    if (event.type === "task_output") this.lines.set(event.step, String(event.line ?? ""));
+    else if (event.type === "step_skipped") {
+      this.skippedCount++;
+      this.skipped.push({ name: event.step, reason: String(event.reason ?? "") });
+      if (this.skipped.length > 2 * this.limit) this.skipped = this.skipped.slice(-this.limit);
+      this.start();
     }
   }
 
-  private lines(limit: number): string[] {
+  /** The lines of one frame: what is hidden, then the latest finished steps, then the running ones. */
+  private frameLines(limit: number): string[] {
     const now = Date.now();
-    const running = [...this.running.values()].slice(0, limit);
-    const room = Math.max(1, limit - running.length);
-    const shown = [...running, ...this.recent.slice(-room)].slice(0, limit).sort((a, b) => a.seq - b.seq);
-    const hidden = this.running.size + this.finished - shown.length;
+    const progress = this.progress;
+    const runningLogs = progress ? [...progress.running.values()].slice(0, limit) : [];
+    const room = Math.max(0, limit - runningLogs.length);
+    const recent = progress ? progress.recent.slice(-room) : [];
+    const skipped = this.skipped.slice(-Math.max(0, room - recent.length));
+    let total = this.skippedCount + (progress?.running.size ?? 0);
+    for (const n of progress?.finished.values() ?? []) total += n;
+    const hidden = total - skipped.length - recent.length - runningLogs.length;
     const out = hidden > 0 ? [`  … ${hidden} more step${hidden === 1 ? "" : "s"} finished`] : [];
     const columns = this.output.columns || 100;
-    for (const s of shown) {
-      const mark = s.ended === undefined ? SPINNER[this.frame % SPINNER.length]! : s.status === "SUCCESS" ? "✓" : s.status === "SKIPPED" ? "–" : s.status === "SUSPENDED" ? "‖" : "✗";
-      const colour = COLOUR[s.status] ?? "2";
-      // The attempt shown: the failed one for a failed step, else the one after the last failure.
-      const n = s.status === "FAIL" ? Math.max(1, s.failed) : s.failed + 1;
-      const attempt = n > 1 ? `  attempt ${n}` : "";
-      const tail = s.message ? `  — ${s.message.split("\n")[0]}` : s.line ? `  › ${s.line}` : "";
-      const plain = `${"  ".repeat(s.depth)}${mark} ${s.name.slice(s.name.lastIndexOf(".") + 1)}  ${s.status}  ${elapsed((s.ended ?? now) - s.started)}${attempt}${tail}`;
-      out.push(`${ESC}${colour}m${plain.slice(0, columns - 1)}${ESC}0m`);
+    const line = (name: string, status: string, mark: string, time: number | undefined, attempt: number, tail: string): void => {
+      const plain = `${"  ".repeat(depthOf(name))}${mark} ${name.slice(name.lastIndexOf(".") + 1)}  ${status}${time === undefined ? "" : `  ${elapsed(time)}`}${attempt > 1 ? `  attempt ${attempt}` : ""}${tail}`;
+      out.push(`${ESC}${COLOUR[status] ?? "2"}m${plain.slice(0, columns - 1)}${ESC}0m`);
+    };
+    const tailOf = (name: string, message: string): string => {
+      const printed = this.lines.get(name);
+      return message ? `  — ${message.split("\n")[0]}` : printed ? `  › ${printed}` : "";
+    };
+    for (const s of skipped) line(s.name, "SKIPPED", "–", undefined, 0, s.reason ? `  — ${s.reason}` : "");
+    for (const log of recent) {
+      const mark = log.status === "SUCCESS" ? "✓" : log.status === "SUSPENDED" ? "‖" : "✗";
+      const since = this.seen.get(log.internal_name);
+      line(log.internal_name, log.status, mark, durationOf(log) ?? (since === undefined ? undefined : now - since), log.attempts.length, tailOf(log.internal_name, log.message));
+    }
+    const spinner = SPINNER[this.frame % SPINNER.length]!;
+    for (const log of runningLogs) {
+      let since = this.seen.get(log.internal_name);
+      if (since === undefined) this.seen.set(log.internal_name, (since = now));
+      // While it runs: the attempt after the ones recorded, and why the last one failed.
+      const failed = log.attempts.at(-1);
+      line(log.internal_name, "PROCESSING", spinner, now - since, log.attempts.length + 1, tailOf(log.internal_name, failed?.status === "FAIL" ? failed.message : ""));
+    }
+    // What is out of view needs no start time or printed line any more.
+    if (this.seen.size > 4 * limit || this.lines.size > 4 * limit) {
+      const shown = new Set([...recent, ...runningLogs].map((l) => l.internal_name));
+      for (const name of this.seen.keys()) if (!shown.has(name)) this.seen.delete(name);
+      for (const name of this.lines.keys()) if (!shown.has(name)) this.lines.delete(name);
     }
     return out;
-  }
-
-  /** Draws one frame in place: up to the first line of the previous frame, each line cleared. */
-  private draw(): void {
-    if (!this.dirty && this.running.size === 0) return;
-    this.output.out(this.frameText());
   }
 
   /**
@@ -211,9 +187,8 @@ export class LiveView implements RunView {
    * lives), each line cleared as it is rewritten, what a shorter frame leaves below cleared.
    */
   private frameText(): string {
-    this.dirty = false;
     this.frame++;
-    const lines = this.lines(this.limit);
+    const lines = this.frameLines(this.limit);
     const head = this.drawnLines > 0 ? `${ESC}${this.drawnLines}F` : `${ESC}?25l`;
     this.drawnLines = lines.length;
     return `${head}${lines.map((line) => `${ESC}2K${line}`).join("\n")}${ESC}0J\n`;
@@ -226,19 +201,21 @@ export class LiveView implements RunView {
       clearInterval(this.timer);
       last = this.frameText();
     }
-    // A run that succeeded: the steps this view saw finish (no walk of a 10,000-step log). One
-    // that did not may have steps no event reported (cancelled, recorded by the exit guard):
-    // counted from its run log.
-    const counts = result.status === "SUCCESS" ? this.tally : countByStatus(result.runLog.steps, new Map());
+    // Counted as the run went (no walk of a 10,000-step log), else from the run log.
+    let counts: Map<string, number>;
+    if (this.progress) {
+      counts = new Map(this.progress.finished);
+      if (this.skippedCount > 0) counts.set("SKIPPED", this.skippedCount);
+    } else counts = countByStatus(result.runLog.steps, new Map());
     const byStatus = [...counts].map(([status, n]) => `${n} ${status}`).join(", ");
     const colour = COLOUR[result.status] ?? "0";
     this.output.out(
       last +
-      [
-        `${ESC}?25h${ESC}1m${noun} ${result.runId}: ${ESC}${colour}m${result.status}${ESC}0m  (${byStatus || "no steps"}; ${elapsed(Date.now() - this.started)})`,
-        `  runnable show ${result.runId}       the run log as a tree`,
-        `  runnable timeline ${result.runId}   a Gantt chart in one HTML file`,
-      ].join("\n"),
+        [
+          `${ESC}?25h${ESC}1m${noun} ${result.runId}: ${ESC}${colour}m${result.status}${ESC}0m  (${byStatus || "no steps"}; ${elapsed(Date.now() - this.started)})`,
+          `  runnable show ${result.runId}       the run log as a tree`,
+          `  runnable timeline ${result.runId}   a Gantt chart in one HTML file`,
+        ].join("\n"),
     );
   }
 }

@@ -1,4 +1,5 @@
 import type { BranchLog, RunConfig, RunLogStore, StepLog } from "@runnable-ts/sdk";
+import type { ProgressRecorder } from "./progress";
 
 /** Step and branch logs of one run that are PROCESSING, by internal name. */
 export interface RunningRecords {
@@ -8,12 +9,13 @@ export interface RunningRecords {
 
 /**
  * A view of `store` that keeps `running` up to date: a step or branch log written PROCESSING is
- * remembered until it is written with another status. Every other member is the store's own
+ * remembered until it is written with another status (then, with `progress`, recorded as
+ * finished). Every other member is the store's own
  * (methods bound to it, found on its prototype chain too), so optional and future store methods
  * pass through unchanged. A plain object, not a Proxy: a trap on every store call costs more
  * than a map iteration's own work.
  */
-export function trackRunning(store: RunLogStore, running: RunningRecords): RunLogStore {
+export function trackRunning(store: RunLogStore, running: RunningRecords, progress?: ProgressRecorder): RunLogStore {
   const view: Record<string, unknown> = {};
   for (let o: object | null = store; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
     for (const key of Object.getOwnPropertyNames(o)) {
@@ -25,7 +27,10 @@ export function trackRunning(store: RunLogStore, running: RunningRecords): RunLo
   }
   view.putStepLog = (runId: string, log: StepLog): Promise<void> => {
     if (log.status === "PROCESSING") running.steps.set(log.internal_name, log);
-    else running.steps.delete(log.internal_name);
+    else {
+      running.steps.delete(log.internal_name);
+      progress?.finish(log);
+    }
     return store.putStepLog(runId, log);
   };
   view.putBranchLog = (runId: string, log: BranchLog): Promise<void> => {

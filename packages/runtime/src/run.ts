@@ -5,6 +5,7 @@ import { describeDagChange } from "./dag-diff";
 import { loadParameters } from "./parameters";
 import { checkExecutor, placeSteps } from "./placement";
 import { planOf } from "./plan";
+import type { RunProgress } from "./progress";
 import { messageOf } from "./redact";
 import { resumeTarget, suspendedSteps, type ResumeRequest } from "./resume";
 import { RetryFrom } from "./retry-from";
@@ -29,6 +30,12 @@ export interface RunOptions extends ExecuteOptions {
    * `task_error` of a failed attempt) reach `onEvent`.
    */
   eventDetail?: EventDetail;
+  /**
+   * Called once, as the run starts, with what it is doing now — running steps, finished ones
+   * by status, the last to finish — for a view that samples it on a timer (the CLI's live view)
+   * rather than following events.
+   */
+  onProgress?: (progress: RunProgress) => void;
   /** Retry this failed run instead of starting a new one (else `RUNNABLE_RETRY_RUN_ID`). */
   retryRunId?: string;
   /** Receives warnings (e.g. parameters ignored on retry); default `console.warn`. */
@@ -72,7 +79,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
   const runId = retryId !== undefined ? validateRunId(retryId, options.retryRunId !== undefined ? "the run id to retry" : "RUNNABLE_RETRY_RUN_ID") : resolveRunId(options.runId, env);
   // OpenTelemetry spans from the run's events, when a tracer provider is registered (tracing.ts).
   const tracer = RunTracer.start({ parent: env.TRACEPARENT, runSpan: true, runId });
-  const session = await RunSession.open(input, tracer ? { ...options, tracer } : options).catch((error: unknown) => {
+  const session = await RunSession.open(input, { ...options, ...(tracer ? { tracer } : {}), progress: options.onProgress !== undefined }).catch((error: unknown) => {
     tracer?.end("FAIL", messageOf(error));
     throw error;
   });
@@ -86,6 +93,7 @@ export async function runPipeline(input: GraphDef, options: RunOptions): Promise
     if (executor.compile) return await compilePipeline(session, executor.compile.bind(executor), runId, services, options);
     let runConfig = retryId ? await startRetry(session, retryId, options) : await createRunLog(session, runId, options);
     session.guardExit(runId, runConfig);
+    if (session.progress) options.onProgress?.(session.progress);
     services.emit({ type: "pipeline_started", step: "", ...(retryId ? { retry: true } : {}) });
     let status: Status = "FAIL";
     try {

@@ -9,6 +9,7 @@ import { prepare, type Prepared } from "./prepare";
 import { holdRejectionGuard } from "./rejection-guard";
 import { loadExport } from "./load-export";
 import { secretsFromEnv } from "./placement";
+import { ProgressRecorder } from "./progress";
 import { serializedStore } from "./serialized-store";
 import type { RetryFrom } from "./retry-from";
 import { Traversal } from "./traversal";
@@ -30,6 +31,8 @@ export interface SessionOptions {
    * `onEvent` wants them (the run's spans, see tracing.ts).
    */
   tracer?: Pick<RunTracer, "onEvent"> | undefined;
+  /** Keep a {@link RunProgress} of the run ({@link RunSession.progress}). */
+  progress?: boolean | undefined;
 }
 
 /** The event detail of a run with only a tracer watching: none. */
@@ -97,8 +100,16 @@ export class RunSession {
 
   /** The run's store, seen through a view that remembers what is PROCESSING (see {@link guardExit}). */
   get store(): RunLogStore {
-    return (this.trackedStore ??= trackRunning(this.scope.get("run-log-store"), this.running));
+    return (this.trackedStore ??= trackRunning(this.scope.get("run-log-store"), this.running, this.progress));
   }
+
+  /** What the run is doing now, when the session was opened with `progress`. */
+  get progress(): ProgressRecorder | undefined {
+    if (this.options.progress) this.recorder ??= new ProgressRecorder(this.running.steps);
+    return this.recorder;
+  }
+
+  private recorder: ProgressRecorder | undefined;
 
   /**
    * Until {@link close}, a process exit (a task calling `process.exit()`, an event loop that
@@ -117,11 +128,14 @@ export class RunSession {
     // A tracer needs every attempt's events, a listener maybe not: they are made for the tracer
     // and not passed on.
     const withoutTasks = tracer !== undefined && eventDetail?.tasks === false;
+    const withoutSteps = tracer !== undefined && eventDetail?.steps === false;
     // The runtime's events are fresh objects: run_id and timestamp are added in place (a copy
     // per event, of objects of many shapes, would cost more than the rest of the event).
     const emit = (event: { type: string; step: string; [field: string]: unknown }): void | Promise<void> => {
       tracer?.onEvent(event);
-      if (!onEvent || (withoutTasks && (event.type === "task_started" || event.type === "task_completed"))) return;
+      if (!onEvent) return;
+      if (withoutTasks && (event.type === "task_started" || event.type === "task_completed")) return;
+      if (withoutSteps && (event.type === "step_started" || event.type === "step_completed")) return;
       const stamped: Record<string, unknown> = event;
       stamped.run_id = runId;
       stamped.timestamp = isoNow();
@@ -140,7 +154,7 @@ export class RunSession {
       signal: this.controller.signal,
       retryIndicator: this.env.RUNNABLE_RETRY_INDICATOR ?? "",
       observed: onEvent !== undefined || tracer !== undefined,
-      detail: !onEvent ? LIFECYCLE_ONLY : withoutTasks ? { ...eventDetail!, tasks: true } : eventDetail,
+      detail: !onEvent ? LIFECYCLE_ONLY : withoutTasks || withoutSteps ? { ...eventDetail!, tasks: true, steps: true } : eventDetail,
       emit,
       // Object.assign, not `{ ...event, run_id, … }`: on Node 20 a spread followed by more keys
       // costs ~3 µs (a slow path in V8 11), ~10x an assign; this runs once per event a task emits.

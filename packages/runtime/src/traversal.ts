@@ -204,7 +204,8 @@ export class Traversal implements StepHost {
     stepLog.message = "";
     // Terminal steps finish at once: their PROCESSING state is not worth a write.
     if (!type.terminal) await store.putStepLog(services.runId, stepLog);
-    if (services.observed) services.emit({ type: "step_started", step: internalName, step_type: node.type });
+    const stepEvents = services.observed && services.detail?.steps !== false;
+    if (stepEvents) services.emit({ type: "step_started", step: internalName, step_type: node.type });
     const context = new StepContextImpl(this, node, internalName, scope, iterVars, stepLog);
     let status: Status;
     try {
@@ -220,6 +221,8 @@ export class Traversal implements StepHost {
     await store.putStepLog(services.runId, stepLog);
     if (services.observed) {
       if (status === "SUSPENDED") services.emit({ type: "step_suspended", step: internalName, payload: stepLog.attempts.at(-1)?.suspend_payload ?? null });
+    }
+    if (stepEvents) {
       const completed: { type: string; step: string; status: Status; message?: string } = { type: "step_completed", step: internalName, status };
       if (stepLog.message) completed.message = stepLog.message;
       services.emit(completed);

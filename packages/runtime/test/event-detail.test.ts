@@ -1,5 +1,5 @@
 import { FunctionTask, Pipeline, type EventDetail, type GraphDef, type RunEvent } from "@runnable-ts/sdk";
-import { runPipeline } from "../src/index";
+import { runPipeline, type RunProgress } from "../src/index";
 import { workdir } from "./support";
 
 /** One step that reads a parameter, prints a line and returns a value: every kind of detail. */
@@ -71,5 +71,35 @@ describe("eventDetail: what a listener needs beyond the lifecycle events", () =>
     const failed = await eventsOf({ previews: false, output: false, tasks: false }, failing, "FAIL");
     expect(failed.filter((e) => e.step === "flaky").map((e) => `${e.type}${e.attempt ? `#${String(e.attempt)}` : ""}`)).toEqual(["step_started", "task_error#1", "task_error#2", "task_error#3", "step_completed"]);
     expect(failed.find((e) => e.type === "task_error" && e.attempt === 2)).toMatchObject({ error: expect.stringContaining("attempt 2 broke") });
+  });
+
+  it("without steps: no step_started / step_completed, and onProgress shows the running steps, what finished by status and the last to finish", async () => {
+    const w = workdir();
+    const events: RunEvent[] = [];
+    const seen: string[][] = [];
+    let progress: RunProgress | undefined;
+    const sampled = new Pipeline({
+      steps: [
+        new FunctionTask({ name: "first", fn: () => void seen.push([...progress!.running.keys()]) }),
+        new FunctionTask({ name: "second", fn: () => void seen.push([...progress!.running.keys()]) }),
+      ],
+    }).toGraph();
+    const result = await runPipeline(sampled, {
+      definition: { kind: "sdk", file: undefined },
+      cwd: w.dir,
+      configurationFile: w.config,
+      env: {},
+      onEvent: (e) => void events.push(e),
+      eventDetail: { previews: false, output: true, tasks: false, steps: false },
+      onProgress: (p) => (progress = p),
+    });
+    expect(result.status).toBe("SUCCESS");
+    expect(events.some((e) => e.type === "step_started" || e.type === "step_completed")).toBe(false);
+    expect(events.map((e) => e.type)).toEqual(["pipeline_started", "pipeline_completed"]);
+    // While each task runs, it is the running step; at the end nothing runs and all three finished.
+    expect(seen).toEqual([["first"], ["second"]]);
+    expect(progress!.running.size).toBe(0);
+    expect([...progress!.finished]).toEqual([["SUCCESS", 3]]);
+    expect(progress!.recent.map((l) => l.internal_name)).toEqual(["first", "second", "success"]);
   });
 });

@@ -60,15 +60,16 @@ describe("OpenTelemetry spans (in-memory exporter)", () => {
     expect(spans.filter((s) => s.name === "runnable.task")).toHaveLength(1 + 2 + 4 + 2);
   });
 
-  it("a listener that wants no task events (the live view) takes none of the task spans away", async () => {
+  it("a listener that wants no task or step events (the live view) takes none of the spans away", async () => {
     const dir = seeingDir();
     const types = new Set<string>();
-    const result = await run(dir, "nested.yaml", "otel-lean", {}, { onEvent: (e) => void types.add(e.type), eventDetail: { previews: false, output: true, tasks: false } });
+    const result = await run(dir, "nested.yaml", "otel-lean", {}, { onEvent: (e) => void types.add(e.type), eventDetail: { previews: false, output: true, tasks: false, steps: false } });
     expect(result.status).toBe("SUCCESS");
     const tasks = exporter.getFinishedSpans().filter((s) => s.name === "runnable.task");
     expect(tasks).toHaveLength(1 + 2 + 4 + 2);
     expect(tasks.filter((s) => stepName(s) === "flaky").map((s) => s.attributes["runnable.status"])).toEqual(["FAIL", "SUCCESS"]);
-    expect(types.has("task_started") || types.has("task_completed")).toBe(false);
+    expect(types.has("task_started") || types.has("task_completed") || types.has("step_started") || types.has("step_completed")).toBe(false);
+    expect(exporter.getFinishedSpans().filter((s) => s.name === "runnable.step").map(stepName)).toEqual(expect.arrayContaining(["start", "par", "outer", "outer.2.inner.b.work", "flaky"]));
     expect(types.has("task_error")).toBe(true);
   });
 

@@ -28,6 +28,8 @@ export interface EventDetail {
   readonly previews: boolean;
   readonly output: boolean;
   readonly tasks?: boolean | undefined;
+  /** `step_started` and `step_completed` of every step (default true); skips and suspensions come either way. */
+  readonly steps?: boolean | undefined;
 }
 
 /** The services and facts of a running pipeline, shared by every step. */

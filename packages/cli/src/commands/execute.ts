@@ -15,6 +15,7 @@ import {
   withRunLogStore,
   type DefinitionSource,
   type ResumeRequest,
+  type RunProgress,
   type RunResult,
 } from "@runnable-ts/runtime";
 import { RunnableError, type GraphDef, type RunEvent, type RunLog } from "@runnable-ts/sdk";
@@ -113,6 +114,8 @@ function run(
     runId: flags.runId,
     tag: flags.tag,
     ...(needs ? { onEvent, eventDetail: needs } : {}),
+    // A view that samples the run (the live view) gets its progress.
+    ...(view.watch ? { onProgress: (progress: RunProgress) => view.watch!(progress) } : {}),
     onWarning: (message) => output.err(`warning: ${message}`),
     signal,
     ...(flags.retryRunId ? { retryRunId: flags.retryRunId } : {}),
