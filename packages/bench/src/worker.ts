@@ -42,9 +42,21 @@ function logBytes(): number {
   return folder ? bytesUnder(folder) : Buffer.byteLength(JSON.stringify(lastRun.runLog));
 }
 
+/** Config files by content: written once, as a user's file is (rewriting it every run would make each run load plugins again). */
+const configFiles = new Map<string, string>();
+
+function configFile(config: string): string {
+  let file = configFiles.get(config);
+  if (!file) {
+    file = join(dir, `config-${configFiles.size}.yaml`);
+    writeFileSync(file, config);
+    configFiles.set(config, file);
+  }
+  return file;
+}
+
 async function run(graph: GraphDef, config: string): Promise<void> {
-  const file = join(dir, "config.yaml");
-  writeFileSync(file, config);
+  const file = configFile(config);
   const result = await runPipeline(graph, { definition: { kind: "sdk", file: undefined }, cwd: dir, configurationFile: file, env: {} });
   if (result.status !== "SUCCESS") throw new Error(`run failed: ${JSON.stringify(result.runLog).slice(0, 400)}`);
   lastRun = result;
