@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import type { Readable } from "node:stream";
+import { subprocessLauncher, type Launcher, type LaunchRequest, type LaunchResult } from "@runnable-ts/sdk";
+
+/** The CLI's prestart switch (`packages/cli/src/prestart.ts`; a plugin cannot import the CLI). */
+const PRESTART_ENV = "RUNNABLE_PRESTARTED";
+/** The tail of standard error kept for messages, as the SDK's subprocess launcher keeps it. */
+const STDERR_TAIL = 4000;
+
+/** A CLI process started ahead of its command: it loads the CLI, says "ready" on fd 3, then reads its command. */
+interface Spare {
+  readonly key: string;
+  readonly child: ChildProcess;
+  /** Resolves true once the process is ready for its command, false when it ended first. */
+  readonly ready: Promise<boolean>;
+  /** Resolves when the process has ended (and its stderr is read). */
+  readonly closed: Promise<number | null>;
+  stderr: string;
+}
+
+/** A launcher that keeps one step process started ahead, and its `close` (ends the one left). */
+export interface PrestartedLauncher {
+  readonly launcher: Launcher;
+  close(): void;
+}
+
+/**
+ * The `emulator`'s launcher: every step still runs in a fresh `runnable execute-single-node`
+ * process, in the run's folder, with this process's environment plus the request's variables
+ * (what the SDK's subprocess launcher does), but the process for the next step is started while
+ * the current one runs: Node's start-up and the CLI's module loading (most of a step process's
+ * life) overlap the step before it. A process that cannot be prestarted (another CLI that does
+ * not know the switch, a spawn error) means a launch as usual.
+ */
+export function prestartedLauncher(): PrestartedLauncher {
+  let spare: Spare | undefined;
+  let closed = false;
+
+  const start = (request: LaunchRequest): void => {
+    if (closed || spare) return;
+    const [command, ...args] = request.argv;
+    const child = spawn(command ?? "", args.slice(0, 1), {
+      cwd: request.cwd,
+      env: { ...process.env, [PRESTART_ENV]: "1" },
+      stdio: ["pipe", "ignore", "pipe", "pipe"],
+    });
+    const ended = new Promise<number | null>((resolve) => {
+      child.on("error", () => resolve(null));
+      child.on("close", (code) => resolve(code));
+    });
+    const ready = new Promise<boolean>((resolve) => {
+      const channel = child.stdio[3] as Readable | null | undefined;
+      if (!channel) return resolve(false);
+      let said = "";
+      channel.setEncoding("utf8");
+      channel.on("data", (text: string) => {
+        said += text;
+        if (said.includes("ready\n")) resolve(true);
+      });
+      channel.on("error", () => resolve(false));
+      void ended.then(() => resolve(false));
+    });
+    child.stdin?.on("error", () => undefined);
+    const made: Spare = { key: keyOf(request), child, ready, closed: ended, stderr: "" };
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => (made.stderr = (made.stderr + text).slice(-STDERR_TAIL)));
+    spare = made;
+  };
+
+  const launcher: Launcher = async (request) => {
+    const taken = spare && spare.key === keyOf(request) ? spare : undefined;
+    if (taken) spare = undefined;
+    const result = taken && (await taken.ready) ? run(taken, request) : subprocessLauncher(request);
+    // The next step's process starts now, while this step runs.
+    start(request);
+    return result;
+  };
+
+  return {
+    launcher,
+    close: () => {
+      closed = true;
+      // A process that has run nothing yet: ending it now keeps this one from waiting for it.
+      spare?.child.kill();
+      spare = undefined;
+    },
+  };
+}
+
+/** Launches of the same executable, CLI and folder can use the same prestarted process. */
+const keyOf = (request: LaunchRequest): string => `${request.argv[0] ?? ""}\0${request.argv[1] ?? ""}\0${request.cwd}`;
+
+/** Hands the request to a ready process and waits for it, as the subprocess launcher waits for its own. */
+async function run(spare: Spare, request: LaunchRequest): Promise<LaunchResult> {
+  const abort = (): void => void spare.child.kill("SIGTERM");
+  if (request.signal?.aborted) abort();
+  else request.signal?.addEventListener("abort", abort, { once: true });
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...process.env, ...request.env })) if (value !== undefined) env[name] = value;
+  spare.child.stdin?.end(`${JSON.stringify({ argv: request.argv, env, cwd: request.cwd })}\n`);
+  const code = await spare.closed;
+  request.signal?.removeEventListener("abort", abort);
+  return { code, stderr: spare.stderr };
+}
