@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { enableCompileCache } from "./compile-cache";
-import { awaitCommand, PRESTART_ENV } from "./prestart";
+import { awaitCommand, configArgument, hintedArgv, PRESTART_ENV } from "./prestart";
 
 // First, before any other module loads: the modules compiled here are reused by the next process.
 enableCompileCache();
@@ -16,11 +16,16 @@ function load(): typeof import("./cli-process") | undefined {
   }
 }
 
-if (process.env[PRESTART_ENV] === "1") {
-  awaitCommand(
-    () => {
+const prestarted = process.env[PRESTART_ENV];
+if (prestarted !== undefined && prestarted !== "") {
+  void awaitCommand(
+    async () => {
       require("./cli-process");
       require("./commands/execute");
+      const hint = hintedArgv(prestarted);
+      if (hint?.[2] !== "execute-single-node") return;
+      const { prewarm } = require("@runnable-ts/runtime") as typeof import("@runnable-ts/runtime");
+      await prewarm({ cwd: process.cwd(), configFile: configArgument(hint), env: process.env });
     },
     (args) => load()?.runCli(args),
   );

@@ -1,8 +1,10 @@
 import { writeSync, closeSync } from "node:fs";
 
 /**
- * Set (to "1") in the environment of a CLI process started ahead of its command: it loads the
- * CLI's modules, says so on file descriptor 3, then reads its command from standard input.
+ * Set in the environment of a CLI process started ahead of its command, to the command line of
+ * the launch before it (a JSON array: the next command is most likely alike), or "1": it loads
+ * the CLI's modules, prepares what that command line would need, says so on file descriptor 3,
+ * then reads its command from standard input.
  * The emulator executor keeps one such process ready while a step runs, so the next step's
  * process has already paid Node's start-up and the module loading (plugins cannot import the
  * CLI: the emulator spells the same name).
@@ -18,15 +20,36 @@ export interface PrestartCommand {
   cwd: string;
 }
 
-/**
- * Loads what every command needs (nothing runs: modules have no import-time effects), signals
- * readiness on fd 3, then waits for one {@link PrestartCommand} on stdin and hands it to `run`
- * with `process.argv`, `process.env` and the working directory set as a fresh process would have
- * them. Standard input closing first (the launcher went away) ends the process quietly.
- */
-export function awaitCommand(preload: () => void, run: (args: string[]) => void): void {
+/** The `--config` / `-c` value of a command line, as the CLI would read it. */
+export function configArgument(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "-c" || arg === "--config") return argv[i + 1];
+    if (arg.startsWith("--config=")) return arg.slice("--config=".length);
+  }
+  return undefined;
+}
+
+/** The command line of the launch before this process's (the value of {@link PRESTART_ENV}), when it holds one. */
+export function hintedArgv(value: string | undefined): string[] | undefined {
   try {
-    preload();
+    const parsed: unknown = JSON.parse(value ?? "");
+    return Array.isArray(parsed) && parsed.every((a) => typeof a === "string") ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs `preload` (loading what every command needs, preparing what the hinted command would;
+ * nothing of a command runs), signals readiness on fd 3, then waits for one
+ * {@link PrestartCommand} on stdin and hands it to `run` with `process.argv`, `process.env` and
+ * the working directory set as a fresh process would have them. Standard input closing first
+ * (the launcher went away) ends the process quietly.
+ */
+export async function awaitCommand(preload: () => Promise<void>, run: (args: string[]) => void): Promise<void> {
+  try {
+    await preload();
   } catch {
     // The command reports it when it loads the same module.
   }

@@ -41,7 +41,8 @@ export function prestartedLauncher(): PrestartedLauncher {
     const [command, ...args] = request.argv;
     const child = spawn(command ?? "", args.slice(0, 1), {
       cwd: request.cwd,
-      env: { ...process.env, [PRESTART_ENV]: "1" },
+      // The command line of this launch hints at the next one's (the same run and config file).
+      env: { ...process.env, [PRESTART_ENV]: JSON.stringify(request.argv) },
       stdio: ["pipe", "ignore", "pipe", "pipe"],
     });
     const ended = new Promise<number | null>((resolve) => {
