@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const BIN = resolve(__dirname, "..", "dist", "bin.js");
+const LAZY_LOCALES = resolve(__dirname, "..", "dist", "lazy-locales.js");
 
 describe("CLI start-up", () => {
   let dir: string;
@@ -21,5 +22,26 @@ describe("CLI start-up", () => {
     const result = spawnSync(process.execPath, ["-r", join(dir, "probe.js"), BIN, "execute", "one.yaml", "--quiet"], { cwd: dir, encoding: "utf8" });
     expect(result.stdout).toMatch(/: SUCCESS$/m);
     expect(result.stderr.trim()).toBe("esm:false");
+  });
+
+  it("loads zod's locales one by one when used, not all 64 with zod (same modules, one zod)", () => {
+    const script = `
+      const installed = require(${JSON.stringify(LAZY_LOCALES)}).lazyZodLocales();
+      const { z } = require("@runnable-ts/sdk");
+      const locales = () => Object.keys(require.cache).filter((f) => /zod[\\/]v4[\\/]locales[\\/][\\w-]+\\.cjs$/.test(f)).map((f) => f.replace(/.*[\\/]/, "")).sort();
+      const before = locales();
+      const names = Object.keys(z.locales).length;
+      z.config(z.locales.fr());
+      const message = z.string().safeParse(1).error.issues[0].message;
+      console.log(JSON.stringify({ installed, before, names, after: locales(), message, same: z.locales.fr === z.locales.fr }));`;
+    const result = spawnSync(process.execPath, ["-e", script], { cwd: resolve(__dirname, ".."), encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    const seen = JSON.parse(result.stdout) as { installed: boolean; before: string[]; names: number; after: string[]; message: string; same: boolean };
+    expect(seen.installed).toBe(true);
+    expect(seen.before).toEqual(["en.cjs", "index.cjs"]);
+    expect(seen.names).toBeGreaterThan(40);
+    expect(seen.after).toEqual(["en.cjs", "fr.cjs", "index.cjs"]);
+    expect(seen.message).toMatch(/Entrée invalide/);
+    expect(seen.same).toBe(true);
   });
 });
