@@ -25,23 +25,31 @@ export interface PrestartedLauncher {
 }
 
 /**
+ * Processes kept started ahead: two, so that two load at once (on two cores) while a step runs,
+ * and a chain of short steps is not held up by the start-up of one process at a time.
+ */
+const DEPTH = 2;
+
+/**
  * The `emulator`'s launcher: every step still runs in a fresh `runnable execute-single-node`
  * process, in the run's folder, with this process's environment plus the request's variables
- * (what the SDK's subprocess launcher does), but the process for the next step is started while
- * the current one runs: Node's start-up and the CLI's module loading (most of a step process's
- * life) overlap the step before it. A process that cannot be prestarted (another CLI that does
- * not know the switch, a spawn error) means a launch as usual.
+ * (what the SDK's subprocess launcher does), but the processes for the next steps are started
+ * while the current one runs: Node's start-up and the CLI's module loading (most of a step
+ * process's life) overlap the steps before. A process that cannot be prestarted (another CLI
+ * that does not know the switch, a spawn error) means a launch as usual.
  */
 export function prestartedLauncher(): PrestartedLauncher {
-  let spare: Spare | undefined;
+  /** Started ahead, oldest first. */
+  let spares: Spare[] = [];
   let closed = false;
+  /** False once a process ended instead of getting ready (a CLI that does not know the switch). */
+  let prestarting = true;
 
-  const start = (request: LaunchRequest): void => {
-    if (closed || spare) return;
+  const spawnSpare = (request: LaunchRequest): Spare => {
     const [command, ...args] = request.argv;
     const child = spawn(command ?? "", args.slice(0, 1), {
       cwd: request.cwd,
-      // The command line of this launch hints at the next one's (the same run and config file).
+      // The command line of this launch hints at the next ones' (the same run and config file).
       env: { ...process.env, [PRESTART_ENV]: JSON.stringify(request.argv) },
       stdio: ["pipe", "ignore", "pipe", "pipe"],
     });
@@ -64,25 +72,40 @@ export function prestartedLauncher(): PrestartedLauncher {
     child.stdin?.on("error", () => undefined);
     const made: Spare = { key: keyOf(request), child, ready, closed: ended, stderr: "" };
     child.stderr?.setEncoding("utf8").on("data", (text: string) => (made.stderr = (made.stderr + text).slice(-STDERR_TAIL)));
-    spare = made;
+    return made;
+  };
+
+  /** Drops the spares made for another command line, then starts spares up to {@link DEPTH}. */
+  const refill = (request: LaunchRequest): void => {
+    if (closed || !prestarting) return;
+    const key = keyOf(request);
+    for (const other of spares.filter((s) => s.key !== key)) other.child.kill();
+    spares = spares.filter((s) => s.key === key);
+    while (spares.length < DEPTH) spares.push(spawnSpare(request));
   };
 
   const launcher: Launcher = async (request) => {
-    const taken = spare && spare.key === keyOf(request) ? spare : undefined;
-    if (taken) spare = undefined;
-    const result = taken && (await taken.ready) ? run(taken, request) : subprocessLauncher(request);
-    // The next step's process starts now, while this step runs.
-    start(request);
-    return result;
+    if (!prestarting) return subprocessLauncher(request);
+    const key = keyOf(request);
+    // This step's process: one started ahead, else one started now (it prepares for this very command).
+    const taken = spares.find((s) => s.key === key) ?? spawnSpare(request);
+    spares = spares.filter((s) => s !== taken);
+    const ready = await taken.ready;
+    // A process that ended instead of getting ready: this CLI cannot be prestarted.
+    if (!ready) prestarting = false;
+    // The next steps' processes start loading now, while this step runs (not before: on two
+    // cores, a first step would otherwise wait behind the start-up of the ones after it).
+    refill(request);
+    return ready ? run(taken, request) : subprocessLauncher(request);
   };
 
   return {
     launcher,
     close: () => {
       closed = true;
-      // A process that has run nothing yet: ending it now keeps this one from waiting for it.
-      spare?.child.kill();
-      spare = undefined;
+      // Processes that have run nothing yet: ending them now keeps this one from waiting for them.
+      for (const spare of spares) spare.child.kill();
+      spares = [];
     },
   };
 }
