@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCli } from "./support/cli";
+import { CLI, runCli } from "./support/cli";
 
 interface Seen {
   step: string;
@@ -53,5 +53,21 @@ exports.record = () => {
     // b's and c's processes were already running (loading the CLI) before a's and b's had ended.
     expect(seen[1]!.started).toBeLessThan(seen[0]!.exited!);
     expect(seen[2]!.started).toBeLessThan(seen[1]!.exited!);
+  });
+
+  it("launches as usual when the CLI cannot be prestarted (it ends instead of getting ready)", () => {
+    writeFileSync(join(dir, "config.yaml"), "pipeline-executor: emulator\nrun-log-store: chunked-fs\ncatalog: do-nothing\n");
+    writeFileSync(join(dir, "pipeline.yaml"), "dag:\n  start_at: a\n  steps:\n    a: { type: task, command: ./steps.js#one, returns: [x], next: b }\n    b: { type: task, command: ./steps.js#two, returns: [y], next: success }\n");
+    writeFileSync(join(dir, "steps.js"), "exports.one = () => 1;\nexports.two = ({ x }) => x + 1;\n");
+    // A CLI that does not know the switch: it prints its help and ends.
+    const older = join(dir, "older-cli.js");
+    writeFileSync(older, `require("node:fs").appendFileSync(${JSON.stringify(join(dir, "cli-starts"))}, process.env.RUNNABLE_PRESTARTED ? "prestart\\n" : "plain\\n");\nif (process.env.RUNNABLE_PRESTARTED) { console.log("usage: runnable ..."); process.exit(0); }\nrequire(${JSON.stringify(CLI)});\n`);
+    const result = runCli(["execute", "pipeline.yaml", "-c", "config.yaml", "--run-id", "pre2", "--json"], { cwd: dir, env: { RUNNABLE_CLI: older } });
+    expect(result.stderr).toBe("");
+    const log = JSON.parse(result.stdout) as { status: string; parameters: Record<string, { value: unknown }> };
+    expect(log.status).toBe("SUCCESS");
+    expect(log.parameters.y?.value).toBe(2);
+    // One attempt at prestarting, then both steps in plain processes.
+    expect(readFileSync(join(dir, "cli-starts"), "utf8").split("\n").filter(Boolean).sort()).toEqual(["plain", "plain", "prestart"]);
   });
 });
