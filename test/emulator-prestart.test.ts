@@ -12,6 +12,8 @@ interface Seen {
   mark: string | undefined;
   prestartSwitch: string | undefined;
   argv: string[];
+  /** Standard input is /dev/null, as the subprocess launcher gives a fresh process. */
+  stdinIsNull: boolean;
 }
 
 describe("emulator: the next step's process is started while a step runs", () => {
@@ -28,9 +30,9 @@ describe("emulator: the next step's process is started while a step runs", () =>
     writeFileSync(join(dir, "pipeline.yaml"), `dag:\n  start_at: a\n  steps:\n${steps}\n`);
     writeFileSync(
       join(dir, "steps.js"),
-      `const { appendFileSync } = require("node:fs");
+      `const { appendFileSync, fstatSync } = require("node:fs");
 exports.record = () => {
-  const seen = { step: process.argv[5], pid: process.pid, started: performance.timeOrigin, cwd: process.cwd(), mark: process.env.MARK, prestartSwitch: process.env.RUNNABLE_PRESTARTED, argv: process.argv.slice(2, 4) };
+  const seen = { step: process.argv[5], pid: process.pid, started: performance.timeOrigin, cwd: process.cwd(), mark: process.env.MARK, prestartSwitch: process.env.RUNNABLE_PRESTARTED, argv: process.argv.slice(2, 4), stdinIsNull: fstatSync(0).isCharacterDevice() };
   appendFileSync(${JSON.stringify(out)}, JSON.stringify(seen) + "\\n");
   process.on("exit", () => appendFileSync(${JSON.stringify(out)}, JSON.stringify({ step: seen.step, exited: Date.now() }) + "\\n"));
 };
@@ -46,7 +48,7 @@ exports.record = () => {
     const seen = [...ran.values()];
     expect(new Set(seen.map((s) => s.pid)).size).toBe(3);
     for (const s of seen) {
-      expect(s).toMatchObject({ cwd: dir, mark: "host", argv: ["execute-single-node", "pre1"] });
+      expect(s).toMatchObject({ cwd: dir, mark: "host", argv: ["execute-single-node", "pre1"], stdinIsNull: true });
       expect(s.prestartSwitch).toBeUndefined();
       expect(s.exited).toBeDefined();
     }

@@ -1,10 +1,10 @@
-import { writeSync, closeSync } from "node:fs";
+import { Socket } from "node:net";
 
 /**
  * Set in the environment of a CLI process started ahead of its command, to the command line of
  * the launch before it (a JSON array: the next command is most likely alike), or "1": it loads
  * the CLI's modules, prepares what that command line would need, says so on file descriptor 3,
- * then reads its command from standard input.
+ * then reads its command from there.
  * The emulator executor keeps one such process ready while a step runs, so the next step's
  * process has already paid Node's start-up and the module loading (plugins cannot import the
  * CLI: the emulator spells the same name).
@@ -42,31 +42,31 @@ export function hintedArgv(value: string | undefined): string[] | undefined {
 
 /**
  * Runs `preload` (loading what every command needs, preparing what the hinted command would;
- * nothing of a command runs), signals readiness on fd 3, then waits for one
- * {@link PrestartCommand} on stdin and hands it to `run` with `process.argv`, `process.env` and
- * the working directory set as a fresh process would have them. Standard input closing first
- * (the launcher went away) ends the process quietly.
+ * nothing of a command runs), says "ready" on file descriptor 3, then waits there for one
+ * {@link PrestartCommand} and hands it to `run` with `process.argv`, `process.env` and the
+ * working directory set as a fresh process would have them (standard input stays what the
+ * launcher gave, as for a fresh process). The channel closing first (the launcher went away)
+ * ends the process quietly. Without a channel on fd 3 the process runs its own command line.
  */
 export async function awaitCommand(preload: () => Promise<void>, run: (args: string[]) => void): Promise<void> {
+  let channel: Socket;
+  try {
+    channel = new Socket({ fd: 3, readable: true, writable: true });
+  } catch {
+    run(process.argv.slice(2));
+    return;
+  }
   try {
     await preload();
   } catch {
     // The command reports it when it loads the same module.
   }
-  try {
-    writeSync(3, "ready\n");
-    closeSync(3);
-  } catch {
-    // No readiness channel: whoever started this process does not wait for it.
-  }
   let text = "";
-  const stdin = process.stdin.setEncoding("utf8");
   const onData = (chunk: string): void => {
     text += chunk;
     const end = text.indexOf("\n");
     if (end < 0) return;
-    stdin.off("data", onData).off("end", onEnd);
-    stdin.destroy();
+    channel.off("data", onData).off("error", onEnd).destroy();
     const command = JSON.parse(text.slice(0, end)) as PrestartCommand;
     for (const name of Object.keys(process.env)) if (!(name in command.env)) delete process.env[name];
     Object.assign(process.env, command.env);
@@ -75,7 +75,8 @@ export async function awaitCommand(preload: () => Promise<void>, run: (args: str
     run(command.argv.slice(2));
   };
   const onEnd = (): void => {
-    process.exitCode = 0;
+    if (!channel.destroyed) channel.destroy();
   };
-  stdin.on("data", onData).on("end", onEnd);
+  channel.setEncoding("utf8").on("data", onData).on("end", onEnd).on("error", onEnd);
+  channel.write("ready\n");
 }

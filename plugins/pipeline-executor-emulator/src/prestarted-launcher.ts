@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { subprocessLauncher, type Launcher, type LaunchRequest, type LaunchResult } from "@runnable-ts/sdk";
 
 /** The CLI's prestart switch (`packages/cli/src/prestart.ts`; a plugin cannot import the CLI). */
@@ -51,7 +51,8 @@ export function prestartedLauncher(): PrestartedLauncher {
       cwd: request.cwd,
       // The command line of this launch hints at the next ones' (the same run and config file).
       env: { ...process.env, [PRESTART_ENV]: JSON.stringify(request.argv) },
-      stdio: ["pipe", "ignore", "pipe", "pipe"],
+      // stdin and stdout as the subprocess launcher has them; fd 3 carries "ready" and the command.
+      stdio: ["ignore", "ignore", "pipe", "pipe"],
     });
     const ended = new Promise<number | null>((resolve) => {
       child.on("error", () => resolve(null));
@@ -67,9 +68,9 @@ export function prestartedLauncher(): PrestartedLauncher {
         if (said.includes("ready\n")) resolve(true);
       });
       channel.on("error", () => resolve(false));
+      channel.on("end", () => resolve(false));
       void ended.then(() => resolve(false));
     });
-    child.stdin?.on("error", () => undefined);
     const made: Spare = { key: keyOf(request), child, ready, closed: ended, stderr: "" };
     child.stderr?.setEncoding("utf8").on("data", (text: string) => (made.stderr = (made.stderr + text).slice(-STDERR_TAIL)));
     return made;
@@ -120,7 +121,7 @@ async function run(spare: Spare, request: LaunchRequest): Promise<LaunchResult> 
   else request.signal?.addEventListener("abort", abort, { once: true });
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries({ ...process.env, ...request.env })) if (value !== undefined) env[name] = value;
-  spare.child.stdin?.end(`${JSON.stringify({ argv: request.argv, env, cwd: request.cwd })}\n`);
+  (spare.child.stdio[3] as Writable).end(`${JSON.stringify({ argv: request.argv, env, cwd: request.cwd })}\n`);
   const code = await spare.closed;
   request.signal?.removeEventListener("abort", abort);
   return { code, stderr: spare.stderr };
