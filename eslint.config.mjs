@@ -26,7 +26,7 @@ export default defineConfig(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", ignoreRestSiblings: true }],
       // Lazy loads, deliberate: the runtime from the SDK (the SDK stays the bottom layer), tsx and
       // fast-glob on first use (start-up cost), the CLI's own package.json for --version.
-      "@typescript-eslint/no-require-imports": ["error", { allow: ["^@runnable-ts/runtime$", "^tsx/cjs/api$", "^fast-glob$", "^picomatch$", "^s3rver(/.*)?$", "^@opentelemetry/api$", "/package\\.json$"] }],
+      "@typescript-eslint/no-require-imports": ["error", { allow: ["^@runnable-ts/runtime$", "^tsx/cjs/api$", "^fast-glob$", "^picomatch$", "^s3rver(/.*)?$", "^@opentelemetry/api$", "/package\\.json$", "^\\./cli-process$", "^\\./commands/[a-z-]+$"] }],
       "no-restricted-imports": ["error", { patterns: deepImports }],
     },
   },

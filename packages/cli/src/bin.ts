@@ -1,12 +1,40 @@
 #!/usr/bin/env node
+import { serveBundledPackages } from "./bundled-packages";
 import { enableCompileCache } from "./compile-cache";
+import { lazyZodLocales } from "./lazy-locales";
+import { awaitCommand, configArgument, hintedArgv, PRESTART_ENV } from "./prestart";
 
-// First, before any other module loads: the modules compiled here are reused by the next process.
-enableCompileCache();
-import("./cli-process.js").then(
-  (cli) => cli.runCli(process.argv.slice(2)),
-  (error: unknown) => {
+// First, before any other module loads: the modules compiled here are reused by the next process,
+// and packages of many small files load as one file.
+const cache = enableCompileCache();
+if (cache !== undefined) serveBundledPackages(cache);
+// Before zod loads: its 64 locales load one by one, when used.
+lazyZodLocales();
+
+function load(): typeof import("./cli-process") | undefined {
+  try {
+    // `require`, not a dynamic import: the CLI is CommonJS, and Node's ES module loader would parse it again.
+    return require("./cli-process") as typeof import("./cli-process");
+  } catch (error) {
     process.stderr.write(`error[E_INTERNAL]: the runnable CLI could not load: ${String(error)}\n`);
     process.exitCode = 1;
-  },
-);
+    return undefined;
+  }
+}
+
+const prestarted = process.env[PRESTART_ENV];
+if (prestarted !== undefined && prestarted !== "") {
+  void awaitCommand(
+    async () => {
+      require("./cli-process");
+      require("./commands/execute");
+      const hint = hintedArgv(prestarted);
+      if (hint?.[2] !== "execute-single-node") return;
+      const { prewarm } = require("@runnable-ts/runtime") as typeof import("@runnable-ts/runtime");
+      await prewarm({ cwd: process.cwd(), configFile: configArgument(hint), env: process.env });
+    },
+    (args) => load()?.runCli(args),
+  );
+} else {
+  load()?.runCli(process.argv.slice(2));
+}

@@ -3,16 +3,18 @@ import { RunnableError } from "@runnable-ts/sdk";
 import type { CommandContext } from "./command";
 import { debugEnabled, formatError } from "./errors";
 // Commands (and the runtime they pull in) load only when run: `runnable --help` stays fast.
+// `require`, not a dynamic import: importing CommonJS dynamically starts Node's ES module loader, which
+// parses each file again for its export names (and a file that imports dynamically misses the compile cache).
 const commands = {
-  config: () => import("./commands/config.js"),
-  execute: () => import("./commands/execute.js"),
-  show: () => import("./commands/show.js"),
-  plugins: () => import("./commands/plugins.js"),
-  cache: () => import("./commands/cache.js"),
+  config: async (): Promise<typeof import("./commands/config")> => require("./commands/config"),
+  execute: async (): Promise<typeof import("./commands/execute")> => require("./commands/execute"),
+  show: async (): Promise<typeof import("./commands/show")> => require("./commands/show"),
+  plugins: async (): Promise<typeof import("./commands/plugins")> => require("./commands/plugins"),
+  cache: async (): Promise<typeof import("./commands/cache")> => require("./commands/cache"),
   // Seeing a run (graph, timeline, ui).
-  graph: () => import("./commands/graph.js"),
-  timeline: () => import("./commands/timeline.js"),
-  ui: () => import("./commands/ui.js"),
+  graph: async (): Promise<typeof import("./commands/graph")> => require("./commands/graph"),
+  timeline: async (): Promise<typeof import("./commands/timeline")> => require("./commands/timeline"),
+  ui: async (): Promise<typeof import("./commands/ui")> => require("./commands/ui"),
 };
 import { processOutput, type Output } from "./output";
 
@@ -300,7 +302,7 @@ async function dispatch(argv: string[], output: Output, cwd: string): Promise<nu
     output.out(commandHelp(spec));
     return 0;
   }
-  const { DEFAULT_SERVICES, DISTRIBUTION_DIR } = await import("@runnable-ts/runtime");
+  const { DEFAULT_SERVICES, DISTRIBUTION_DIR } = require("@runnable-ts/runtime") as typeof import("@runnable-ts/runtime");
   const ctx: CommandContext = {
     kernelOptions: {
       cwd,

@@ -54,7 +54,7 @@ export function discoverPlugins(options: DiscoveryOptions): DiscoveryResult {
   const seen = new Set<string>();
 
   const addPackage = (dir: string, source: PluginSource, pkg?: PackageJson): void => {
-    const real = realpathSync(dir);
+    const real = realpathSync.native(dir);
     if (seen.has(real)) return;
     seen.add(real);
     let json: PackageJson | undefined;

@@ -43,7 +43,8 @@ export function findProjectRoot(start: string): string {
 export function findPackageDir(name: string, fromDir: string): string | undefined {
   for (let dir = fromDir; ; dir = dirname(dir)) {
     const candidate = join(dir, "node_modules", name);
-    if (existsSync(join(candidate, "package.json"))) return realpathSync(candidate);
+    // One realpath(3) call, not a lstat per path segment (Node's JavaScript realpath).
+    if (existsSync(join(candidate, "package.json"))) return realpathSync.native(candidate);
     if (dirname(dir) === dir) return undefined;
   }
 }

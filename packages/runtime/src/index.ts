@@ -18,6 +18,7 @@ export { planOf } from "./plan";
 export { CACHE_RUN_ID, clearCache, entryHash, lookUp, record as recordCached } from "./step-cache";
 export { SUSPENDED_EXIT_CODE } from "./placement";
 export { DEFAULT_SERVICES, DISTRIBUTION_DIR } from "./distribution";
+export { prewarm } from "./prewarm";
 export { Limiter, pool } from "./limiter";
 // Seeing a run: graph, timeline, tracing.
 export { renderGraph, GRAPH_FORMATS, type GraphFormat } from "./graph-render";

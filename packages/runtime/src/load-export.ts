@@ -4,15 +4,26 @@ import { loadModule } from "@runnable-ts/kernel";
 
 const TS_EXTENSIONS = new Set([".ts", ".mts", ".cts", ".tsx"]);
 
+interface TsxApi {
+  require(id: string, from: string): unknown;
+}
+
 /**
- * Loads a module file: `.ts` through tsx's CommonJS hook, everything else through the kernel's
- * ESM/CJS seam.
+ * tsx's CommonJS hook, scoped to the modules loaded through it (registered once per process).
+ * The namespace is fixed: tsx keys its on-disk transform cache by the module's path including
+ * the namespace, so the per-process namespace of `tsx/cjs/api`'s own `require` (`Date.now()`)
+ * missed the cache in every process and ran esbuild on every `.ts` file every time (~40 ms).
+ */
+let tsx: TsxApi | undefined;
+
+/**
+ * Loads a module file: `.ts` through tsx's CommonJS hook (loaded only when a `.ts` file is),
+ * everything else through the kernel's ESM/CJS seam.
  */
 export async function loadUserModule(file: string): Promise<Record<string, unknown>> {
   if (TS_EXTENSIONS.has(extname(file))) {
-    const tsx = require("tsx/cjs/api") as { require(id: string, from: string): unknown };
-    const exported = tsx.require(file, file) as Record<string, unknown>;
-    return exported;
+    tsx ??= (require("tsx/cjs/api") as { register(options: { namespace: string }): TsxApi }).register({ namespace: "runnable-ts" });
+    return tsx.require(file, file) as Record<string, unknown>;
   }
   return loadModule(file);
 }

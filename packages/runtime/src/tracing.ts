@@ -6,6 +6,16 @@ type Api = typeof OTel;
 export type LifecycleEvent = { readonly type: string; readonly step: string; readonly [field: string]: unknown };
 let api: Api | null | undefined;
 
+/**
+ * True when a tracer provider is registered with `@opentelemetry/api` 1.x: the API keeps its
+ * registrations on this global, so it is known without loading the API's 44 files (a process
+ * that records no spans does not pay for them).
+ */
+function providerRegistered(): boolean {
+  const registry = (globalThis as Record<symbol, { trace?: unknown } | undefined>)[Symbol.for("opentelemetry.js.api.1")];
+  return registry?.trace !== undefined;
+}
+
 /** `@opentelemetry/api` when installed (an optional peer dependency), else null; loaded once. */
 function loadApi(): Api | null {
   if (api === undefined) {
@@ -74,6 +84,9 @@ export class RunTracer {
    * under `parent`.
    */
   static start(options: { parent?: string | undefined; runSpan: boolean; runId?: string | undefined }): RunTracer | undefined {
+    // Without a provider a run's span never records; a step in its own process without a
+    // parent has nothing to join: either way nothing is traced, and the API need not load.
+    if (options.runSpan ? !providerRegistered() : parseTraceparent(options.parent) === undefined) return undefined;
     const otel = loadApi();
     if (!otel) return undefined;
     const tracer = otel.trace.getTracer("@runnable-ts/runtime");

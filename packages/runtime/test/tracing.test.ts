@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { trace } from "@opentelemetry/api";
@@ -126,6 +127,22 @@ describe("OpenTelemetry without a provider", () => {
     const result = await run(dir, "nested.yaml", "nootel");
     expect(result.status).toBe("SUCCESS");
     expect(result.runLog.steps.flaky?.attempts).toHaveLength(2);
+  });
+
+  it("does not load @opentelemetry/api in a process where no provider is registered (and loads it once one is)", () => {
+    const tracing = JSON.stringify(join(__dirname, "..", "dist", "tracing.js"));
+    const script = `
+      const { RunTracer } = require(${tracing});
+      const loaded = () => Object.keys(require.cache).some((file) => file.includes("@opentelemetry/api"));
+      const none = [RunTracer.start({ runSpan: true, runId: "r" }), RunTracer.start({ runSpan: false })];
+      const before = loaded();
+      const { trace } = require(${JSON.stringify(require.resolve("@opentelemetry/api"))});
+      const { BasicTracerProvider } = require(${JSON.stringify(require.resolve("@opentelemetry/sdk-trace-base"))});
+      trace.setGlobalTracerProvider(new BasicTracerProvider());
+      console.log(JSON.stringify({ none: none.filter(Boolean).length, before, traced: RunTracer.start({ runSpan: true, runId: "r" }) !== undefined }));`;
+    const out = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    expect(out.stderr).toBe("");
+    expect(JSON.parse(out.stdout)).toEqual({ none: 0, before: false, traced: true });
   });
 });
 

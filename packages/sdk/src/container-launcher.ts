@@ -4,17 +4,18 @@ import { delimiter, isAbsolute, join, relative, resolve } from "node:path";
 import { z } from "zod";
 import type { ExecutionCheck, Launcher, LaunchRequest, LaunchResult } from "./engine";
 import { RunnableError } from "./errors";
+import { lazySchema } from "./lazy-schema";
 import { runCommand } from "./launch";
 import type { CodeIdentity } from "./run-log";
 
 /** Settings a step's override may replace (shallowly, as the reference does). */
-const containerSettings = {
+const containerSettings = () => ({
   image: z.string().min(1),
   run_args: z.array(z.string()),
   environment: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)),
   mount_working_dir: z.boolean(),
   working_dir: z.string().min(1),
-};
+});
 
 /**
  * The config of the `local-container` pipeline and job executors (SPEC §13.2): `image`
@@ -23,15 +24,18 @@ const containerSettings = {
  * `working_dir` (where the image holds the project when the working directory is not mounted;
  * default `/app`), `max_concurrency` (containers at once; default 1) and named `overrides`.
  */
-export const localContainerConfigSchema = z.object({
-  image: containerSettings.image,
-  engine: z.string().min(1).optional(),
-  run_args: containerSettings.run_args.default([]),
-  environment: containerSettings.environment.default({}),
-  mount_working_dir: containerSettings.mount_working_dir.default(true),
-  working_dir: containerSettings.working_dir.default("/app"),
-  max_concurrency: z.number().int().min(1).default(1),
-  overrides: z.record(z.string(), z.strictObject({ ...containerSettings }).partial()).default({}),
+export const localContainerConfigSchema = lazySchema(() => {
+  const settings = containerSettings();
+  return z.object({
+    image: settings.image,
+    engine: z.string().min(1).optional(),
+    run_args: settings.run_args.default([]),
+    environment: settings.environment.default({}),
+    mount_working_dir: settings.mount_working_dir.default(true),
+    working_dir: settings.working_dir.default("/app"),
+    max_concurrency: z.number().int().min(1).default(1),
+    overrides: z.record(z.string(), z.strictObject({ ...settings }).partial()).default({}),
+  });
 });
 
 /** Validated `local-container` config. */

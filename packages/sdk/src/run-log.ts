@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "./lazy-schema";
 
 /**
  * Run, branch, step and attempt statuses, as in the reference, plus `SUSPENDED` (a task called
@@ -9,62 +10,70 @@ export const STATUSES = ["CREATED", "PROCESSING", "SUCCESS", "FAIL", "SUSPENDED"
 export type Status = (typeof STATUSES)[number];
 
 /** A stored parameter: `json` and `metric` hold the value; `object` holds the name of a pickled catalog file. */
-export const ParameterSchema = z.object({
-  kind: z.enum(["json", "metric", "object"]),
-  value: z.unknown(),
-  description: z.unknown().optional(),
-});
+export const ParameterSchema = lazySchema(() =>
+  z.object({
+    kind: z.enum(["json", "metric", "object"]),
+    value: z.unknown(),
+    description: z.unknown().optional(),
+  }),
+);
 /** A stored parameter. */
 export type Parameter = z.infer<typeof ParameterSchema>;
 /** Parameters by name. */
 export type Parameters = Record<string, Parameter>;
 
 /** Identity of the code a step ran (git commit, container image…). */
-export const CodeIdentitySchema = z.looseObject({
-  code_identifier: z.string(),
-  code_identifier_type: z.string(),
-  code_identifier_dependable: z.boolean(),
-  code_identifier_url: z.string(),
-  code_identifier_message: z.string(),
-});
+export const CodeIdentitySchema = lazySchema(() =>
+  z.looseObject({
+    code_identifier: z.string(),
+    code_identifier_type: z.string(),
+    code_identifier_dependable: z.boolean(),
+    code_identifier_url: z.string(),
+    code_identifier_message: z.string(),
+  }),
+);
 /** Identity of the code a step ran. */
 export type CodeIdentity = z.infer<typeof CodeIdentitySchema>;
 
 /** A file moved by the catalog, with its sha256. */
-export const DataCatalogSchema = z.looseObject({
-  name: z.string(),
-  data_hash: z.string(),
-  catalog_relative_path: z.string(),
-  stage: z.enum(["get", "put"]),
-});
+export const DataCatalogSchema = lazySchema(() =>
+  z.looseObject({
+    name: z.string(),
+    data_hash: z.string(),
+    catalog_relative_path: z.string(),
+    stage: z.enum(["get", "put"]),
+  }),
+);
 /** A file moved by the catalog. */
 export type DataCatalogEntry = z.infer<typeof DataCatalogSchema>;
 
 /** One attempt of a task step. Times are ISO-8601 UTC. */
-export const StepAttemptSchema = z.object({
-  attempt_number: z.number().int(),
-  start_time: z.string(),
-  end_time: z.string(),
-  status: z.enum(STATUSES),
-  message: z.string(),
-  input_parameters: z.record(z.string(), ParameterSchema),
-  output_parameters: z.record(z.string(), ParameterSchema),
-  user_defined_metrics: z.record(z.string(), z.unknown()),
-  retry_indicator: z.string(),
-  code_identities: z.array(CodeIdentitySchema),
-  /** What the task passed to `ctx.suspend(payload)` (SUSPENDED attempts only). */
-  suspend_payload: z.unknown().optional(),
-  /** The data a `resume` gave this attempt (`ctx.resumeData`). */
-  resume_data: z.unknown().optional(),
-  /** How long the run waited before this attempt (retry delay, backoff and jitter applied), in ms. */
-  delay_ms: z.number().optional(),
-  /** True when the attempt reused a cached result instead of running the task (step cache). */
-  cached: z.boolean().optional(),
-  /** The run whose result a cached attempt reused (and, in the cache, the run that recorded it). */
-  cached_from: z.string().optional(),
-  /** What a failed attempt threw: its `name` and, when it has one, its `code` (what `retry_on` matches). */
-  error: z.object({ name: z.string(), code: z.string().optional() }).optional(),
-});
+export const StepAttemptSchema = lazySchema(() =>
+  z.object({
+    attempt_number: z.number().int(),
+    start_time: z.string(),
+    end_time: z.string(),
+    status: z.enum(STATUSES),
+    message: z.string(),
+    input_parameters: z.record(z.string(), ParameterSchema),
+    output_parameters: z.record(z.string(), ParameterSchema),
+    user_defined_metrics: z.record(z.string(), z.unknown()),
+    retry_indicator: z.string(),
+    code_identities: z.array(CodeIdentitySchema),
+    /** What the task passed to `ctx.suspend(payload)` (SUSPENDED attempts only). */
+    suspend_payload: z.unknown().optional(),
+    /** The data a `resume` gave this attempt (`ctx.resumeData`). */
+    resume_data: z.unknown().optional(),
+    /** How long the run waited before this attempt (retry delay, backoff and jitter applied), in ms. */
+    delay_ms: z.number().optional(),
+    /** True when the attempt reused a cached result instead of running the task (step cache). */
+    cached: z.boolean().optional(),
+    /** The run whose result a cached attempt reused (and, in the cache, the run that recorded it). */
+    cached_from: z.string().optional(),
+    /** What a failed attempt threw: its `name` and, when it has one, its `code` (what `retry_on` matches). */
+    error: z.object({ name: z.string(), code: z.string().optional() }).optional(),
+  }),
+);
 /** One attempt of a task step. */
 export type StepAttempt = z.infer<typeof StepAttemptSchema>;
 
@@ -115,14 +124,16 @@ export const StepLogSchema: z.ZodType<StepLog> = z.lazy(() =>
 );
 
 /** The log of a job (a single task run without a graph). */
-export const JobLogSchema = z.object({
-  status: z.enum(STATUSES),
-  message: z.string(),
-  mock: z.boolean(),
-  code_identities: z.array(CodeIdentitySchema),
-  attempts: z.array(StepAttemptSchema),
-  data_catalog: z.array(DataCatalogSchema),
-});
+export const JobLogSchema = lazySchema(() =>
+  z.object({
+    status: z.enum(STATUSES),
+    message: z.string(),
+    mock: z.boolean(),
+    code_identities: z.array(CodeIdentitySchema),
+    attempts: z.array(StepAttemptSchema),
+    data_catalog: z.array(DataCatalogSchema),
+  }),
+);
 /** The log of a job. */
 export type JobLog = z.infer<typeof JobLogSchema>;
 
@@ -132,58 +143,62 @@ export type JobLog = z.infer<typeof JobLogSchema>;
  * `job` instead of `pipeline_definition_*`, `dag` and `dag_hash`). Every field is optional so
  * that run logs written by older versions (or by tools) still read; unknown fields are kept.
  */
-export const RunConfigSchema = z.looseObject({
-  run_id: z.string().optional(),
-  tag: z.string().optional(),
-  /** `yaml` for a YAML pipeline, `sdk` for a module's pipeline or job. */
-  execution_mode: z.enum(["yaml", "sdk"]).optional(),
-  /** Absolute path of the pipeline definition (YAML file or SDK module), when known. */
-  pipeline_definition_file: z.string().nullable().optional(),
-  /** Export holding the pipeline in an SDK module. */
-  pipeline_definition_export: z.string().optional(),
-  /** Absolute path of the job's module, when known. */
-  job_definition_file: z.string().nullable().optional(),
-  /** Export holding the job in its module. */
-  job_definition_export: z.string().optional(),
-  configuration_file: z.string().nullable().optional(),
-  parameters_file: z.string().nullable().optional(),
-  /** Working directory of the run. */
-  cwd: z.string().optional(),
-  /** The plugin serving each service kind. */
-  services: z.record(z.string(), z.object({ type: z.string() })).optional(),
-  is_retry: z.boolean().optional(),
-  /** How many times the run was retried. */
-  retries: z.number().int().optional(),
-  retry_indicator: z.string().optional(),
-  /** The pipeline's graph as plain JSON (what `dag_hash` hashes). */
-  dag: z.unknown().optional(),
-  dag_hash: z.string().optional(),
-  /** A job's task as plain JSON. */
-  job: z.unknown().optional(),
-  /** Why the run ended FAIL when no step says it: an executor crash, an interruption, the process exiting. */
-  error: z.string().optional(),
-  /**
-   * While a `resume` runs: the suspended step it resumes and the data it gives it (read by the
-   * step wherever it runs, another process included). Removed when the run stops.
-   */
-  resume: z.object({ step: z.string(), data: z.unknown().optional() }).optional(),
-  /** The step a `retry --from` of this run started from (the last such retry). */
-  retry_from: z.string().optional(),
-});
+export const RunConfigSchema = lazySchema(() =>
+  z.looseObject({
+    run_id: z.string().optional(),
+    tag: z.string().optional(),
+    /** `yaml` for a YAML pipeline, `sdk` for a module's pipeline or job. */
+    execution_mode: z.enum(["yaml", "sdk"]).optional(),
+    /** Absolute path of the pipeline definition (YAML file or SDK module), when known. */
+    pipeline_definition_file: z.string().nullable().optional(),
+    /** Export holding the pipeline in an SDK module. */
+    pipeline_definition_export: z.string().optional(),
+    /** Absolute path of the job's module, when known. */
+    job_definition_file: z.string().nullable().optional(),
+    /** Export holding the job in its module. */
+    job_definition_export: z.string().optional(),
+    configuration_file: z.string().nullable().optional(),
+    parameters_file: z.string().nullable().optional(),
+    /** Working directory of the run. */
+    cwd: z.string().optional(),
+    /** The plugin serving each service kind. */
+    services: z.record(z.string(), z.object({ type: z.string() })).optional(),
+    is_retry: z.boolean().optional(),
+    /** How many times the run was retried. */
+    retries: z.number().int().optional(),
+    retry_indicator: z.string().optional(),
+    /** The pipeline's graph as plain JSON (what `dag_hash` hashes). */
+    dag: z.unknown().optional(),
+    dag_hash: z.string().optional(),
+    /** A job's task as plain JSON. */
+    job: z.unknown().optional(),
+    /** Why the run ended FAIL when no step says it: an executor crash, an interruption, the process exiting. */
+    error: z.string().optional(),
+    /**
+     * While a `resume` runs: the suspended step it resumes and the data it gives it (read by the
+     * step wherever it runs, another process included). Removed when the run stops.
+     */
+    resume: z.object({ step: z.string(), data: z.unknown().optional() }).optional(),
+    /** The step a `retry --from` of this run started from (the last such retry). */
+    retry_from: z.string().optional(),
+  }),
+);
 /** `run_config` of a run log. */
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 /** The run log of one run, with the reference's field names. */
-export const RunLogSchema = z.object({
-  run_id: z.string(),
-  dag_hash: z.string().nullable(),
-  tag: z.string(),
-  status: z.enum(STATUSES),
-  steps: z.record(z.string(), StepLogSchema),
-  job: JobLogSchema.nullable(),
-  parameters: z.record(z.string(), ParameterSchema),
-  run_config: RunConfigSchema,
-});
+export const RunLogSchema = lazySchema(() =>
+  z.object({
+    run_id: z.string(),
+    dag_hash: z.string().nullable(),
+    tag: z.string(),
+    status: z.enum(STATUSES),
+    steps: z.record(z.string(), StepLogSchema),
+    job: JobLogSchema.nullable(),
+    parameters: z.record(z.string(), ParameterSchema),
+    run_config: RunConfigSchema,
+  }),
+);
 /** The run log of one run. */
 export type RunLog = z.infer<typeof RunLogSchema>;
 

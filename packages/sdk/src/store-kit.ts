@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { z } from "zod";
 import type { CatalogService, RunLogStore } from "./contracts";
 import { isRunnableError, RunnableError } from "./errors";
+import { lazySchema } from "./lazy-schema";
 
 /**
  * Writes a file so that readers see the old content or the new, never a part: the data goes
@@ -62,10 +63,10 @@ export class KeyedMutex {
  * The `log_folder` key shared by the file-based run-log stores: a folder relative to the
  * working directory, `.run_log_store` by default.
  */
-export const logFolderSchema = z.string().min(1).default(".run_log_store");
+export const logFolderSchema = lazySchema(() => z.string().min(1).default(".run_log_store"));
 
 /** Config schema of a file-based run-log store: `{ log_folder }` (see {@link logFolderSchema}). */
-export const logFolderConfigSchema = z.object({ log_folder: logFolderSchema });
+export const logFolderConfigSchema = lazySchema(() => z.object({ log_folder: logFolderSchema }));
 
 /**
  * Maps `items` through `work` with at most `limit` calls in flight; resolves to the results in
