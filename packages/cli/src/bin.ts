@@ -1,13 +1,10 @@
 #!/usr/bin/env node
-import { serveBundledPackages } from "./bundled-packages";
 import { enableCompileCache } from "./compile-cache";
 import { lazyZodLocales } from "./lazy-locales";
 import { awaitCommand, configArgument, hintedArgv, PRESTART_ENV } from "./prestart";
 
-// First, before any other module loads: the modules compiled here are reused by the next process,
-// and packages of many small files load as one file.
-const cache = enableCompileCache();
-if (cache !== undefined) serveBundledPackages(cache);
+// First, before any other module loads: the modules compiled here are reused by the next process.
+enableCompileCache();
 // Before zod loads: its 64 locales load one by one, when used.
 lazyZodLocales();
 

@@ -30,40 +30,24 @@ const MAX_BYTES = 32 * 2 ** 20;
  * file and a hash of the source, so an edited file is compiled afresh; the cache is one file in
  * `dir` (default: a per-user folder in the temp folder), written at exit when something was
  * compiled, by rename (concurrent processes never see a partial file). `RUNNABLE_COMPILE_CACHE=off`
- * disables it; any problem with the cache only means compiling as usual. Returns the folder in
- * use (undefined when off), which also holds {@link serveBundledPackages}' bundles.
+ * disables it; any problem with the cache only means compiling as usual.
  */
-export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const dir = cacheDir(env);
-  if (dir === undefined) return undefined;
+export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
+  const setting = env.RUNNABLE_COMPILE_CACHE;
+  if (setting === "off" || setting === "0") return;
   const loader = Module as unknown as Loader;
+  const dir = setting || join(tmpdir(), `runnable-ts-compile-cache-${process.getuid?.() ?? "user"}`);
   if (loader.enableCompileCache) {
     loader.enableCompileCache(dir);
-    return dir;
+    return;
   }
-  enableOwnCache(loader, dir);
-  return dir;
-}
-
-/**
- * The cache folder (`RUNNABLE_COMPILE_CACHE`, else a per-user folder in the temp folder), made
- * when missing; undefined when caching is off or the folder is not this user's (a shared temp
- * folder: another user's cached code would run here).
- */
-function cacheDir(env: NodeJS.ProcessEnv): string | undefined {
-  const setting = env.RUNNABLE_COMPILE_CACHE;
-  if (setting === "off" || setting === "0") return undefined;
-  const dir = setting || join(tmpdir(), `runnable-ts-compile-cache-${process.getuid?.() ?? "user"}`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (process.getuid && statSync(dir).uid !== process.getuid()) return undefined;
+    // Another user's folder (a shared temp folder) is never read: its code would run here.
+    if (process.getuid && statSync(dir).uid !== process.getuid()) return;
   } catch {
-    return undefined;
+    return;
   }
-  return dir;
-}
-
-function enableOwnCache(loader: Loader, dir: string): void {
   const file = join(dir, `${process.version}-${process.arch}-${hashOf(__dirname).slice(0, 12)}.bin`);
   const cached = readCache(file);
   const compiled = new Map<string, { hash: string; script: Script }>();

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -43,30 +43,5 @@ describe("CLI start-up", () => {
     expect(seen.after).toEqual(["en.cjs", "fr.cjs", "index.cjs"]);
     expect(seen.message).toMatch(/Entrée invalide/);
     expect(seen.same).toBe(true);
-  });
-
-  it("serves yaml and tsyringe from one bundled file each after the first process, and from their files again when one changed", () => {
-    writeFileSync(join(dir, "one.yaml"), "dag:\n  start_at: one\n  steps:\n    one: { type: task, command: ./one.js#one, next: success }\n");
-    writeFileSync(join(dir, "one.js"), "exports.one = () => 1;\n");
-    writeFileSync(join(dir, "runnable-config.yaml"), "run-log-store: buffered\ncatalog: do-nothing\n");
-    writeFileSync(join(dir, "probe.js"), `process.on("exit", () => { const files = Object.keys(require.cache); process.stderr.write(JSON.stringify({ yamlFiles: files.filter((f) => /node_modules[\\/]yaml[\\/]/.test(f)).length, bundles: files.filter((f) => /bundle-(yaml|tsyringe)-/.test(f)).length }) + "\\n"); });\n`);
-    const cache = join(dir, "cache");
-    const run = (): { yamlFiles: number; bundles: number } => {
-      const result = spawnSync(process.execPath, ["-r", join(dir, "probe.js"), BIN, "execute", "one.yaml", "--quiet"], { cwd: dir, encoding: "utf8", env: { ...process.env, RUNNABLE_COMPILE_CACHE: cache } });
-      expect(result.stdout).toMatch(/: SUCCESS$/m);
-      return JSON.parse(result.stderr.trim()) as { yamlFiles: number; bundles: number };
-    };
-    const first = run();
-    expect(first.bundles).toBe(0);
-    expect(first.yamlFiles).toBeGreaterThan(50);
-    const built = readdirSync(cache).filter((f) => f.startsWith("bundle-")).sort();
-    expect(built.filter((f) => f.endsWith(".js"))).toEqual([expect.stringMatching(/^bundle-tsyringe-[0-9a-f]+\.js$/), expect.stringMatching(/^bundle-yaml-[0-9a-f]+\.js$/)]);
-    expect(run()).toEqual({ yamlFiles: 0, bundles: 2 });
-    // A file the bundle holds changed since (an upgrade, a patched package): the files load, the bundle is rebuilt.
-    const yamlInputs = join(cache, built.find((f) => f.startsWith("bundle-yaml-") && f.endsWith(".inputs.json"))!);
-    const inputs = JSON.parse(readFileSync(yamlInputs, "utf8")) as [string, number, number][];
-    writeFileSync(yamlInputs, JSON.stringify(inputs.map(([file, size, mtime], i) => [file, size, i === 0 ? mtime - 1 : mtime])));
-    expect(run().yamlFiles).toBeGreaterThan(50);
-    expect(run()).toEqual({ yamlFiles: 0, bundles: 2 });
   });
 });
