@@ -38,7 +38,7 @@ function w1(mode: string, steps: number, reps: number, tty: boolean): { plain: n
  */
 export function seeingBench(smoke: boolean): Figure[] {
   const steps = smoke ? 200 : 1000;
-  const reps = smoke ? 3 : 41;
+  const reps = smoke ? 3 : 101;
   const otel = w1("otel", steps, reps, false);
   const simple = w1("otel-simple", steps, reps, false);
   const nothing = w1("otel-nothing", steps, reps, false);

@@ -89,7 +89,7 @@ function durationOf(log: StepLog): number | undefined {
  * attempts and a retry's skipped steps come as events.
  */
 export class LiveView implements RunView {
-  /** task_output for the last line a task printed, step_skipped; no step or task lifecycle events, no previews. */
+  /** task_output for the last line a task printed, step_skipped; no step or task lifecycle events (attempts are read from step logs), no previews. */
   readonly needs: EventDetail = { previews: false, output: true, tasks: false, steps: false };
   private progress: RunProgress | undefined;
   /** The last line each task printed, by step (dropped once the step is out of view). */
@@ -195,11 +195,12 @@ export class LiveView implements RunView {
   }
 
   finish(result: { runId: string; status: string; runLog: RunLog }, noun = "run"): void {
-    // The last frame and the summary in one write.
+    // The last frame and the summary in one write; a run that succeeded before its first frame
+    // (a few milliseconds) shows the summary only.
     let last = "";
     if (this.timer) {
       clearInterval(this.timer);
-      last = this.frameText();
+      if (this.drawnLines > 0 || result.status !== "SUCCESS") last = this.frameText();
     }
     // Counted as the run went (no walk of a 10,000-step log), else from the run log.
     let counts: Map<string, number>;

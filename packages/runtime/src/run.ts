@@ -26,8 +26,8 @@ export interface RunOptions extends ExecuteOptions {
   /**
    * What `onEvent` needs beyond the lifecycle events (default: everything). Without `previews`,
    * `task_started` and `task_completed` carry no `inputs` / `outputs`; without `output`, no
-   * `task_output` events are made; without `tasks`, no `task_started` / `task_completed` (only
-   * `task_error` of a failed attempt) reach `onEvent`.
+   * `task_output` events are made; without `tasks`, no task events (started, completed, error),
+   * without `steps` no `step_started` / `step_completed` reach `onEvent`.
    */
   eventDetail?: EventDetail;
   /**

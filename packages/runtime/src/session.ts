@@ -134,7 +134,7 @@ export class RunSession {
     const emit = (event: { type: string; step: string; [field: string]: unknown }): void | Promise<void> => {
       tracer?.onEvent(event);
       if (!onEvent) return;
-      if (withoutTasks && (event.type === "task_started" || event.type === "task_completed")) return;
+      if (withoutTasks && (event.type === "task_started" || event.type === "task_completed" || event.type === "task_error")) return;
       if (withoutSteps && (event.type === "step_started" || event.type === "step_completed")) return;
       const stamped: Record<string, unknown> = event;
       stamped.run_id = runId;

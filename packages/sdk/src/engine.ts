@@ -21,8 +21,9 @@ export type IterVars = Readonly<Record<string, unknown>>;
  * The parts of a run's events that cost something to build, and whether a listener wants them:
  * `previews` — the `inputs` of `task_started` and the `outputs` of `task_completed` (rendered
  * values); `output` — `task_output` events (the last line a task printed); `tasks` (default
- * true) — `task_started` and `task_completed` of every attempt: without them a listener still
- * gets `task_error` for each failed attempt (a retry, if any, is the attempt after it).
+ * true) — `task_started`, `task_completed` and `task_error` of every attempt (a view that reads
+ * attempts from step logs needs none); `steps` (default true) — `step_started` and
+ * `step_completed`.
  */
 export interface EventDetail {
   readonly previews: boolean;

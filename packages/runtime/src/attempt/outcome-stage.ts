@@ -30,15 +30,14 @@ function isEmpty(record: object): boolean {
   return true;
 }
 
-/** After the attempt, emits `task_completed` (outputs previewed, unless no listener wants previews; none when no listener wants task events) or `task_error`, masked. */
+/** After the attempt, emits `task_completed` (outputs previewed, unless no listener wants previews), nothing when no listener wants task events or `task_error`, masked. */
 export const eventsStage: Stage = (ctx, next) => {
-  if (!ctx.services.observed) return next(ctx);
+  const detail = ctx.services.detail;
+  if (!ctx.services.observed || detail?.tasks === false) return next(ctx);
   return next(ctx).then(() => {
     const step = ctx.req.internalName;
     // A suspension is no error: the traversal emits step_suspended.
     if (ctx.status === "SUSPENDED") return;
-    const detail = ctx.services.detail;
-    if (ctx.status === "SUCCESS" && detail?.tasks === false) return;
     if (ctx.status === "SUCCESS" && detail?.previews === false) void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber });
     else if (ctx.status === "SUCCESS") {
       const values: Record<string, unknown> = {};
