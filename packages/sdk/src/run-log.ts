@@ -238,10 +238,11 @@ export function assembleRunLog(
   branches: Iterable<BranchLog>,
 ): RunLog {
   const branchByName = new Map<string, BranchLog>();
-  for (const b of branches) {
-    b.steps = keyedRecord();
-    branchByName.set(b.internal_name, b);
-  }
+  for (const b of branches) branchByName.set(b.internal_name, b);
+  // Many branches (a big map): their step records in dictionary mode (see keyedRecord); a few:
+  // plain objects, cheaper to make.
+  const many = branchByName.size > 256;
+  for (const b of branchByName.values()) b.steps = many ? keyedRecord() : {};
   const runLog: RunLog = { ...header, steps: keyedRecord() };
   const stepByName = new Map<string, StepLog>();
   for (const step of steps) {
