@@ -61,7 +61,6 @@ export function createRunView(flags: ViewFlags, output: Output): RunView {
   };
 }
 
-/** A step the live view shows: made at its start, finished in place. */
 const elapsed = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)}ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`);
 
 /** Nesting depth of an internal name: two segments (branch key, step) per level. */
@@ -83,10 +82,10 @@ function durationOf(log: StepLog): number | undefined {
  * The live terminal view: a tree of recently finished and running steps (status, elapsed time,
  * attempt, the message of a failure or the last line the task printed), redrawn in place (cursor
  * up, clear line) {@link FIRST_FRAME_MS} after the run starts and then at most every
- * {@link FRAME_MS}, a last frame at its end, then a summary. Only as many lines as the terminal has rows are drawn. It samples the
- * run's progress ({@link RunProgress}: running steps, finished ones by status, the last to
- * finish) on its timer, so a step costs the run no event: only lines tasks print, failed
- * attempts and a retry's skipped steps come as events.
+ * {@link FRAME_MS}, a last frame at its end, then a summary. Only as many lines as the
+ * terminal has rows are drawn. It samples the run's progress ({@link RunProgress}: running
+ * steps, finished ones by status, the last to finish) on its timer, so a step costs the run no
+ * event: only the lines tasks print and a retry's skipped steps come as events.
  */
 export class LiveView implements RunView {
   /** task_output for the last line a task printed, step_skipped; no step or task lifecycle events (attempts are read from step logs), no previews. */

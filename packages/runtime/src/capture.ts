@@ -112,7 +112,6 @@ export function currentTask(): TaskSink | undefined {
  */
 export function hostCall<T>(fn: () => T): T {
   const outer = syncSink;
-  if (outer === undefined) return inFlight === 0 ? fn() : storage.run(undefined as unknown as TaskSink, fn);
   syncSink = undefined;
   try {
     return inFlight === 0 ? fn() : storage.run(undefined as unknown as TaskSink, fn);

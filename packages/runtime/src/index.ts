@@ -4,7 +4,7 @@ import { executeGraph } from "./run";
 import { streamGraph } from "./stream";
 
 export { runPipeline, type RunOptions, type RunResult, type DefinitionSource } from "./run";
-export { RECENT_KEPT, type RunProgress } from "./progress";
+export type { RunProgress } from "./progress";
 export { streamGraph } from "./stream";
 export { parseResumeData, resumeTarget, suspendedSteps, type ResumeRequest } from "./resume";
 export { executeSingleNode, fanStep, type SingleNodeOptions } from "./single-node";

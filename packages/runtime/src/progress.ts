@@ -13,7 +13,7 @@ export interface RunProgress {
   readonly running: ReadonlyMap<string, StepLog>;
   /** Step logs written finished so far, by status (a step rewritten, e.g. marked superseded by a retry, counts again). */
   readonly finished: ReadonlyMap<string, number>;
-  /** The step logs written finished last, oldest first: at least the last {@link RECENT_KEPT}. */
+  /** The step logs written finished last, oldest first: at least the last 64. */
   readonly recent: readonly StepLog[];
 }
 

@@ -171,11 +171,13 @@ export class RunSession {
     return new Traversal({
       services: policy.concurrentBranches && !store.supportsConcurrentWriters ? { ...services, store: serializedStore(store) } : services,
       nodeTypes: prepared.nodeTypes,
-      taskType: async (name: string): Promise<TaskType> => {
-        let type = prepared.taskTypes.get(name);
-        if (!type) prepared.taskTypes.set(name, (type = await scope.create("task", name)));
-        return type;
-      },
+      // Created once per run, then a lookup (no promise per attempt).
+      taskType: (name: string): TaskType | Promise<TaskType> =>
+        prepared.taskTypes.get(name) ??
+        scope.create("task", name).then((type) => {
+          prepared.taskTypes.set(name, type);
+          return type;
+        }),
       policy,
       codeIdentities: () => codeIdentities(this.cwd),
       retry,

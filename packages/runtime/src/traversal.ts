@@ -34,8 +34,8 @@ import { runAttempt } from "./task-runner";
 export interface TraversalDeps {
   services: RunServices;
   nodeTypes: ReadonlyMap<string, NodeType>;
-  /** The task type of a name (created on first use); rejects for an unknown name. */
-  taskType(name: string): Promise<TaskType>;
+  /** The task type of a name (created on first use, then returned as it is); rejects for an unknown name. */
+  taskType(name: string): TaskType | Promise<TaskType>;
   policy: TraversalPolicy;
   codeIdentities(): CodeIdentity[] | Promise<CodeIdentity[]>;
   /** True when re-running a run whose log exists (step logs are reused, attempts appended). */
@@ -280,7 +280,7 @@ export class Traversal implements StepHost {
       const done = await store.getBranchLog(runId, name);
       if (done?.status === "SUCCESS" && !this.deps.from?.forcesBranch(name)) {
         if (services.observed) services.emit({ type: "step_skipped", step: name, reason: "branch already successful" });
-        return outcome(name, done.status, await inheritedOf(), done.parameters);
+        return new Outcome(name, done.status, await inheritedOf(), done.parameters);
       }
     }
     const inherited = await inheritedOf();
@@ -291,7 +291,7 @@ export class Traversal implements StepHost {
       const status = await this.runGraph(request.graph, name, iterVars);
       const own = await store.getParameters(runId, name);
       await store.putBranchLog(runId, { internal_name: name, status, steps: {}, parameters: own });
-      return outcome(name, status, inherited, own);
+      return new Outcome(name, status, inherited, own);
     } finally {
       this.inherited.delete(name);
     }
@@ -303,16 +303,7 @@ export class Traversal implements StepHost {
     const done = await this.deps.services.store.getBranchLog(this.deps.services.runId, name);
     if (done?.status !== "SUCCESS" && done?.status !== "FAIL")
       throw new RunnableError("E_FAN_IN_UNFINISHED", `fan in: branch ${name} has not finished (${done?.status ?? "never started"}); run its steps first`, { step: name });
-    return outcome(name, done.status, await inheritedOf(), done.parameters);
-  }
-
-  /** Task types by name, once created (a lookup per attempt, not a promise). */
-  private readonly taskTypes = new Map<string, TaskType>();
-
-  private async loadTaskType(name: string): Promise<TaskType> {
-    const type = await this.deps.taskType(name);
-    this.taskTypes.set(name, type);
-    return type;
+    return new Outcome(name, done.status, await inheritedOf(), done.parameters);
   }
 
   /** `StepContext.runTask`. @internal */
@@ -348,7 +339,8 @@ export class Traversal implements StepHost {
 
   private async runAttempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog, persist = true): Promise<Status> {
     const { services } = this.deps;
-    const taskType = this.taskTypes.get(node.command_type) ?? (await this.loadTaskType(node.command_type));
+    const found = this.deps.taskType(node.command_type);
+    const taskType = found instanceof Promise ? await found : found;
     const first = stepLog.attempts.length + 1;
     const maxAttempts = Math.max(1, node.max_attempts ?? 1);
     const resume = this.deps.resume?.step === internalName ? { data: this.deps.resume.data } : undefined;
@@ -407,10 +399,6 @@ class Outcome implements BranchOutcome {
   get parameters(): Parameters {
     return (this.merged ??= Object.assign({}, this.inherited, this.own));
   }
-}
-
-function outcome(name: string, status: Status, inherited: Parameters, own: Parameters): BranchOutcome {
-  return new Outcome(name, status, inherited, own);
 }
 
 function isEmpty(record: object): boolean {

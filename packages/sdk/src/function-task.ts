@@ -104,12 +104,6 @@ export interface FunctionTaskOptions {
 /** Functions `validate` loaded for a `<module path>#<export>` command, by node: `execute` calls them at once. */
 const loaded = new WeakMap<NodeDef, unknown>();
 
-/** True for a generator function (sync or async): it runs when iterated, after the call. */
-function isGeneratorFunction(fn: unknown): boolean {
-  const ctor = typeof fn === "function" ? fn.constructor?.name : undefined;
-  return ctor === "GeneratorFunction" || ctor === "AsyncGeneratorFunction";
-}
-
 export function functionTaskType(options: FunctionTaskOptions): TaskType {
   const expected = options.requireAsync ? "an async function or async generator function (command_type: async-function)" : "a function";
   const problemOf = (fn: unknown, label: string): string | undefined =>
@@ -145,7 +139,8 @@ export function functionTaskType(options: FunctionTaskOptions): TaskType {
     // A plain function does its work within the call; an async or generator function after it.
     runsSynchronously(node) {
       const fn = typeof node.command === "function" ? node.command : loaded.get(node);
-      return typeof fn === "function" && !isAsyncFunction(fn) && !isGeneratorFunction(fn);
+      // Not an async function nor a generator (which run after the call, when iterated).
+      return typeof fn === "function" && fn.constructor?.name === "Function";
     },
   };
 }

@@ -175,7 +175,7 @@ export const invokeStage: Stage = (ctx) => {
 const waiting = new WeakMap<AbortSignal, Set<() => void>>();
 
 /**
- * Calls `fn` once when `signal` aborts; resolves to a function that stops waiting. Thousands of
+ * Calls `fn` once when `signal` aborts; returns a function that stops waiting. Thousands of
  * attempts waiting on the run's signal cost a set entry each, not an event listener each
  * (adding and removing a listener costs more than a step's own work).
  */

@@ -17,7 +17,7 @@ export const guardStage: Stage = (ctx, next) =>
 export const publishStage: Stage = (ctx, next) => {
   if (ctx.node.returns.length === 0) return next(ctx);
   return next(ctx).then(() => {
-    if (ctx.status !== "SUCCESS" || isEmpty(ctx.outputs)) return;
+    if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
     return ctx.req.setParameters(ctx.outputs).catch((error: unknown) => {
       ctx.outputs = {};
       ctx.fail(error, "storing the returns: ");
@@ -25,10 +25,6 @@ export const publishStage: Stage = (ctx, next) => {
   });
 };
 
-function isEmpty(record: object): boolean {
-  for (const _ in record) return false;
-  return true;
-}
 
 /** After the attempt, emits `task_completed` (outputs previewed, unless no listener wants previews), nothing when no listener wants task events or `task_error`, masked. */
 export const eventsStage: Stage = (ctx, next) => {
