@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
+import { copyFile, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type FastGlob from "fast-glob";
@@ -92,7 +91,10 @@ export class FileSystemCatalog implements CatalogService {
     const partial = `${target}.${process.pid}.partial`;
     await mkdir(dirname(target), { recursive: true });
     const hash = createHash("sha256");
+    // The file is opened before anything streams: a stream that opens it lazily could create it
+    // after a failed copy removed it.
     try {
+      const file = await open(partial, "w");
       await pipeline(
         data,
         async function* (source: AsyncIterable<Uint8Array>) {
@@ -101,7 +103,7 @@ export class FileSystemCatalog implements CatalogService {
             yield chunk;
           }
         },
-        createWriteStream(partial),
+        file.createWriteStream(),
       );
       await rename(partial, target);
     } catch (error) {
