@@ -73,7 +73,7 @@ describe("runnable with chunked-minio + s3 (built CLI, s3rver on 127.0.0.1)", ()
     expect(existsSync(join(dir, "slow-started"))).toBe(true);
     // Kill once what the run did before the slow step is in the bucket (batches go out asynchronously).
     const reader = new ChunkedMinioRunLogStore({ ...server.config(env.RUNNABLE_VAR_BUCKET!, "runs/") });
-    for (let i = 0; i < 400 && (await reader.getStepLog("k1", "two").catch(() => undefined))?.status !== "SUCCESS"; i++) {
+    for (let i = 0; i < 400 && (await Promise.resolve(reader.getStepLog("k1", "two")).catch(() => undefined))?.status !== "SUCCESS"; i++) {
       await new Promise((r) => setTimeout(r, 25));
       await reader.refresh("k1").catch(() => undefined);
     }

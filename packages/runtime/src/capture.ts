@@ -55,7 +55,7 @@ function install(): void {
 }
 
 /**
- * Runs a task's code with `sink` as its async context and resolves to what it returns.
+ * Runs a task's code with `sink` as its async context and answers what it returns.
  * Call {@link leaveTask} once it settled.
  *
  * Cost: the context lives in an AsyncLocalStorage, whose promise hooks slow every promise of the
@@ -64,14 +64,10 @@ function install(): void {
  * a process whose runs are idle, pay nothing. A task finished with output still scheduled (a
  * timer it did not await) writes to the real console: it is no longer that task's output.
  */
-export function enterTask<T>(sink: TaskSink, fn: () => Promise<T>): Promise<T> {
+export function enterTask<T>(sink: TaskSink, fn: () => T): T {
   install();
   inFlight++;
-  try {
-    return storage.run(sink, fn);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return storage.run(sink, fn);
 }
 
 /**
@@ -82,14 +78,12 @@ export function enterTask<T>(sink: TaskSink, fn: () => Promise<T>): Promise<T> {
  * schedules for later (a timer, a promise a plain function returns) is not its own: an
  * `async` function gets {@link enterTask}.
  */
-export function callTaskSync<T>(sink: TaskSink, fn: () => Promise<T>): Promise<T> {
+export function callTaskSync<T>(sink: TaskSink, fn: () => T): T {
   install();
   const outer = syncSink;
   syncSink = sink;
   try {
     return fn();
-  } catch (error) {
-    return Promise.reject(error);
   } finally {
     syncSink = outer;
   }

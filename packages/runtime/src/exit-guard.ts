@@ -1,4 +1,4 @@
-import type { BranchLog, RunConfig, RunLogStore, StepLog } from "@runnable-ts/sdk";
+import type { Awaitable, BranchLog, RunConfig, RunLogStore, StepLog } from "@runnable-ts/sdk";
 import type { ProgressRecorder } from "./progress";
 
 /** Step and branch logs of one run that are PROCESSING, by internal name. */
@@ -25,7 +25,7 @@ export function trackRunning(store: RunLogStore, running: RunningRecords, progre
       else Object.defineProperty(view, key, { get: () => (store as unknown as Record<string, unknown>)[key], enumerable: true });
     }
   }
-  view.putStepLog = (runId: string, log: StepLog): Promise<void> => {
+  view.putStepLog = (runId: string, log: StepLog): Awaitable<void> => {
     if (log.status === "PROCESSING") running.steps.set(log.internal_name, log);
     else {
       running.steps.delete(log.internal_name);
@@ -33,7 +33,7 @@ export function trackRunning(store: RunLogStore, running: RunningRecords, progre
     }
     return store.putStepLog(runId, log);
   };
-  view.putBranchLog = (runId: string, log: BranchLog): Promise<void> => {
+  view.putBranchLog = (runId: string, log: BranchLog): Awaitable<void> => {
     if (log.status === "PROCESSING") running.branches.set(log.internal_name, log);
     else running.branches.delete(log.internal_name);
     return store.putBranchLog(runId, log);
@@ -90,10 +90,19 @@ function recordExit(run: GuardedRun, code: number): void {
       return;
     }
     // Without a synchronous hook: the stores that write before their first await still get it all.
-    for (const s of steps) store.putStepLog(runId, s).catch(() => undefined);
-    for (const b of branches) store.putBranchLog(runId, b).catch(() => undefined);
-    store.updateRunLog(runId, patch).catch(() => undefined);
+    for (const s of steps) ignoreFailure(() => store.putStepLog(runId, s));
+    for (const b of branches) ignoreFailure(() => store.putBranchLog(runId, b));
+    ignoreFailure(() => store.updateRunLog(runId, patch));
   } catch {
     // Nothing more can be done while the process exits.
+  }
+}
+
+/** Calls a store write whose failure nothing can act on any more (thrown or rejected). */
+function ignoreFailure(write: () => Awaitable<void>): void {
+  try {
+    void Promise.resolve(write()).catch(() => undefined);
+  } catch {
+    // The process is exiting.
   }
 }

@@ -1,3 +1,6 @@
+import type { Awaitable } from "@runnable-ts/sdk";
+import { isPromiseLike } from "./co";
+
 /**
  * A counting semaphore without timers: `acquire` resolves at once while fewer than `limit`
  * holders exist, else when one releases (FIFO).
@@ -13,6 +16,13 @@ export class Limiter {
   /** Current number of holders. */
   get running(): number {
     return this.active;
+  }
+
+  /** Takes a slot at once if one is free (true), else nothing (false). */
+  tryAcquire(): boolean {
+    if (this.active >= this.limit) return false;
+    this.active++;
+    return true;
   }
 
   acquire(): Promise<void> {
@@ -66,18 +76,47 @@ export class Limiter {
 }
 
 /**
- * Runs `count` jobs with at most `width` in flight and resolves to their results in order.
- * Jobs are started lazily, so memory stays proportional to `width`, not `count`.
+ * Runs `count` jobs with at most `width` in flight and answers with their results in order.
+ * Jobs are started lazily, in order, so memory stays proportional to `width`, not `count`. A
+ * job that answers synchronously makes room at once: when every job does, so does the pool
+ * (no promise at all). The first job to fail (throw or reject) fails the pool; no job is
+ * started after it.
  */
-export async function pool<T>(count: number, width: number, job: (index: number) => Promise<T>): Promise<T[]> {
+export function pool<T>(count: number, width: number, job: (index: number) => Awaitable<T>): Awaitable<T[]> {
   const results = new Array<T>(count);
+  const limit = Math.max(1, width);
   let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await job(index);
-    }
+  let inFlight = 0;
+  let failed = false;
+  let settle: { resolve: (results: T[]) => void; reject: (error: unknown) => void } | undefined;
+  const fail = (error: unknown): void => {
+    if (failed) return;
+    failed = true;
+    settle?.reject(error);
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, count)) }, worker));
-  return results;
+  // Starts jobs while there is room; true when every job has ended.
+  const launch = (): boolean => {
+    while (!failed && next < count && inFlight < limit) {
+      const index = next++;
+      const result = job(index);
+      if (!isPromiseLike(result)) {
+        results[index] = result;
+        continue;
+      }
+      inFlight++;
+      Promise.resolve(result).then((value) => {
+        results[index] = value;
+        inFlight--;
+        try {
+          if (launch()) settle?.resolve(results);
+        } catch (error) {
+          fail(error);
+        }
+      }, fail);
+    }
+    return !failed && next >= count && inFlight === 0;
+  };
+  if (launch()) return results;
+  // Some job is waiting (a rejection always comes later, once `settle` is set).
+  return new Promise<T[]>((resolve, reject) => void (settle = { resolve, reject }));
 }

@@ -1,4 +1,4 @@
-import { KeyedMutex, type RunLogStore } from "@runnable-ts/sdk";
+import { KeyedMutex, type Awaitable, type RunLogStore } from "@runnable-ts/sdk";
 
 /**
  * A view of a store that does not declare `supportsConcurrentWriters` whose calls run one at a
@@ -8,7 +8,7 @@ import { KeyedMutex, type RunLogStore } from "@runnable-ts/sdk";
  */
 export function serializedStore(store: RunLogStore): RunLogStore {
   const mutex = new KeyedMutex();
-  const one = <T>(work: () => Promise<T>): Promise<T> => mutex.run("store", work);
+  const one = <T>(work: () => Awaitable<T>): Promise<T> => mutex.run("store", async () => work());
   return {
     supportsConcurrentWriters: false,
     createRunLog: (h) => one(() => store.createRunLog(h)),

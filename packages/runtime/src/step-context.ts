@@ -1,12 +1,12 @@
-import type { IterVars, NodeDef, Parameters, RunServices, Status, StepContext, StepLog } from "@runnable-ts/sdk";
+import type { Awaitable, IterVars, NodeDef, Parameters, RunServices, Status, StepContext, StepLog } from "@runnable-ts/sdk";
 
 /** What a step context asks of the traversal that made it. */
 export interface StepHost {
   readonly services: RunServices;
   /** The parameters visible in a scope. */
-  effective(scope: string): Promise<Parameters>;
+  effective(scope: string): Awaitable<Parameters>;
   /** Runs the attempts of a task step. */
-  runTaskOf(step: StepContextImpl): Promise<Status>;
+  runTaskOf(step: StepContextImpl): Awaitable<Status>;
 }
 
 /**
@@ -28,18 +28,27 @@ export class StepContextImpl implements StepContext {
   }
 
   saveStepLog(): Promise<void> {
-    return this.services.store.putStepLog(this.services.runId, this.stepLog);
+    return settled(() => this.services.store.putStepLog(this.services.runId, this.stepLog));
   }
 
   getParameters(): Promise<Parameters> {
-    return this.host.effective(this.scope);
+    return settled(() => this.host.effective(this.scope));
   }
 
   setParameters(parameters: Parameters): Promise<void> {
-    return this.services.store.setParameters(this.services.runId, parameters, this.scope);
+    return settled(() => this.services.store.setParameters(this.services.runId, parameters, this.scope));
   }
 
-  runTask(): Promise<Status> {
+  runTask(): Awaitable<Status> {
     return this.host.runTaskOf(this);
+  }
+}
+
+/** What `fn` answers, as a promise (a synchronous answer or throw becomes a settled one). */
+function settled<T>(fn: () => Awaitable<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

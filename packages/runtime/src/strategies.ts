@@ -1,4 +1,5 @@
-import { RunnableError, type BranchOutcome, type BranchRequest, type BranchSet, type CompositeNodeType, type IterVars, type Status, type StepContext } from "@runnable-ts/sdk";
+import { RunnableError, type Awaitable, type BranchOutcome, type BranchRequest, type BranchSet, type CompositeNodeType, type IterVars, type Status, type StepContext } from "@runnable-ts/sdk";
+import { then, type Co } from "./co";
 import { pool } from "./limiter";
 
 /**
@@ -10,8 +11,8 @@ export interface BranchOps {
   readonly context: StepContext;
   /** Aborted when the run is cancelled. */
   readonly signal: AbortSignal;
-  /** Runs a branch to its end (on a retry, a branch that succeeded resolves to its recorded outcome). */
-  run(request: BranchRequest): Promise<BranchOutcome>;
+  /** Runs a branch to its end (on a retry, a branch that succeeded answers its recorded outcome); synchronously when nothing in it waits. */
+  run(request: BranchRequest): Awaitable<BranchOutcome>;
   /**
    * Creates the branch's log (PROCESSING) without running it: someone else will. Resolves to
    * false, creating nothing, for a branch that already succeeded (a retried run's fan-out).
@@ -24,10 +25,11 @@ export interface BranchOps {
 }
 
 /**
- * How a composite step is carried out over its node type's phases. Resolves to the step's
- * status; `PROCESSING` means the step is left for a later strategy (fan-out, then fan-in).
+ * How a composite step is carried out over its node type's phases: a coroutine (see `co.ts`)
+ * ending with the step's status; `PROCESSING` means the step is left for a later strategy
+ * (fan-out, then fan-in).
  */
-export type Strategy = (type: CompositeNodeType, ops: BranchOps) => Promise<Status>;
+export type Strategy = (type: CompositeNodeType, ops: BranchOps) => Co<Status>;
 
 /** How branches are scheduled when they are run in this process. */
 export interface RunPolicy {
@@ -49,20 +51,20 @@ export interface FannedBranch {
  * previous branch ended — then `merge`. A run cancelled meanwhile fails the step unmerged.
  */
 export function runStrategy(policy: RunPolicy): Strategy {
-  return async (type, ops) => {
-    const set = await type.branches(ops.context);
+  return function* (type, ops) {
+    const set = (yield type.branches(ops.context)) as BranchSet;
     let outcomes: BranchOutcome[];
-    if (!type.fannable) outcomes = await runInOrder(set, ops);
-    else if (policy.concurrentBranches) outcomes = await pool(set.count, policy.maxConcurrency, (i) => runIndependent(set, i, ops));
+    if (!type.fannable) outcomes = yield* runInOrder(set, ops);
+    else if (policy.concurrentBranches) outcomes = (yield pool(set.count, policy.maxConcurrency, (i) => runIndependent(set, i, ops))) as BranchOutcome[];
     else {
       outcomes = [];
-      for (let i = 0; i < set.count && !ops.signal.aborted; i++) outcomes.push(await runIndependent(set, i, ops));
+      for (let i = 0; i < set.count && !ops.signal.aborted; i++) outcomes.push((yield runIndependent(set, i, ops)) as BranchOutcome);
     }
     if (ops.signal.aborted) return "FAIL";
     // A suspended branch leaves the step suspended, unmerged, whatever the others did: the
     // resume re-enters it (succeeded branches are skipped, failed ones run again).
     if (outcomes.some((o) => o.status === "SUSPENDED")) return "SUSPENDED";
-    return type.merge(ops.context, outcomes);
+    return (yield type.merge(ops.context, outcomes)) as Status;
   };
 }
 
@@ -71,11 +73,11 @@ export function runStrategy(policy: RunPolicy): Strategy {
  * and adds the created branches to `created`. Only for fannable composites.
  */
 export function fanOutStrategy(created: FannedBranch[]): Strategy {
-  return async (type, ops) => {
-    const set = await type.branches(ops.context);
+  return function* (type, ops) {
+    const set = (yield type.branches(ops.context)) as BranchSet;
     for (let i = 0; i < set.count; i++) {
-      const request = await independent(set, i, ops);
-      if (await ops.open(request)) created.push({ key: request.key, iterVars: { ...ops.context.iterVars, ...request.iterVars } });
+      const request = (yield independent(set, i, ops)) as BranchRequest;
+      if ((yield ops.open(request)) as boolean) created.push({ key: request.key, iterVars: { ...ops.context.iterVars, ...request.iterVars } });
     }
     return "PROCESSING";
   };
@@ -89,15 +91,15 @@ export function fanOutStrategy(created: FannedBranch[]): Strategy {
  * done. Resolves to `PROCESSING`.
  */
 export function fanNextStrategy(created: FannedBranch[]): Strategy {
-  return async (type, ops) => {
-    const set = await type.branches(ops.context);
+  return function* (type, ops) {
+    const set = (yield type.branches(ops.context)) as BranchSet;
     let previous: BranchOutcome | undefined;
     for (let i = 0; i < set.count; i++) {
-      const request = await set.request(i, previous);
+      const request = (yield set.request(i, previous)) as BranchRequest | undefined;
       if (!request) break;
-      const recorded = await ops.recorded(request).catch(() => undefined);
+      const recorded = (yield ops.recorded(request).catch(() => undefined)) as BranchOutcome | undefined;
       if (!recorded || recorded.status === "FAIL") {
-        await ops.reopen(request);
+        yield ops.reopen(request);
         created.push({ key: request.key, iterVars: { ...ops.context.iterVars, ...request.iterVars } });
         break;
       }
@@ -108,37 +110,37 @@ export function fanNextStrategy(created: FannedBranch[]): Strategy {
 }
 
 /** Fan-in of dependent branches (a loop): the recorded outcomes in order, each request made from the one before, then `merge`. */
-export const fanInOrderStrategy: Strategy = async (type, ops) => {
-  const set = await type.branches(ops.context);
+export const fanInOrderStrategy: Strategy = function* (type, ops) {
+  const set = (yield type.branches(ops.context)) as BranchSet;
   const outcomes: BranchOutcome[] = [];
   let previous: BranchOutcome | undefined;
   for (let i = 0; i < set.count; i++) {
-    const request = await set.request(i, previous);
+    const request = (yield set.request(i, previous)) as BranchRequest | undefined;
     if (!request) break;
-    previous = await ops.recorded(request);
+    previous = (yield ops.recorded(request)) as BranchOutcome;
     outcomes.push(previous);
   }
-  return type.merge(ops.context, outcomes);
+  return (yield type.merge(ops.context, outcomes)) as Status;
 };
 
 /**
  * Fan-in: `branches` again (they depend only on the step's scope), the recorded outcome of
  * each (every one must have finished), then `merge`. Only for fannable composites.
  */
-export const fanInStrategy: Strategy = async (type, ops) => {
-  const set = await type.branches(ops.context);
+export const fanInStrategy: Strategy = function* (type, ops) {
+  const set = (yield type.branches(ops.context)) as BranchSet;
   const outcomes: BranchOutcome[] = [];
-  for (let i = 0; i < set.count; i++) outcomes.push(await ops.recorded(await independent(set, i, ops)));
-  return type.merge(ops.context, outcomes);
+  for (let i = 0; i < set.count; i++) outcomes.push((yield ops.recorded((yield independent(set, i, ops)) as BranchRequest)) as BranchOutcome);
+  return (yield type.merge(ops.context, outcomes)) as Status;
 };
 
-async function runInOrder(set: BranchSet, ops: BranchOps): Promise<BranchOutcome[]> {
+function* runInOrder(set: BranchSet, ops: BranchOps): Co<BranchOutcome[]> {
   const outcomes: BranchOutcome[] = [];
   let previous: BranchOutcome | undefined;
   for (let i = 0; i < set.count && !ops.signal.aborted; i++) {
-    const request = await set.request(i, previous);
+    const request = (yield set.request(i, previous)) as BranchRequest | undefined;
     if (!request) break;
-    previous = await ops.run(request);
+    previous = (yield ops.run(request)) as BranchOutcome;
     outcomes.push(previous);
     if (previous.status === "SUSPENDED") break;
   }
@@ -146,14 +148,13 @@ async function runInOrder(set: BranchSet, ops: BranchOps): Promise<BranchOutcome
 }
 
 /** Runs branch `index` of a fannable set (a request made synchronously costs no promise). */
-function runIndependent(set: BranchSet, index: number, ops: BranchOps): Promise<BranchOutcome> {
-  const request = set.request(index, undefined);
-  return request instanceof Promise ? request.then((r) => ops.run(checked(r, set, index, ops))) : ops.run(checked(request, set, index, ops));
+function runIndependent(set: BranchSet, index: number, ops: BranchOps): Awaitable<BranchOutcome> {
+  return then(set.request(index, undefined), (request) => ops.run(checked(request, set, index, ops)));
 }
 
 /** Request `index` of a fannable set, which must exist. */
-async function independent(set: BranchSet, index: number, ops: BranchOps): Promise<BranchRequest> {
-  return checked(await set.request(index, undefined), set, index, ops);
+function independent(set: BranchSet, index: number, ops: BranchOps): Awaitable<BranchRequest> {
+  return then(set.request(index, undefined), (request) => checked(request, set, index, ops));
 }
 
 function checked(request: BranchRequest | undefined, set: BranchSet, index: number, ops: BranchOps): BranchRequest {

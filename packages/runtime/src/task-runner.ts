@@ -1,4 +1,5 @@
-import { isoNow, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
+import { isoNow, type Awaitable, type CodeIdentity, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
+import { then } from "./co";
 import { cacheStage } from "./attempt/cache-stage";
 import { catalogGetStage, catalogPutStage } from "./attempt/catalog-stage";
 import { AttemptContext, compose, type AttemptRequest } from "./attempt/context";
@@ -37,16 +38,24 @@ const ATTEMPT = compose([
  * Runs one attempt of a task step: parameters, catalog get, secrets, input validation, the task
  * type's command (with timeout and cancellation), returns (json / metric / pickled), catalog
  * put, the execution log — each a stage in `attempt/`. Every failure becomes a FAIL attempt with
- * a message; nothing throws.
+ * a message; nothing throws. Answers synchronously when no stage waited (a plain function on an
+ * in-memory store).
  */
-export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
+export function runAttempt(req: AttemptRequest): Awaitable<StepAttempt> {
   const ctx = new AttemptContext(req, isoNow());
-  await ATTEMPT(ctx);
+  return then(ATTEMPT(ctx), () => {
+    const identities = req.codeIdentities();
+    return Array.isArray(identities) ? attemptOf(ctx, identities) : identities.then((known) => attemptOf(ctx, known));
+  });
+}
+
+/** The attempt's record, once its stages are over. */
+function attemptOf(ctx: AttemptContext, identities: CodeIdentity[]): StepAttempt {
+  const { req } = ctx;
   if (ctx.putEntries.length > 0 || ctx.getEntries.length > 0) addEntries(req.stepLog, ctx.putEntries, ctx.getEntries);
   let inputs: Parameters = {};
   for (const name in ctx.available) if (ctx.used.has(name)) inputs[name] = ctx.available[name]!;
   if (ctx.secretValues.length > 0) inputs = maskDeep(inputs, ctx.secretValues);
-  const identities = req.codeIdentities();
   // Built as one literal, optional fields assigned after: a spread per optional field would
   // cost more than the rest of the record.
   const attempt: StepAttempt = {
@@ -59,7 +68,7 @@ export async function runAttempt(req: AttemptRequest): Promise<StepAttempt> {
     output_parameters: ctx.outputs,
     user_defined_metrics: ctx.metrics,
     retry_indicator: req.services.retryIndicator,
-    code_identities: Array.isArray(identities) ? identities : await identities,
+    code_identities: identities,
   };
   if (ctx.suspension) attempt.suspend_payload = ctx.suspension.payload;
   if (ctx.status === "FAIL" && ctx.error) attempt.error = ctx.error;

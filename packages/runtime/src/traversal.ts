@@ -1,5 +1,7 @@
 import {
   diffParameters,
+  type Awaitable,
+  type BranchLog,
   isComposite,
   newAttempt,
   newStepLog,
@@ -16,11 +18,13 @@ import {
   type Parameters,
   type RunServices,
   type Status,
+  type StepAttempt,
   type StepLog,
   type TaskNodeDef,
   type TaskType,
   type TraversalPolicy,
 } from "@runnable-ts/sdk";
+import { drive, then, toPromise, type Co } from "./co";
 import { withTerminals } from "./graph-check";
 import { Limiter } from "./limiter";
 import { messageOf } from "./redact";
@@ -84,7 +88,7 @@ export class Traversal implements StepHost {
     if (isComposite(type) && !type.fannable && mode !== "out") {
       // Dependent branches (a loop): one at a time (`next`), then in order (`in`).
       const branches: FannedBranch[] = [];
-      const status = await this.step(node, scope, iterVars, mode === "next" ? fanNextStrategy(branches) : fanInOrderStrategy);
+      const status = await toPromise(this.step(node, scope, iterVars, mode === "next" ? fanNextStrategy(branches) : fanInOrderStrategy));
       return { status, branches };
     }
     if (!isComposite(type) || !type.fannable || mode === "next")
@@ -96,7 +100,7 @@ export class Traversal implements StepHost {
         { step: internalName, type: node.type },
       );
     const branches: FannedBranch[] = [];
-    const status = await this.step(node, scope, iterVars, mode === "out" ? fanOutStrategy(branches) : fanInStrategy);
+    const status = await toPromise(this.step(node, scope, iterVars, mode === "out" ? fanOutStrategy(branches) : fanInStrategy));
     return { status, branches };
   }
 
@@ -108,11 +112,12 @@ export class Traversal implements StepHost {
    * parent scope overlaid with what the branch itself holds. (A branch not started by this
    * traversal, e.g. in another process, inherits its parent's current parameters.)
    */
-  async effective(scope: string): Promise<Parameters> {
+  effective(scope: string): Awaitable<Parameters> {
     const { store, runId } = this.deps.services;
     if (scope === "") return store.getParameters(runId);
-    const inherited = this.inherited.get(scope) ?? (await this.effective(parentBranchOf(ownerStepOf(scope))));
-    return { ...inherited, ...(await store.getParameters(runId, scope)) };
+    const overlay = (inherited: Parameters): Awaitable<Parameters> => then(store.getParameters(runId, scope), (own) => ({ ...inherited, ...own }));
+    const inherited = this.inherited.get(scope);
+    return inherited ? overlay(inherited) : then(this.effective(parentBranchOf(ownerStepOf(scope))), overlay);
   }
 
   /**
@@ -120,7 +125,11 @@ export class Traversal implements StepHost {
    * resolves to its final status. On a retry, the steps of the graph this walk did not reach
    * that an earlier run recorded are marked superseded when the walk ends.
    */
-  async runGraph(input: GraphDef, scope: string, iterVars: IterVars): Promise<Status> {
+  runGraph(input: GraphDef, scope: string, iterVars: IterVars): Promise<Status> {
+    return toPromise(this.graph(input, scope, iterVars));
+  }
+
+  private *graph(input: GraphDef, scope: string, iterVars: IterVars): Co<Status> {
     const { services, nodeTypes } = this.deps;
     const graph = withTerminals(input);
     const visited = this.deps.retry ? new Set<string>() : undefined;
@@ -130,15 +139,15 @@ export class Traversal implements StepHost {
       if (!node) throw new RunnableError("E_GRAPH_INVALID", `graph ${scope || "(root)"} has no step "${name}"`, { step: scope ? `${scope}.${name}` : name });
       visited?.add(name);
       if (services.signal.aborted) {
-        await this.recordCancelled(node, scope);
+        yield this.recordCancelled(node, scope);
         return "FAIL";
       }
-      const status = await this.runStep(node, scope, iterVars);
+      const status = yield* this.step(node, scope, iterVars, this.running);
       // Nothing after a suspended step starts: the graph waits for a resume.
       if (status === "SUSPENDED") return status;
       const terminal = nodeTypes.get(node.type)?.terminal;
       if (terminal) {
-        if (visited) await this.markSuperseded(graph, scope, visited, node.name);
+        if (visited) yield this.markSuperseded(graph, scope, visited, node.name);
         return terminal === "success" ? "SUCCESS" : "FAIL";
       }
       name = status === "SUCCESS" ? (node.next ?? "") : (node.on_failure ?? failStepOf(graph, nodeTypes, scope));
@@ -163,17 +172,17 @@ export class Traversal implements StepHost {
   }
 
   /** Records the step a cancelled run did not start, so the run log says where it stopped. */
-  private async recordCancelled(node: NodeDef, scope: string): Promise<void> {
+  private recordCancelled(node: NodeDef, scope: string): Awaitable<void> {
     const { services } = this.deps;
     const stepLog = newStepLog(node.name, scope ? `${scope}.${node.name}` : node.name, node.type);
     stepLog.status = "FAIL";
     stepLog.message = cancelledMessage(services.signal);
-    await services.store.putStepLog(services.runId, stepLog);
+    return services.store.putStepLog(services.runId, stepLog);
   }
 
   /** Runs one step of `scope` (its step log, its node type), as `runGraph` does for each. */
   runStep(node: NodeDef, scope: string, iterVars: IterVars): Promise<Status> {
-    return this.step(node, scope, iterVars, this.running);
+    return toPromise(this.step(node, scope, iterVars, this.running));
   }
 
   private typeOf(node: NodeDef, internalName: string): NodeType {
@@ -183,12 +192,12 @@ export class Traversal implements StepHost {
   }
 
   /** One step: its step log around its node type's `execute`, or around `strategy` for a composite. */
-  private async step(node: NodeDef, scope: string, iterVars: IterVars, strategy: Strategy): Promise<Status> {
+  private *step(node: NodeDef, scope: string, iterVars: IterVars, strategy: Strategy): Co<Status> {
     const { services } = this.deps;
     const internalName = scope ? `${scope}.${node.name}` : node.name;
     const type = this.typeOf(node, internalName);
     const store = services.store;
-    const previous = this.deps.retry ? await store.getStepLog(services.runId, internalName) : undefined;
+    const previous = this.deps.retry ? ((yield store.getStepLog(services.runId, internalName)) as StepLog | undefined) : undefined;
     if (previous?.status === "SUCCESS" && !type.terminal && !this.deps.from?.forcesStep(internalName)) {
       // A retry skips what already succeeded (terminal steps run again: they set the status).
       if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "already successful" });
@@ -203,13 +212,13 @@ export class Traversal implements StepHost {
     stepLog.status = "PROCESSING";
     stepLog.message = "";
     // Terminal steps finish at once: their PROCESSING state is not worth a write.
-    if (!type.terminal) await store.putStepLog(services.runId, stepLog);
+    if (!type.terminal) yield store.putStepLog(services.runId, stepLog);
     const stepEvents = services.observed && services.detail?.steps !== false;
     if (stepEvents) services.emit({ type: "step_started", step: internalName, step_type: node.type });
     const context = new StepContextImpl(this, node, internalName, scope, iterVars, stepLog);
     let status: Status;
     try {
-      status = isComposite(type) ? await strategy(type, this.branchOps(context)) : await type.execute(context);
+      status = isComposite(type) ? yield* strategy(type, this.branchOps(context)) : ((yield type.execute(context)) as Status);
     } catch (error) {
       status = "FAIL";
       stepLog.message = messageOf(error);
@@ -218,7 +227,7 @@ export class Traversal implements StepHost {
     if (status === "PROCESSING") return status;
     if (services.signal.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = cancelledMessage(services.signal);
     stepLog.status = status;
-    await store.putStepLog(services.runId, stepLog);
+    yield store.putStepLog(services.runId, stepLog);
     if (services.observed) {
       if (status === "SUSPENDED") services.emit({ type: "step_suspended", step: internalName, payload: stepLog.attempts.at(-1)?.suspend_payload ?? null });
     }
@@ -234,12 +243,20 @@ export class Traversal implements StepHost {
   private branchOps(step: StepContextImpl): BranchOps {
     // The step's scope does not change while its branches run (steps of a graph run one after
     // another): what each branch inherits is read once, shared and never changed.
-    let inherited: Promise<Parameters> | undefined;
-    const inheritedOf = (): Promise<Parameters> => (inherited ??= this.effective(step.scope));
+    let inherited: Awaitable<Parameters> | undefined;
+    const inheritedOf = (): Awaitable<Parameters> => {
+      if (inherited === undefined) {
+        const read = this.effective(step.scope);
+        inherited = read;
+        // Once read, the value itself: the branches after the first wait for nothing.
+        if (read instanceof Promise) void read.then((value) => (inherited = value), () => undefined);
+      }
+      return inherited;
+    };
     return {
       context: step,
       signal: this.deps.services.signal,
-      run: (request) => this.runBranch(step, request, inheritedOf),
+      run: (request) => drive(this.branch(step, request, inheritedOf)),
       open: async (request) => {
         const name = this.branchName(step, request);
         const { store, runId } = this.deps.services;
@@ -266,31 +283,31 @@ export class Traversal implements StepHost {
    * only what differs from it (a loop's carried values) is stored with the branch, never a copy
    * of every parent parameter.
    */
-  private async openBranch(request: BranchRequest, name: string, inherited: Parameters): Promise<void> {
+  private openBranch(request: BranchRequest, name: string, inherited: Parameters): Awaitable<void> {
     const { store, runId } = this.deps.services;
-    await store.putBranchLog(runId, { internal_name: name, status: "PROCESSING", steps: {}, parameters: diffParameters(inherited, request.parameters) });
+    return store.putBranchLog(runId, { internal_name: name, status: "PROCESSING", steps: {}, parameters: diffParameters(inherited, request.parameters) });
   }
 
   /** One branch run here: its log, its graph, its outcome (on a retry, a succeeded branch is not run again). */
-  private async runBranch(step: StepContextImpl, request: BranchRequest, inheritedOf: () => Promise<Parameters>): Promise<BranchOutcome> {
+  private *branch(step: StepContextImpl, request: BranchRequest, inheritedOf: () => Awaitable<Parameters>): Co<BranchOutcome> {
     const { services } = this.deps;
     const { store, runId } = services;
     const name = this.branchName(step, request);
     if (this.deps.retry) {
-      const done = await store.getBranchLog(runId, name);
+      const done = (yield store.getBranchLog(runId, name)) as BranchLog | undefined;
       if (done?.status === "SUCCESS" && !this.deps.from?.forcesBranch(name)) {
         if (services.observed) services.emit({ type: "step_skipped", step: name, reason: "branch already successful" });
-        return new Outcome(name, done.status, await inheritedOf(), done.parameters);
+        return new Outcome(name, done.status, (yield inheritedOf()) as Parameters, done.parameters);
       }
     }
-    const inherited = await inheritedOf();
-    await this.openBranch(request, name, inherited);
+    const inherited = (yield inheritedOf()) as Parameters;
+    yield this.openBranch(request, name, inherited);
     this.inherited.set(name, inherited);
     try {
       const iterVars = !request.iterVars ? step.iterVars : isEmpty(step.iterVars) ? request.iterVars : Object.assign({}, step.iterVars, request.iterVars);
-      const status = await this.runGraph(request.graph, name, iterVars);
-      const own = await store.getParameters(runId, name);
-      await store.putBranchLog(runId, { internal_name: name, status, steps: {}, parameters: own });
+      const status = yield* this.graph(request.graph, name, iterVars);
+      const own = (yield store.getParameters(runId, name)) as Parameters;
+      yield store.putBranchLog(runId, { internal_name: name, status, steps: {}, parameters: own });
       return new Outcome(name, status, inherited, own);
     } finally {
       this.inherited.delete(name);
@@ -298,7 +315,7 @@ export class Traversal implements StepHost {
   }
 
   /** The recorded outcome of a branch run elsewhere (fan-in). */
-  private async recordedBranch(step: StepContextImpl, request: BranchRequest, inheritedOf: () => Promise<Parameters>): Promise<BranchOutcome> {
+  private async recordedBranch(step: StepContextImpl, request: BranchRequest, inheritedOf: () => Awaitable<Parameters>): Promise<BranchOutcome> {
     const name = this.branchName(step, request);
     const done = await this.deps.services.store.getBranchLog(this.deps.services.runId, name);
     if (done?.status !== "SUCCESS" && done?.status !== "FAIL")
@@ -307,7 +324,7 @@ export class Traversal implements StepHost {
   }
 
   /** `StepContext.runTask`. @internal */
-  runTaskOf(step: StepContextImpl): Promise<Status> {
+  runTaskOf(step: StepContextImpl): Awaitable<Status> {
     return this.runTask(step.node as TaskNodeDef, step.internalName, step.scope, step.iterVars, step.stepLog);
   }
 
@@ -317,10 +334,10 @@ export class Traversal implements StepHost {
   }
 
 
-  private async runTask(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): Promise<Status> {
+  private runTask(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): Awaitable<Status> {
     const { policy } = this.deps;
-    const execute = (effective: NodeDef = node): Promise<Status> => this.runAttempts(effective as TaskNodeDef, internalName, scope, iterVars, stepLog);
-    if (!policy.taskMiddleware) return execute();
+    if (!policy.taskMiddleware) return drive(this.attempts(node, internalName, scope, iterVars, stepLog));
+    const execute = (effective: NodeDef = node): Promise<Status> => toPromise(this.attempts(effective as TaskNodeDef, internalName, scope, iterVars, stepLog));
     const mock = async (): Promise<Status> => {
       stepLog.mock = true;
       stepLog.attempts.push(newAttempt({ attempt_number: stepLog.attempts.length + 1, status: "SUCCESS", retry_indicator: this.deps.services.retryIndicator }));
@@ -334,23 +351,25 @@ export class Traversal implements StepHost {
    * no steps; the caller stores the log as the run's job log).
    */
   runJob(node: TaskNodeDef, log: StepLog): Promise<Status> {
-    return this.runAttempts(node, "job", "", {}, log, false);
+    return toPromise(this.attempts(node, "job", "", {}, log, false));
   }
 
-  private async runAttempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog, persist = true): Promise<Status> {
+  private *attempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog, persist = true): Co<Status> {
     const { services } = this.deps;
-    const found = this.deps.taskType(node.command_type);
-    const taskType = found instanceof Promise ? await found : found;
+    const taskType = (yield this.deps.taskType(node.command_type)) as TaskType;
     const first = stepLog.attempts.length + 1;
     const maxAttempts = Math.max(1, node.max_attempts ?? 1);
     const resume = this.deps.resume?.step === internalName ? { data: this.deps.resume.data } : undefined;
     let status: Status = "FAIL";
     for (let n = first; n < first + maxAttempts; n++) {
       const delay = n > first ? retryDelay(node.retry_delay_ms, node.retry, n - first) : 0;
-      if (delay > 0) await sleep(delay, services.signal);
+      if (delay > 0) yield sleep(delay, services.signal);
       if (services.signal.aborted && n > first) break;
-      const attempt = await this.taskSlots.run(() =>
-        runAttempt({
+      // A free slot is taken at once; only a full run waits for one.
+      if (!this.taskSlots.tryAcquire()) yield this.taskSlots.acquire();
+      let attempt: StepAttempt;
+      try {
+        attempt = (yield runAttempt({
           node,
           internalName,
           iterVars,
@@ -364,8 +383,10 @@ export class Traversal implements StepHost {
           concurrent: this.concurrentCapture,
           resume,
           suspendable: persist,
-        }),
-      );
+        })) as StepAttempt;
+      } finally {
+        this.taskSlots.release();
+      }
       if (n > first) attempt.delay_ms = delay;
       stepLog.attempts.push(attempt);
       stepLog.message = attempt.message;
@@ -375,7 +396,7 @@ export class Traversal implements StepHost {
         if (n + 1 < first + maxAttempts) stepLog.message = `${attempt.message} (not retried: ${attempt.error?.code ?? attempt.error?.name ?? "the error"} is not in retry.retry_on)`;
         break;
       }
-      if (persist && n + 1 < first + maxAttempts) await services.store.putStepLog(services.runId, stepLog);
+      if (persist && n + 1 < first + maxAttempts) yield services.store.putStepLog(services.runId, stepLog);
     }
     return status;
   }

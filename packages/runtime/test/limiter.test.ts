@@ -1,4 +1,4 @@
-import { Limiter } from "../src/limiter";
+import { Limiter, pool } from "../src/limiter";
 
 describe("Limiter", () => {
   it("admits at most `limit` holders and hands slots out first in, first out, past the queue's compaction", async () => {
@@ -31,5 +31,74 @@ describe("Limiter", () => {
     expect(woken).toEqual([...Array.from({ length: 3000 }, (_, i) => i), -1]);
     limiter.release();
     expect(limiter.running).toBe(0);
+  });
+});
+
+describe("pool", () => {
+  it("answers synchronously, in order, when every job does (no promise at all)", () => {
+    const started: number[] = [];
+    const results = pool(5, 2, (i) => {
+      started.push(i);
+      return i * 10;
+    });
+    expect(results).toEqual([0, 10, 20, 30, 40]);
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("keeps at most `width` waiting jobs in flight, starts them in order and keeps results in order", async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const results = pool(20, 3, async (i) => {
+      started.push(i);
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, (i * 7) % 5));
+      inFlight--;
+      return i;
+    });
+    expect(results).toBeInstanceOf(Promise);
+    await expect(results).resolves.toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(peak).toBe(3);
+    expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it("mixes synchronous and waiting jobs: a synchronous one makes room at once", async () => {
+    const results = pool(6, 2, (i) => (i % 2 === 0 ? Promise.resolve(`a${i}`) : `s${i}`));
+    await expect(results).resolves.toEqual(["a0", "s1", "a2", "s3", "a4", "s5"]);
+  });
+
+  it("fails with the first failure and starts no job after it; a synchronous throw is thrown", async () => {
+    const started: number[] = [];
+    const failing = pool(10, 2, async (i) => {
+      started.push(i);
+      await Promise.resolve();
+      if (i === 1) throw new Error("branch 1 broke");
+      await new Promise((r) => setTimeout(r, 5));
+      return i;
+    });
+    await expect(failing).rejects.toThrow("branch 1 broke");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(Math.max(...started)).toBeLessThan(3);
+    expect(() => pool(3, 1, (i) => {
+      if (i === 1) throw new Error("sync throw");
+      return i;
+    })).toThrow("sync throw");
+  });
+
+  it("answers an empty array for no jobs", () => {
+    expect(pool(0, 4, () => 1)).toEqual([]);
+  });
+});
+
+describe("Limiter.tryAcquire", () => {
+  it("takes a free slot at once and refuses when none is free", () => {
+    const limiter = new Limiter(2);
+    expect(limiter.tryAcquire()).toBe(true);
+    expect(limiter.tryAcquire()).toBe(true);
+    expect(limiter.tryAcquire()).toBe(false);
+    expect(limiter.running).toBe(2);
+    limiter.release();
+    expect(limiter.tryAcquire()).toBe(true);
   });
 });

@@ -123,7 +123,7 @@ dag:
     await executeSingleNode(graph, { ...options, step: "c.tails.t" });
     await executeSingleNode(graph, { ...options, step: "c.tails.success" });
     await expect(fanStep(graph, { ...options, step: "c", mode: "in" })).resolves.toMatchObject({ status: "SUCCESS" });
-    const got = await RunSession.withRun(graph, options, (session) => session.store.getParameters("c1"));
+    const got = await RunSession.withRun(graph, options, async (session) => session.store.getParameters("c1"));
     expect(got.got?.value).toBe("tails");
     p.remove();
   });
@@ -137,7 +137,7 @@ describe("fan of a step that cannot be fanned", () => {
     await executeSingleNode(graph, { ...options, step: "tw.a.t", iterVars: { side: "a" }, create: { definition: { kind: "yaml", file: `${p.dir}/pipeline.yaml` } } });
     await expect(fanStep(graph, { ...options, step: "lp", mode: "out" })).rejects.toMatchObject({ code: "E_NOT_FANNABLE", context: { step: "lp" }, message: expect.stringContaining("depends on the one before") });
     await expect(fanStep(graph, { ...options, step: "tw.a.t", mode: "in" })).rejects.toMatchObject({ code: "E_NOT_FANNABLE", context: { step: "tw.a.t" } });
-    await expect(RunSession.withRun(graph, options, (session) => session.store.getStepLog("n1", "lp"))).resolves.toBeUndefined();
+    await expect(RunSession.withRun(graph, options, async (session) => session.store.getStepLog("n1", "lp"))).resolves.toBeUndefined();
     const { runLog } = await runPipeline(graph, { definition: { kind: "yaml", file: `${p.dir}/pipeline.yaml` }, cwd: p.dir, env: {}, retryRunId: "n1" });
     expect(runLog.status).toBe("SUCCESS");
     expect(Object.keys(runLog.steps.lp!.branches)).toEqual(["lp.0", "lp.1"]);

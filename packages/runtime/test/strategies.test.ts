@@ -1,5 +1,6 @@
 import type { BranchOutcome, BranchRequest, BranchSet, CompositeNodeType, GraphDef, Status, StepContext } from "@runnable-ts/sdk";
 import { fanInOrderStrategy, fanInStrategy, fanNextStrategy, fanOutStrategy, runStrategy, type BranchOps } from "../src/strategies";
+import { toPromise } from "../src/co";
 
 // Unit tests of the three strategies over a composite's phases, with a fake node type and fake
 // branch operations (the real traversal is covered end to end by engine, retry and cli-fan tests).
@@ -62,7 +63,7 @@ describe("run strategy", () => {
   it("runs independent branches one at a time in request order, then merges all outcomes in order", async () => {
     const { type, merged } = composite(3);
     const { ops, calls, maxInFlight } = fakeOps({ delay: 5, failing: ["k1"] });
-    await expect(runStrategy({ concurrentBranches: false, maxConcurrency: 4 })(type, ops)).resolves.toBe("FAIL");
+    await expect(toPromise(runStrategy({ concurrentBranches: false, maxConcurrency: 4 })(type, ops))).resolves.toBe("FAIL");
     expect(calls).toEqual(["run k0", "run k1", "run k2"]);
     expect(maxInFlight()).toBe(1);
     expect(merged[0]!.map((o) => [o.internalName, o.status])).toEqual([["c.k0", "SUCCESS"], ["c.k1", "FAIL"], ["c.k2", "SUCCESS"]]);
@@ -71,7 +72,7 @@ describe("run strategy", () => {
   it("runs independent branches in a pool no wider than maxConcurrency, outcomes kept in request order", async () => {
     const { type, merged } = composite(7);
     const { ops, maxInFlight } = fakeOps({ delay: 20 });
-    await expect(runStrategy({ concurrentBranches: true, maxConcurrency: 3 })(type, ops)).resolves.toBe("SUCCESS");
+    await expect(toPromise(runStrategy({ concurrentBranches: true, maxConcurrency: 3 })(type, ops))).resolves.toBe("SUCCESS");
     expect(maxInFlight()).toBe(3);
     expect(merged[0]!.map((o) => o.internalName)).toEqual(["c.k0", "c.k1", "c.k2", "c.k3", "c.k4", "c.k5", "c.k6"]);
   });
@@ -86,7 +87,7 @@ describe("run strategy", () => {
       },
     });
     const { ops, calls, maxInFlight } = fakeOps({ delay: 5 });
-    await expect(runStrategy({ concurrentBranches: true, maxConcurrency: 8 })(type, ops)).resolves.toBe("SUCCESS");
+    await expect(toPromise(runStrategy({ concurrentBranches: true, maxConcurrency: 8 })(type, ops))).resolves.toBe("SUCCESS");
     expect(calls).toEqual(["run 0", "run 1", "run 2"]);
     expect(maxInFlight()).toBe(1);
     expect(seen).toEqual([undefined, "c.0", "c.1", "c.2"]);
@@ -96,7 +97,7 @@ describe("run strategy", () => {
   it("fails a cancelled step without merging and starts no further branch", async () => {
     const { type, merged } = composite(5);
     const { ops, calls } = fakeOps({ abortAfter: 2 });
-    await expect(runStrategy({ concurrentBranches: false, maxConcurrency: 1 })(type, ops)).resolves.toBe("FAIL");
+    await expect(toPromise(runStrategy({ concurrentBranches: false, maxConcurrency: 1 })(type, ops))).resolves.toBe("FAIL");
     expect(calls).toEqual(["run k0", "run k1"]);
     expect(merged).toHaveLength(0);
   });
@@ -104,7 +105,7 @@ describe("run strategy", () => {
   it("rejects a fannable set whose request is missing, naming the step", async () => {
     const { type } = composite(2, { request: (i) => (i === 0 ? { key: "a", graph: GRAPH, parameters: {} } : undefined) });
     const { ops } = fakeOps();
-    await expect(runStrategy({ concurrentBranches: false, maxConcurrency: 1 })(type, ops)).rejects.toMatchObject({ code: "E_BRANCH_INVALID", context: { step: "c" } });
+    await expect(toPromise(runStrategy({ concurrentBranches: false, maxConcurrency: 1 })(type, ops))).rejects.toMatchObject({ code: "E_BRANCH_INVALID", context: { step: "c" } });
   });
 });
 
@@ -113,7 +114,7 @@ describe("fan-out strategy", () => {
     const { type, merged } = composite(3);
     const { ops, calls } = fakeOps();
     const created: { key: string; iterVars: Record<string, unknown> }[] = [];
-    await expect(fanOutStrategy(created)(type, ops)).resolves.toBe("PROCESSING");
+    await expect(toPromise(fanOutStrategy(created)(type, ops))).resolves.toBe("PROCESSING");
     expect(calls).toEqual(["open k0", "open k1", "open k2"]);
     expect(created).toEqual([
       { key: "k0", iterVars: { outer: 1, item: 0 } },
@@ -127,7 +128,7 @@ describe("fan-out strategy", () => {
     const { type } = composite(3);
     const { ops } = fakeOps({ succeeded: ["k1"] });
     const created: { key: string; iterVars: Record<string, unknown> }[] = [];
-    await expect(fanOutStrategy(created)(type, ops)).resolves.toBe("PROCESSING");
+    await expect(toPromise(fanOutStrategy(created)(type, ops))).resolves.toBe("PROCESSING");
     expect(created.map((b) => b.key)).toEqual(["k0", "k2"]);
   });
 });
@@ -136,7 +137,7 @@ describe("fan-in strategy", () => {
   it("merges the recorded outcomes of every branch, without running any", async () => {
     const { type, merged } = composite(2);
     const { ops, calls } = fakeOps({ recorded: { k0: "SUCCESS", k1: "FAIL" } });
-    await expect(fanInStrategy(type, ops)).resolves.toBe("FAIL");
+    await expect(toPromise(fanInStrategy(type, ops))).resolves.toBe("FAIL");
     expect(calls).toEqual(["recorded k0", "recorded k1"]);
     expect(merged[0]!.map((o) => o.status)).toEqual(["SUCCESS", "FAIL"]);
   });
@@ -144,7 +145,7 @@ describe("fan-in strategy", () => {
   it("rejects while a branch has not finished, before merging", async () => {
     const { type, merged } = composite(2);
     const { ops } = fakeOps({ recorded: { k0: "SUCCESS", k1: "PROCESSING" } });
-    await expect(fanInStrategy(type, ops)).rejects.toMatchObject({ code: "E_FAN_IN_UNFINISHED" });
+    await expect(toPromise(fanInStrategy(type, ops))).rejects.toMatchObject({ code: "E_FAN_IN_UNFINISHED" });
     expect(merged).toHaveLength(0);
   });
 });
@@ -157,7 +158,7 @@ describe("fan-next and in-order fan-in (dependent branches, a loop run by an orc
     const next = async (recorded: Record<string, Status>) => {
       const created: { key: string; iterVars: Record<string, unknown> }[] = [];
       const { ops, calls } = fakeOps({ recorded });
-      await expect(fanNextStrategy(created)(loop().type, ops)).resolves.toBe("PROCESSING");
+      await expect(toPromise(fanNextStrategy(created)(loop().type, ops))).resolves.toBe("PROCESSING");
       return { keys: created.map((b) => b.key), calls };
     };
     expect(await next({})).toEqual({ keys: ["k0"], calls: ["recorded k0", "reopen k0"] });
@@ -170,7 +171,7 @@ describe("fan-next and in-order fan-in (dependent branches, a loop run by an orc
   it("merges the recorded outcomes in order, each request made from the one before", async () => {
     const { type, merged } = loop();
     const { ops } = fakeOps({ recorded: { k0: "SUCCESS", k1: "FAIL" } });
-    await expect(fanInOrderStrategy(type, ops)).resolves.toBe("FAIL");
+    await expect(toPromise(fanInOrderStrategy(type, ops))).resolves.toBe("FAIL");
     expect(merged[0]?.map((o) => o.internalName)).toEqual(["c.k0", "c.k1"]);
   });
 });

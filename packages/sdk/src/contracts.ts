@@ -6,6 +6,14 @@ import type { BranchLog, DataCatalogEntry, Parameters, RunLog, RunLogHeader, Run
  * costs the same at step 10 and step 10,000, and concurrent branches never collide.
  * Every method may reject with a {@link RunnableError} (`E_RUN_EXISTS`, `E_RUN_NOT_FOUND`).
  */
+/** A value, or a promise of it: what a method that may answer synchronously returns (`await` it). */
+export type Awaitable<T> = T | Promise<T>;
+
+/**
+ * Where run logs live. The per-step methods (parameters, step and branch logs) may answer
+ * synchronously — an in-memory store does, and the engine then spends no promise on them —
+ * or with a promise: callers `await` what they return. A failure is a rejected promise.
+ */
 export interface RunLogStore {
   /** True when branches of one run may write concurrently (from several tasks or processes). */
   readonly supportsConcurrentWriters: boolean;
@@ -20,17 +28,17 @@ export interface RunLogStore {
   /** Updates run-level fields (status, run_config, job, tag). */
   updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void>;
   /** Parameters of the root (`branch` omitted or `""`) or of a branch. */
-  getParameters(runId: string, branch?: string): Promise<Parameters>;
+  getParameters(runId: string, branch?: string): Awaitable<Parameters>;
   /** Merges parameters into the root or a branch. */
-  setParameters(runId: string, parameters: Parameters, branch?: string): Promise<void>;
+  setParameters(runId: string, parameters: Parameters, branch?: string): Awaitable<void>;
   /** A step log without its branches, or undefined. */
-  getStepLog(runId: string, internalName: string): Promise<StepLog | undefined>;
+  getStepLog(runId: string, internalName: string): Awaitable<StepLog | undefined>;
   /** Writes a step log (its `branches` field is ignored: branches are separate records). */
-  putStepLog(runId: string, stepLog: StepLog): Promise<void>;
+  putStepLog(runId: string, stepLog: StepLog): Awaitable<void>;
   /** A branch log without its steps, or undefined. */
-  getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined>;
+  getBranchLog(runId: string, internalName: string): Awaitable<BranchLog | undefined>;
   /** Writes a branch log (its `steps` field is ignored). */
-  putBranchLog(runId: string, branchLog: BranchLog): Promise<void>;
+  putBranchLog(runId: string, branchLog: BranchLog): Awaitable<void>;
   /** Every run in the store. */
   listRuns(): Promise<RunSummary[]>;
   /**

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { CatalogSpec, GraphDef, NodeDef, ReturnSpec, TaskFunction } from "./graph";
-import type { CatalogService, Pickler, RunLogStore, SecretsProvider } from "./contracts";
+import type { Awaitable, CatalogService, Pickler, RunLogStore, SecretsProvider } from "./contracts";
 import type { PlanCommandFactory, PlanGraph } from "./plan";
 import type { CodeIdentity, Parameter, Parameters, Status, StepLog } from "./run-log";
 
@@ -134,7 +134,12 @@ export interface TaskType {
   readonly stepKeys?: StepKeys;
   /** Checks a task node's type-specific fields at definition time; problems, or []. */
   validate?(node: NodeDef, services: { loadExport(reference: string): Promise<unknown> }): Promise<string[]> | string[];
-  execute(invocation: TaskInvocation): Promise<Record<string, unknown>>;
+  /**
+   * Runs the task; resolves to its values by return name. May answer synchronously (a plain
+   * function's task type does: its step then costs no promise); a throw fails the attempt as a
+   * rejection does.
+   */
+  execute(invocation: TaskInvocation): Awaitable<Record<string, unknown>>;
   /**
    * True when `execute` runs all of the node's code synchronously, within the call (a plain
    * function): the runtime then attributes its console output without an async context, which

@@ -1,4 +1,5 @@
 import { isAsyncFunction } from "./authoring";
+import type { Awaitable } from "./contracts";
 import type { TaskInvocation, TaskType } from "./engine";
 import { RunnableError } from "./errors";
 import type { NodeDef, TaskContext, TaskFunction } from "./graph";
@@ -54,15 +55,25 @@ class FunctionTaskContext implements TaskContext {
  * promise, and drains an async generator: each yielded object with a `type` is emitted as an
  * event; the one whose type is the node's `stream_end_type` supplies the return value (one
  * return name: that field; several: the fields named by the returns, in order).
- * Resolves to the values by return name. Shared by the `function` and `async-function` task types.
+ * Answers with the values by return name — synchronously when the function returned a plain
+ * value (no promise is spent on a plain function). Shared by the `function` and
+ * `async-function` task types.
  * @throws RunnableError `E_RETURN_INVALID` when what the function returned does not fit its returns;
- *   whatever the function throws, as it threw it.
+ *   whatever the function throws, as it threw it (synchronously for a plain function).
  */
-export async function runTaskFunction(fn: TaskFunction<Record<string, unknown>>, invocation: TaskInvocation): Promise<Record<string, unknown>> {
-  const context = new FunctionTaskContext(invocation);
-  const result = await fn(invocation.params, context);
+export function runTaskFunction(fn: TaskFunction<Record<string, unknown>>, invocation: TaskInvocation): Awaitable<Record<string, unknown>> {
+  const result = fn(invocation.params, new FunctionTaskContext(invocation));
+  if (result instanceof Promise || (typeof result === "object" && result !== null && typeof (result as PromiseLike<unknown>).then === "function"))
+    return Promise.resolve(result).then((value) => returnsOf(value, invocation));
+  return returnsOf(result, invocation);
+}
+
+function returnsOf(result: unknown, invocation: TaskInvocation): Awaitable<Record<string, unknown>> {
+  return isAsyncIterable(result) ? drain(result, invocation) : mapReturnValue(invocation.node.returns, result);
+}
+
+async function drain(result: AsyncIterable<unknown>, invocation: TaskInvocation): Promise<Record<string, unknown>> {
   const returns = invocation.node.returns;
-  if (!isAsyncIterable(result)) return mapReturnValue(returns, result);
   const endType = typeof invocation.node.stream_end_type === "string" ? invocation.node.stream_end_type : "done";
   let end: Record<string, unknown> | undefined;
   for await (const item of result) {
@@ -126,9 +137,9 @@ export function functionTaskType(options: FunctionTaskOptions): TaskType {
     },
     execute(invocation) {
       const command = invocation.node.command;
-      const run = (fn: unknown): Promise<Record<string, unknown>> => {
+      const run = (fn: unknown): Awaitable<Record<string, unknown>> => {
         const problem = problemOf(fn, typeof command === "string" ? command : "fn");
-        if (problem) return Promise.reject(new RunnableError("E_TASK_FAILED", problem, { step: invocation.stepName }));
+        if (problem) throw new RunnableError("E_TASK_FAILED", problem, { step: invocation.stepName });
         return runTaskFunction(fn as TaskFunction<Record<string, unknown>>, invocation);
       };
       // A function given in code, or loaded when the pipeline was checked, is called at once

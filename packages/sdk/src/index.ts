@@ -25,6 +25,7 @@ export {
 export { RUN_ENVIRONMENT, SERVICE_TOKENS, token, type RunEnvironment, type Token } from "./tokens";
 export { definePlugin, describePluginShapeProblem, type PluginDefinition, type PluginDeps } from "./plugin";
 export {
+  type Awaitable,
   type CatalogService,
   type CatalogTransfer,
   type JobExecutor,

@@ -1,4 +1,4 @@
-import type { LastWrite, RunLogStore } from "./contracts";
+import type { Awaitable, LastWrite, RunLogStore } from "./contracts";
 import { isRunnableError, RunnableError } from "./errors";
 import {
   applyRecord,
@@ -132,7 +132,13 @@ export class JournalRunLogStore implements RunLogStore {
     return this.runs.get(runId) ?? this.caughtUp(runId);
   }
 
-  private async known(runId: string): Promise<RunEntry> {
+  /** The run's state when it is known here already (no read), else a promise of it. */
+  private known(runId: string): RunEntry | Promise<RunEntry> {
+    const entry = this.runs.get(runId);
+    return entry && entry.state.header.run_id !== undefined ? entry : this.knownAfterReading(runId);
+  }
+
+  private async knownAfterReading(runId: string): Promise<RunEntry> {
     let entry = await this.state(runId);
     if (entry.state.header.run_id === undefined) entry = await this.caughtUp(runId);
     if (entry.state.header.run_id === undefined)
@@ -262,34 +268,45 @@ export class JournalRunLogStore implements RunLogStore {
     await this.flush();
   }
 
-  async getParameters(runId: string, branch = ""): Promise<Parameters> {
-    return journalParameters((await this.known(runId)).state, branch);
+  // The per-step methods answer synchronously once the run's state is here (every call of a
+  // running run's writer): no promise per call. A failure is a rejected promise.
+
+  getParameters(runId: string, branch = ""): Awaitable<Parameters> {
+    return after(this.known(runId), (entry) => journalParameters(entry.state, branch));
   }
 
-  async setParameters(runId: string, parameters: Parameters, branch = ""): Promise<void> {
-    const entry = await this.known(runId);
-    if (branch !== "" && !entry.state.branches.has(branch)) throw new RunnableError("E_RUN_NOT_FOUND", `Run ${runId} has no branch "${branch}"`, { runId });
-    this.write(runId, entry, [{ t: "params", s: this.clock.next(), scope: branch, parameters }]);
+  setParameters(runId: string, parameters: Parameters, branch = ""): Awaitable<void> {
+    return after(this.known(runId), (entry) => {
+      if (branch !== "" && !entry.state.branches.has(branch)) throw new RunnableError("E_RUN_NOT_FOUND", `Run ${runId} has no branch "${branch}"`, { runId });
+      this.write(runId, entry, [{ t: "params", s: this.clock.next(), scope: branch, parameters }]);
+    });
   }
 
-  async getStepLog(runId: string, internalName: string): Promise<StepLog | undefined> {
-    const found = (await this.state(runId)).state.steps.get(internalName)?.value;
-    return found && structuredClone(found);
+  getStepLog(runId: string, internalName: string): Awaitable<StepLog | undefined> {
+    return after(this.state(runId), (entry) => {
+      const found = entry.state.steps.get(internalName)?.value;
+      return found && structuredClone(found);
+    });
   }
 
-  async putStepLog(runId: string, stepLog: StepLog): Promise<void> {
-    const entry = await this.state(runId);
-    this.write(runId, entry, [{ t: "step", s: this.clock.next(), log: { ...stepLog, attempts: [...stepLog.attempts], data_catalog: [...stepLog.data_catalog], branches: {} } }]);
+  putStepLog(runId: string, stepLog: StepLog): Awaitable<void> {
+    return after(this.state(runId), (entry) =>
+      this.write(runId, entry, [{ t: "step", s: this.clock.next(), log: { ...stepLog, attempts: [...stepLog.attempts], data_catalog: [...stepLog.data_catalog], branches: {} } }]),
+    );
   }
 
-  async getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined> {
-    const { state } = await this.state(runId);
-    const found = state.branches.get(internalName)?.value;
-    return found && { ...structuredClone(found), steps: {}, parameters: journalParameters(state, internalName) };
+  getBranchLog(runId: string, internalName: string): Awaitable<BranchLog | undefined> {
+    return after(this.state(runId), ({ state }) => {
+      const found = state.branches.get(internalName)?.value;
+      return found && { ...structuredClone(found), steps: {}, parameters: journalParameters(state, internalName) };
+    });
   }
 
-  async putBranchLog(runId: string, branchLog: BranchLog): Promise<void> {
-    const entry = await this.state(runId);
+  putBranchLog(runId: string, branchLog: BranchLog): Awaitable<void> {
+    return after(this.state(runId), (entry) => this.writeBranch(runId, entry, branchLog));
+  }
+
+  private writeBranch(runId: string, entry: RunEntry, branchLog: BranchLog): void {
     const { steps: _steps, parameters, ...branch } = branchLog;
     const current = entry.state.params.get(branchLog.internal_name);
     const changed = Object.entries(parameters).filter(([k, p]) => {
@@ -344,5 +361,15 @@ export class JournalRunLogStore implements RunLogStore {
       if (header.run_id !== undefined) runs.push({ run_id: header.run_id, status: header.status ?? "CREATED", tag: header.tag ?? "", dag_hash: header.dag_hash ?? null });
     }
     return runs;
+  }
+}
+
+/** `fn(value)` at once for a value, after it resolves for a promise; a failure is a rejected promise either way. */
+function after<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<R> {
+  if (value instanceof Promise) return value.then(fn);
+  try {
+    return fn(value);
+  } catch (error) {
+    return Promise.reject(error);
   }
 }

@@ -1,6 +1,7 @@
 import type { GraphDef, NodeDef } from "./graph";
 import type { Parameters, Status, StepLog } from "./run-log";
 import type { IterVars, RunServices, StepKeys } from "./engine";
+import type { Awaitable } from "./contracts";
 
 // The contract of node types (step types): leaves run themselves, composites declare branches
 // and how their outcomes merge; the engine's strategies do the rest.
@@ -80,8 +81,9 @@ export interface StepContext {
   /**
    * Runs the attempts of this step as a task: its node's `command_type` names the task type;
    * retries, timeouts and the executor's task middleware apply (what the `task` node type does).
+   * Answers synchronously when everything the attempts did was synchronous: `await` it.
    */
-  runTask(): Promise<Status>;
+  runTask(): Awaitable<Status>;
 }
 
 /** Facts a node type's definition-time check can use. */
@@ -128,10 +130,10 @@ export interface LeafNodeType extends NodeTypeBase {
   /** The task type a step of this type runs through (`command_type`), if any: created and checked before the run. */
   taskType?(node: NodeDef): string | undefined;
   /**
-   * Runs the step and resolves to its status (the engine records it). A rejection fails the
-   * step with the error's message.
+   * Runs the step and resolves to its status (the engine records it); may answer synchronously.
+   * A rejection (or a throw) fails the step with the error's message.
    */
-  execute(context: StepContext): Promise<Status>;
+  execute(context: StepContext): Awaitable<Status>;
   readonly branches?: never;
 }
 

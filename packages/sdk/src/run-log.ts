@@ -362,7 +362,7 @@ export function upsertBranchLog(runLog: RunLog, branchLog: BranchLog): void {
  * Records one successful attempt on a step that has no command of its own (stub, terminal)
  * and resolves to SUCCESS: the whole `execute` of such node types.
  */
-export async function succeedStep(context: { stepLog: StepLog; services: { retryIndicator: string } }): Promise<"SUCCESS"> {
+export function succeedStep(context: { stepLog: StepLog; services: { retryIndicator: string } }): "SUCCESS" {
   context.stepLog.attempts.push(newAttempt({ attempt_number: context.stepLog.attempts.length + 1, status: "SUCCESS", retry_indicator: context.services.retryIndicator }));
   return "SUCCESS";
 }

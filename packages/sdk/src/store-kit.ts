@@ -123,13 +123,15 @@ export function guardRunLogStore(plugin: string, store: RunLogStore): RunLogStor
     ...(store.persistent !== undefined ? { persistent: store.persistent } : {}),
   };
   for (const name of STORE_METHODS) {
-    const method = store[name] as ((a: unknown, b: unknown, c: unknown) => Promise<unknown>) | undefined;
+    const method = store[name] as ((a: unknown, b: unknown, c: unknown) => unknown) | undefined;
     if (!method) continue;
     const wrap = (error: unknown): Promise<never> => Promise.reject(wrapPluginError(error, "E_STORE", "run-log store", plugin, name));
-    // Three arguments at most (no rest array per call): no store method takes more.
+    // Three arguments at most (no rest array per call): no store method takes more. A method
+    // that answers synchronously keeps doing so; a failure is always a rejected promise.
     guarded[name] = (a: unknown, b: unknown, c: unknown) => {
       try {
-        return method.call(store, a, b, c).then(undefined, wrap);
+        const result = method.call(store, a, b, c);
+        return typeof (result as PromiseLike<unknown> | undefined)?.then === "function" ? (result as Promise<unknown>).then(undefined, wrap) : result;
       } catch (error) {
         return wrap(error);
       }

@@ -2,6 +2,7 @@ import {
   assembleRunLog,
   definePlugin,
   RunnableError,
+  type Awaitable,
   type BranchLog,
   type Parameters,
   type RunLog,
@@ -30,13 +31,13 @@ function copyBranch(branch: BranchLog): BranchLog {
   return { internal_name: branch.internal_name, status: branch.status, steps: {}, parameters: { ...branch.parameters } };
 }
 
-/** What the store's writes resolve to: one settled promise, not one per call. */
+/** What the store's run-level writes resolve to: one settled promise, not one per call. */
 const DONE: Promise<void> = Promise.resolve();
 
 /**
  * Keeps run logs in memory for the life of the store instance; nothing is persisted. Nothing it
- * does waits: its methods answer with settled promises (a failure, e.g. an unknown run, is a
- * rejected one), made only when there is a value to carry.
+ * does waits: the per-step methods answer synchronously (the engine then spends no promise on
+ * them), the others with settled promises; a failure (e.g. an unknown run) is a rejected promise.
  */
 export class BufferedRunLogStore implements RunLogStore {
   readonly supportsConcurrentWriters = true;
@@ -55,18 +56,18 @@ export class BufferedRunLogStore implements RunLogStore {
   }
 
   getRunLog(runId: string): Promise<RunLog> {
-    return this.answer(runId, (run) => assembleRunLog({ ...run.header, parameters: { ...run.header.parameters } }, [...run.steps.values()].map(copyStep), [...run.branches.values()].map(copyBranch)));
+    return settled(this.answer(runId, (run) => assembleRunLog({ ...run.header, parameters: { ...run.header.parameters } }, [...run.steps.values()].map(copyStep), [...run.branches.values()].map(copyBranch))));
   }
 
   updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void> {
-    return this.answer(runId, (run) => void Object.assign(run.header, patch));
+    return settled(this.answer(runId, (run) => void Object.assign(run.header, patch)));
   }
 
-  getParameters(runId: string, branch = ""): Promise<Parameters> {
+  getParameters(runId: string, branch = ""): Awaitable<Parameters> {
     return this.answer(runId, (run) => ({ ...(branch === "" ? run.header.parameters : run.branches.get(branch)?.parameters) }));
   }
 
-  setParameters(runId: string, parameters: Parameters, branch = ""): Promise<void> {
+  setParameters(runId: string, parameters: Parameters, branch = ""): Awaitable<void> {
     return this.answer(runId, (run) => {
       if (branch === "") Object.assign(run.header.parameters, parameters);
       else {
@@ -77,35 +78,34 @@ export class BufferedRunLogStore implements RunLogStore {
     });
   }
 
-  getStepLog(runId: string, internalName: string): Promise<StepLog | undefined> {
+  getStepLog(runId: string, internalName: string): Awaitable<StepLog | undefined> {
     return this.answer(runId, (run) => {
       const step = run.steps.get(internalName);
       return step && copyStep(step);
     });
   }
 
-  putStepLog(runId: string, stepLog: StepLog): Promise<void> {
+  putStepLog(runId: string, stepLog: StepLog): Awaitable<void> {
     return this.answer(runId, (run) => void run.steps.set(stepLog.internal_name, copyStep(stepLog)));
   }
 
-  getBranchLog(runId: string, internalName: string): Promise<BranchLog | undefined> {
+  getBranchLog(runId: string, internalName: string): Awaitable<BranchLog | undefined> {
     return this.answer(runId, (run) => {
       const branch = run.branches.get(internalName);
       return branch && copyBranch(branch);
     });
   }
 
-  putBranchLog(runId: string, branchLog: BranchLog): Promise<void> {
+  putBranchLog(runId: string, branchLog: BranchLog): Awaitable<void> {
     return this.answer(runId, (run) => void run.branches.set(branchLog.internal_name, copyBranch(branchLog)));
   }
 
-  /** `work` on the run, as a settled promise (rejected when the run is unknown or `work` throws). */
-  private answer<T>(runId: string, work: (run: StoredRun) => T): Promise<T> {
+  /** `work` on the run, at once (a rejected promise when the run is unknown or `work` throws). */
+  private answer<T>(runId: string, work: (run: StoredRun) => T): Awaitable<T> {
     const run = this.runs.get(runId);
     if (!run) return Promise.reject(new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in the buffered store`, { runId }));
     try {
-      const value = work(run);
-      return value === undefined ? (DONE as Promise<T>) : Promise.resolve(value);
+      return work(run);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -120,6 +120,11 @@ export class BufferedRunLogStore implements RunLogStore {
     }));
   }
 
+}
+
+/** `value` as a promise (the methods the contract keeps asynchronous). */
+function settled<T>(value: Awaitable<T>): Promise<T> {
+  return value instanceof Promise ? value : value === undefined ? (DONE as Promise<T>) : Promise.resolve(value);
 }
 
 /** The `buffered` run-log store plugin: in memory, one store per run unless shared by config. */

@@ -1,3 +1,4 @@
+import { then } from "../co";
 import type { Stage } from "./context";
 
 /** Copies the task's `catalog.get` files from the run's catalog into the working directory. */
@@ -19,7 +20,7 @@ export const catalogGetStage: Stage = (ctx, next) => {
 export const catalogPutStage: Stage = (ctx, next) => {
   const spec = ctx.node.catalog;
   if (!spec?.put.length) return next(ctx);
-  return next(ctx).then(async () => {
+  return then(next(ctx), async () => {
     const { services } = ctx;
     try {
       const entries = await services.catalog.put({

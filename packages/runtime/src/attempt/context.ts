@@ -1,5 +1,6 @@
 import {
   isRunnableError,
+  type Awaitable,
   type CodeIdentity,
   type DataCatalogEntry,
   type IterVars,
@@ -21,8 +22,8 @@ export interface AttemptRequest {
   stepLog: StepLog;
   services: RunServices;
   taskType: TaskType;
-  getParameters(): Promise<Parameters>;
-  setParameters(parameters: Parameters): Promise<void>;
+  getParameters(): Awaitable<Parameters>;
+  setParameters(parameters: Parameters): Awaitable<void>;
   codeIdentities(): CodeIdentity[] | Promise<CodeIdentity[]>;
   /**
    * How console output is captured: `"off"` sends the task's `console.*` output to the terminal
@@ -114,19 +115,26 @@ export class AttemptContext {
   }
 }
 
-/** The inner stages of an attempt, as one function of its context. */
-export type Next = (ctx: AttemptContext) => Promise<void>;
+/**
+ * The inner stages of an attempt, as one function of its context. It answers synchronously
+ * when nothing inside waited (a plain function's attempt on an in-memory store spends no
+ * promise), else with a promise; it may throw instead of rejecting.
+ */
+export type Next = (ctx: AttemptContext) => Awaitable<void>;
 
-/** One stage of an attempt: does its part, calls `next(ctx)` for the inner stages, may act after. */
-export type Stage = (ctx: AttemptContext, next: Next) => Promise<void>;
+/**
+ * One stage of an attempt: does its part, calls `next(ctx)` for the inner stages, may act after
+ * (`then` from `co.ts` waits only when there is something to wait for).
+ */
+export type Stage = (ctx: AttemptContext, next: Next) => Awaitable<void>;
 
 /**
  * Composes stages, outermost first, into one function (the `(ctx, next)` middleware style of
- * koa and Temporal's interceptors). The innermost `next` resolves at once. The chain is built
+ * koa and Temporal's interceptors). The innermost `next` answers at once. The chain is built
  * once: an attempt allocates no closure per stage.
  */
 export function compose(stages: readonly Stage[]): Next {
-  const done: Next = () => Promise.resolve();
+  const done: Next = () => undefined;
   return stages.reduceRight<Next>((inner, stage) => (ctx) => stage(ctx, inner), done);
 }
 

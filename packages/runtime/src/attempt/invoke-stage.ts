@@ -1,4 +1,5 @@
-import { RunnableError, type Parameters, type TaskInvocation } from "@runnable-ts/sdk";
+import { RunnableError, type Awaitable, type Parameters, type TaskInvocation } from "@runnable-ts/sdk";
+import { isPromiseLike } from "../co";
 import { callTaskSync, enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
 import { maskDeep, messageOf, preview, thrownMessage } from "../redact";
 import type { AttemptContext, Stage } from "./context";
@@ -150,16 +151,6 @@ export const invokeStage: Stage = (ctx) => {
   const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx, wantsOutput);
   // Synchronous task code is attributed while it runs; anything else gets an async context.
   const inContext = record !== undefined && req.taskType.runsSynchronously?.(node) !== true;
-  let running: Promise<Record<string, unknown>>;
-  if (record && !inContext) running = callTaskSync(record, () => req.taskType.execute(invocation));
-  else if (record) running = enterTask(record, () => req.taskType.execute(invocation));
-  else {
-    try {
-      running = req.taskType.execute(invocation);
-    } catch (thrown) {
-      running = Promise.reject(thrown);
-    }
-  }
   const done = (): void => {
     if (timeout) {
       clearTimeout(timeout.timer);
@@ -168,7 +159,24 @@ export const invokeStage: Stage = (ctx) => {
     if (record && inContext) leaveTask(record);
     else if (record) record.closed = true;
   };
-  return settle(running, signal, record, done).then((returned) => void (ctx.returned = returned ?? {}));
+  let running: Awaitable<Record<string, unknown>>;
+  try {
+    if (record && !inContext) running = callTaskSync(record, () => req.taskType.execute(invocation));
+    else if (record) running = enterTask(record, () => req.taskType.execute(invocation));
+    else running = req.taskType.execute(invocation);
+  } catch (thrown) {
+    done();
+    throw thrown;
+  }
+  if (!isPromiseLike(running)) {
+    // The task answered within the call: nothing to wait for (its outcome stands unless the
+    // run was cancelled meanwhile).
+    done();
+    if (signal.aborted) throw abortReason(signal);
+    ctx.returned = running ?? {};
+    return;
+  }
+  return settle(Promise.resolve(running), signal, record, done).then((returned) => void (ctx.returned = returned ?? {}));
 };
 
 /** Callbacks waiting for a signal's abort, by signal: one listener per signal, not one per attempt. */

@@ -1,3 +1,4 @@
+import { then } from "../co";
 import { preview } from "../redact";
 import type { Stage } from "./context";
 
@@ -5,23 +6,36 @@ import type { Stage } from "./context";
  * Turns whatever the inner stages throw — any value, `undefined` included — into a FAIL
  * attempt with a message; SUCCESS when they complete.
  */
-export const guardStage: Stage = (ctx, next) =>
-  next(ctx).then(
+export const guardStage: Stage = (ctx, next) => {
+  let inner;
+  try {
+    inner = next(ctx);
+  } catch (thrown) {
+    return ctx.fail(thrown);
+  }
+  return then(
+    inner,
     () => {
       if (ctx.status !== "SUSPENDED") ctx.status = "SUCCESS";
     },
     (thrown: unknown) => ctx.fail(thrown),
   );
+};
 
 /** After a successful attempt, merges its output parameters into the step's scope. */
 export const publishStage: Stage = (ctx, next) => {
   if (ctx.node.returns.length === 0) return next(ctx);
-  return next(ctx).then(() => {
+  return then(next(ctx), () => {
     if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
-    return ctx.req.setParameters(ctx.outputs).catch((error: unknown) => {
+    const failed = (error: unknown): void => {
       ctx.outputs = {};
       ctx.fail(error, "storing the returns: ");
-    });
+    };
+    try {
+      return then(ctx.req.setParameters(ctx.outputs), () => undefined, failed);
+    } catch (error) {
+      failed(error);
+    }
   });
 };
 
@@ -30,7 +44,7 @@ export const publishStage: Stage = (ctx, next) => {
 export const eventsStage: Stage = (ctx, next) => {
   const detail = ctx.services.detail;
   if (!ctx.services.observed || detail?.tasks === false) return next(ctx);
-  return next(ctx).then(() => {
+  return then(next(ctx), () => {
     const step = ctx.req.internalName;
     // A suspension is no error: the traversal emits step_suspended.
     if (ctx.status === "SUSPENDED") return;
@@ -55,7 +69,7 @@ export const executionLogStage: Stage = (ctx, next) => {
     if (!ctx.log.wrote) return ctx.log.discard();
     return ctx.log.store(services.catalog, services.runId, `${ctx.req.internalName}.attempt${ctx.req.attemptNumber}.execution.log`).catch(() => undefined);
   };
-  return next(ctx).then(finish, async (error: unknown) => {
+  return then(next(ctx), finish, async (error: unknown) => {
     await finish();
     throw error;
   });

@@ -1,4 +1,5 @@
 import type { Parameters, RunServices } from "@runnable-ts/sdk";
+import { then } from "../co";
 import type { Stage } from "./context";
 
 /**
@@ -6,7 +7,7 @@ import type { Stage } from "./context";
  * on top. Map variables count as read (they are why the iteration exists).
  */
 export const parametersStage: Stage = (ctx, next) =>
-  ctx.req.getParameters().then((parameters) => {
+  then(ctx.req.getParameters(), (parameters) => {
     const { req } = ctx;
     const available: Parameters = { ...parameters };
     const values: Record<string, unknown> = {};

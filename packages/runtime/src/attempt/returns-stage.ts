@@ -1,5 +1,6 @@
 import { RunnableError, type Parameters } from "@runnable-ts/sdk";
 import { containsSecret, messageOf } from "../redact";
+import { then } from "../co";
 import type { AttemptContext, Stage } from "./context";
 
 /** Why `value` does not survive a JSON round trip, or undefined when it does. */
@@ -35,7 +36,7 @@ export function jsonProblem(value: unknown, depth = 0): string | undefined {
  */
 export const returnsStage: Stage = (ctx, next) => {
   if (ctx.node.returns.length === 0) return next(ctx);
-  return next(ctx).then(() => {
+  return then(next(ctx), () => {
     // No pickled return (the usual case): the outputs are made at once, no promise per attempt.
     if (!ctx.node.returns.some((spec) => spec.kind === "object")) ctx.outputs = jsonParameters(ctx);
     else return withPickled(ctx).then((outputs) => void (ctx.outputs = outputs));

@@ -1,4 +1,5 @@
 import { RunnableError } from "@runnable-ts/sdk";
+import { then } from "../co";
 import type { Stage } from "./context";
 
 /**
@@ -25,8 +26,15 @@ export const suspendStage: Stage = (ctx, next) => {
     ctx.returned = {};
     ctx.outputs = {};
   };
-  return next(ctx).then(settle, (thrown: unknown) => {
-    if (!ctx.suspension) throw thrown;
+  const thrown = (error: unknown): void => {
+    if (!ctx.suspension) throw error;
     settle();
-  });
+  };
+  let inner;
+  try {
+    inner = next(ctx);
+  } catch (error) {
+    return thrown(error);
+  }
+  return then(inner, settle, thrown);
 };

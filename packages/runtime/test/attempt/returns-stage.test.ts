@@ -24,7 +24,7 @@ describe("returnsStage", () => {
     for (const value of ["s3cr3t", { nested: ["x", "Bearer s3cr3t"] }, new Map([["k", "s3cr3t"]])]) {
       const ctx = context({ node: node([{ name: "token_out", kind: typeof value === "string" ? "json" : "object" }]) });
       ctx.addSecret("token", "s3cr3t");
-      const rejection = returnsStage(ctx, nextDoing(() => void (ctx.returned = { token_out: value })));
+      const rejection = Promise.resolve(returnsStage(ctx, nextDoing(() => void (ctx.returned = { token_out: value }))));
       await expect(rejection).rejects.toMatchObject({ code: "E_SECRET_LEAK", message: expect.stringContaining('return "token_out"') });
       await rejection.catch((e: Error) => {
         expect(e.message).toContain('"token"');
