@@ -21,7 +21,10 @@ export interface RunOptions extends ExecuteOptions {
   definition: DefinitionSource;
   /** Environment for config, parameters and run id lookup (default `process.env`; never written). */
   env?: NodeJS.ProcessEnv;
-  /** Receives every event of the run; a returned promise makes generator tasks wait for it. */
+  /**
+   * Receives every event of the run. A returned promise is backpressure: the step that emitted a
+   * step event waits for it before going on, and a generator task before its next `yield`.
+   */
   onEvent?: (event: RunEvent) => void | Promise<void>;
   /**
    * What `onEvent` needs beyond the lifecycle events (default: everything). Without `previews`,

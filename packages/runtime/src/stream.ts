@@ -7,8 +7,8 @@ export const DEFAULT_EVENT_BUFFER = 1024;
 /**
  * Runs a pipeline and yields its events as they happen, in order. The run starts when the
  * first event is asked for. The buffer between the run and the consumer is bounded: when
- * `eventBuffer` events wait unread, generator tasks pause at their next `yield` until the
- * consumer catches up. Breaking out of the loop (or aborting `signal`) cancels the run and
+ * `eventBuffer` events wait unread, the run's steps pause before their next step event and
+ * generator tasks at their next `yield`, until the consumer catches up. Breaking out of the loop (or aborting `signal`) cancels the run and
  * waits for it to wind down. After the last event, throws ExecutionFailedError if the run failed.
  *
  * Written as a plain async iterator (not an async generator): an event already buffered is

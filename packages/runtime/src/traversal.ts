@@ -214,7 +214,9 @@ export class Traversal implements StepHost {
     // Terminal steps finish at once: their PROCESSING state is not worth a write.
     if (!type.terminal) yield store.putStepLog(services.runId, stepLog);
     const stepEvents = services.observed && services.detail?.steps !== false;
-    if (stepEvents) services.emit({ type: "step_started", step: internalName, step_type: node.type });
+    // A listener that is behind (a stream's consumer) holds the step: with steps that never wait,
+    // nothing else would let the consumer catch up, and its buffer would grow without bound.
+    if (stepEvents) yield services.emit({ type: "step_started", step: internalName, step_type: node.type });
     const context = new StepContextImpl(this, node, internalName, scope, iterVars, stepLog);
     let status: Status;
     try {
@@ -234,7 +236,7 @@ export class Traversal implements StepHost {
     if (stepEvents) {
       const completed: { type: string; step: string; status: Status; message?: string } = { type: "step_completed", step: internalName, status };
       if (stepLog.message) completed.message = stepLog.message;
-      services.emit(completed);
+      yield services.emit(completed);
     }
     return status;
   }

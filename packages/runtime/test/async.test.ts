@@ -166,6 +166,30 @@ describe("async-function tasks and streaming", () => {
     expect(log.parameters.loud?.value).toBe("HELLO AGAIN");
   });
 
+  it("holds a run of steps that never wait while a stream's consumer is behind (its buffer stays bounded)", async () => {
+    // 3000 plain-function iterations answer synchronously: without backpressure on step events
+    // all 12,000+ events would be queued before the consumer saw the first one.
+    const w = workdir(ASYNC);
+    let started = 0;
+    const pipeline = new AsyncPipeline({
+      steps: [
+        new FunctionTask({ name: "load", fn: () => Array.from({ length: 3000 }, (_, i) => i), returns: ["items"] }),
+        new MapStep({ name: "m", iterateOn: "items", iterateAs: "item", branch: new Pipeline({ steps: [new FunctionTask({ name: "work", fn: ({ item }: { item: number }) => (started++, item), returns: ["out"] })] }) }),
+      ],
+    });
+    let seen = 0;
+    let startedWhenSeen100 = -1;
+    for await (const e of pipeline.executeStreaming({ cwd: w.dir, configurationFile: w.config, eventBuffer: 64 })) {
+      if (++seen === 100) startedWhenSeen100 = started;
+      if (e.type === "pipeline_completed") expect(e.status).toBe("SUCCESS");
+    }
+    expect(started).toBe(3000);
+    // The consumer's 100th event came while the map was still early on (64 buffered, a few
+    // events per iteration), not after it had run all 3000 iterations.
+    expect(startedWhenSeen100).toBeGreaterThanOrEqual(0);
+    expect(startedWhenSeen100).toBeLessThan(200);
+  });
+
   it("reports a generator that throws mid-stream: task_error, FAIL step, then the iterator throws", async () => {
     const w = workdir(ASYNC);
     const pipeline = new AsyncPipeline({
