@@ -9,8 +9,8 @@ import { pool } from "./limiter";
 export interface BranchOps {
   /** The composite step. */
   readonly context: StepContext;
-  /** Aborted when the run is cancelled. */
-  readonly signal: AbortSignal;
+  /** `aborted` once the run is cancelled (a plain flag: see `Traversal.cancel`). */
+  readonly cancel: { readonly aborted: boolean };
   /** Runs a branch to its end (on a retry, a branch that succeeded answers its recorded outcome); synchronously when nothing in it waits. */
   run(request: BranchRequest): Awaitable<BranchOutcome>;
   /**
@@ -51,6 +51,18 @@ export interface FannedBranch {
  * previous branch ended — then `merge`. A run cancelled meanwhile fails the step unmerged.
  */
 export function runStrategy(policy: RunPolicy): Strategy {
+  // One strategy per policy for the whole process: a function made per run would be a new call
+  // target for the traversal's optimized code at each run (a deoptimization per run).
+  const key = `${policy.concurrentBranches} ${policy.maxConcurrency}`;
+  let strategy = strategies.get(key);
+  if (!strategy) strategies.set(key, (strategy = makeRunStrategy(policy.concurrentBranches, policy.maxConcurrency)));
+  return strategy;
+}
+
+const strategies = new Map<string, Strategy>();
+
+function makeRunStrategy(concurrentBranches: boolean, maxConcurrency: number): Strategy {
+  const policy = { concurrentBranches, maxConcurrency };
   return function* (type, ops) {
     const set = (yield type.branches(ops.context)) as BranchSet;
     let outcomes: BranchOutcome[];
@@ -58,9 +70,9 @@ export function runStrategy(policy: RunPolicy): Strategy {
     else if (policy.concurrentBranches) outcomes = (yield pool(set.count, policy.maxConcurrency, (i) => runIndependent(set, i, ops))) as BranchOutcome[];
     else {
       outcomes = [];
-      for (let i = 0; i < set.count && !ops.signal.aborted; i++) outcomes.push((yield runIndependent(set, i, ops)) as BranchOutcome);
+      for (let i = 0; i < set.count && !ops.cancel.aborted; i++) outcomes.push((yield runIndependent(set, i, ops)) as BranchOutcome);
     }
-    if (ops.signal.aborted) return "FAIL";
+    if (ops.cancel.aborted) return "FAIL";
     // A suspended branch leaves the step suspended, unmerged, whatever the others did: the
     // resume re-enters it (succeeded branches are skipped, failed ones run again).
     if (outcomes.some((o) => o.status === "SUSPENDED")) return "SUSPENDED";
@@ -137,7 +149,7 @@ export const fanInStrategy: Strategy = function* (type, ops) {
 function* runInOrder(set: BranchSet, ops: BranchOps): Co<BranchOutcome[]> {
   const outcomes: BranchOutcome[] = [];
   let previous: BranchOutcome | undefined;
-  for (let i = 0; i < set.count && !ops.signal.aborted; i++) {
+  for (let i = 0; i < set.count && !ops.cancel.aborted; i++) {
     const request = (yield set.request(i, previous)) as BranchRequest | undefined;
     if (!request) break;
     previous = (yield ops.run(request)) as BranchOutcome;

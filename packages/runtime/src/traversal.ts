@@ -68,7 +68,17 @@ export class Traversal implements StepHost {
   /** Running composites here, by the policy. */
   private readonly running: Strategy;
 
+  /**
+   * The run's cancellation as a plain flag, read where the run's signal would be: on Node 20
+   * every AbortSignal has a hidden class of its own, so reading `signal.aborted` in code that
+   * every run shares deoptimizes that code at the first step of each new run.
+   */
+  private readonly cancel = { aborted: false };
+
   constructor(private readonly deps: TraversalDeps) {
+    const signal = deps.services.signal;
+    if (signal.aborted) this.cancel.aborted = true;
+    else signal.addEventListener("abort", () => (this.cancel.aborted = true), { once: true });
     this.taskSlots = new Limiter(Math.max(1, deps.policy.maxConcurrency));
     const overlap = deps.policy.concurrentBranches && deps.policy.maxConcurrency > 1 && deps.hasComposites;
     this.concurrentCapture = overlap ? (deps.policy.captureConsole === false ? "off" : true) : false;
@@ -130,7 +140,7 @@ export class Traversal implements StepHost {
   }
 
   private *graph(input: GraphDef, scope: string, iterVars: IterVars): Co<Status> {
-    const { services, nodeTypes } = this.deps;
+    const { nodeTypes } = this.deps;
     const graph = withTerminals(input);
     const visited = this.deps.retry ? new Set<string>() : undefined;
     let name = graph.start_at;
@@ -138,7 +148,7 @@ export class Traversal implements StepHost {
       const node = graph.steps[name];
       if (!node) throw new RunnableError("E_GRAPH_INVALID", `graph ${scope || "(root)"} has no step "${name}"`, { step: scope ? `${scope}.${name}` : name });
       visited?.add(name);
-      if (services.signal.aborted) {
+      if (this.cancel.aborted) {
         yield this.recordCancelled(node, scope);
         return "FAIL";
       }
@@ -227,7 +237,7 @@ export class Traversal implements StepHost {
     }
     // A fan-out leaves the step PROCESSING, for the fan-in to finish.
     if (status === "PROCESSING") return status;
-    if (services.signal.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = cancelledMessage(services.signal);
+    if (this.cancel.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = cancelledMessage(services.signal);
     stepLog.status = status;
     yield store.putStepLog(services.runId, stepLog);
     if (services.observed) {
@@ -257,7 +267,7 @@ export class Traversal implements StepHost {
     };
     return {
       context: step,
-      signal: this.deps.services.signal,
+      cancel: this.cancel,
       run: (request) => drive(this.branch(step, request, inheritedOf)),
       open: async (request) => {
         const name = this.branchName(step, request);
@@ -366,7 +376,7 @@ export class Traversal implements StepHost {
     for (let n = first; n < first + maxAttempts; n++) {
       const delay = n > first ? retryDelay(node.retry_delay_ms, node.retry, n - first) : 0;
       if (delay > 0) yield sleep(delay, services.signal);
-      if (services.signal.aborted && n > first) break;
+      if (this.cancel.aborted && n > first) break;
       // A free slot is taken at once; only a full run waits for one.
       if (!this.taskSlots.tryAcquire()) yield this.taskSlots.acquire();
       let attempt: StepAttempt;
@@ -383,6 +393,7 @@ export class Traversal implements StepHost {
           setParameters: (p) => services.store.setParameters(services.runId, p, scope),
           codeIdentities: this.deps.codeIdentities,
           concurrent: this.concurrentCapture,
+          cancel: this.cancel,
           resume,
           suspendable: persist,
         })) as StepAttempt;

@@ -32,7 +32,7 @@ function fakeOps(options: { delay?: number; failing?: string[]; recorded?: Recor
   const outcome = (r: BranchRequest, status: Status): BranchOutcome => ({ internalName: `c.${r.key}`, status, parameters: r.parameters, own: {} });
   const ops: BranchOps = {
     context,
-    signal: controller.signal,
+    cancel: controller.signal,
     run: async (r) => {
       calls.push(`run ${r.key}`);
       inFlight++;

@@ -54,6 +54,58 @@ async function reducerOf(node: NodeDef, services: RunServices): Promise<Reducer>
   return loaded as Reducer;
 }
 
+/** The node type itself: one object for every run (the engine's optimized code then sees the same functions at each run). */
+const mapType: CompositeNodeType = {
+  fannable: true,
+  validate(node) {
+    const problems: string[] = [];
+    if (typeof node.iterate_on !== "string" || node.iterate_on === "") problems.push("iterate_on must name a list parameter");
+    if (typeof node.iterate_as !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(node.iterate_as)) problems.push("iterate_as must be an identifier");
+    if (!isGraphDef(node.branch)) problems.push("a map step needs a `branch` graph");
+    if (node.reducer !== undefined && (typeof node.reducer !== "string" || (!(node.reducer in NAMED_REDUCERS) && !node.reducer.includes("#"))))
+      problems.push(`reducer ${JSON.stringify(node.reducer)} must be one of ${Object.keys(NAMED_REDUCERS).join(", ")} or "<module>#<export>"`);
+    return problems;
+  },
+  subgraphs: (node): Record<string, GraphDef> => (isGraphDef(node.branch) ? { [DYNAMIC_BRANCH_KEY]: node.branch } : {}),
+  async branches(context) {
+    const { node, services } = context;
+    const parameters = await context.getParameters();
+    const source = parameters[node.iterate_on as string];
+    if (!source) throw new Error(`iterate_on parameter "${String(node.iterate_on)}" is not in scope (available: ${Object.keys(parameters).join(", ") || "none"})`);
+    const items = await services.valueOf(source);
+    if (!Array.isArray(items)) throw new Error(`iterate_on parameter "${String(node.iterate_on)}" must be a list, got ${items === null ? "null" : typeof items}`);
+    const keys = iterationKeys(items);
+    const graph = node.branch as GraphDef;
+    const as = node.iterate_as as string;
+    return { count: items.length, request: (i) => ({ key: keys[i]!, graph, parameters, iterVars: { [as]: items[i] } }) };
+  },
+  async merge(context, outcomes) {
+    const { node, services } = context;
+    const failed = outcomes.filter((o) => o.status !== "SUCCESS").map((o) => o.internalName);
+    if (failed.length > 0) {
+      context.stepLog.message = `failed iterations: ${failed.join(", ")}`;
+      return "FAIL";
+    }
+    const names = reducedNames(outcomes);
+    if (names.length === 0) return "SUCCESS";
+    const reduce = await reducerOf(node, services);
+    const reduced: Parameters = {};
+    for (const name of names) {
+      // What the iteration set, else what it inherited (read only then: most iterations set it).
+      const found = outcomes.map((o) => o.own[name] ?? o.parameters[name]).filter((p): p is Parameter => p !== undefined);
+      // Pickled values are loaded; plain ones are used as they are (no promise per iteration).
+      const value = reduce(found.some((p) => p.kind === "object") ? await Promise.all(found.map((p) => services.valueOf(p))) : found.map((p) => p.value));
+      if (found.some((p) => p.kind === "object")) {
+        const file = `objects/${context.internalName}/${name}${services.pickler.extension}`;
+        await services.catalog.putBytes(services.runId, file, await services.pickler.dumps(value));
+        reduced[name] = { kind: "object", value: file };
+      } else reduced[name] = { kind: found[0]!.kind, value };
+    }
+    await context.setParameters(reduced);
+    return "SUCCESS";
+  },
+};
+
 /**
  * The `map` node type: runs `branch` once per item of the list parameter `iterate_on` (read
  * from the step's scope), the item visible as `iterate_as`. Each iteration starts with a copy of
@@ -66,54 +118,5 @@ async function reducerOf(node: NodeDef, services: RunServices): Promise<Reducer>
 export const mapNode = definePlugin({
   kind: "node",
   name: "map",
-  create: (): CompositeNodeType => ({
-    fannable: true,
-    validate(node) {
-      const problems: string[] = [];
-      if (typeof node.iterate_on !== "string" || node.iterate_on === "") problems.push("iterate_on must name a list parameter");
-      if (typeof node.iterate_as !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(node.iterate_as)) problems.push("iterate_as must be an identifier");
-      if (!isGraphDef(node.branch)) problems.push("a map step needs a `branch` graph");
-      if (node.reducer !== undefined && (typeof node.reducer !== "string" || (!(node.reducer in NAMED_REDUCERS) && !node.reducer.includes("#"))))
-        problems.push(`reducer ${JSON.stringify(node.reducer)} must be one of ${Object.keys(NAMED_REDUCERS).join(", ")} or "<module>#<export>"`);
-      return problems;
-    },
-    subgraphs: (node): Record<string, GraphDef> => (isGraphDef(node.branch) ? { [DYNAMIC_BRANCH_KEY]: node.branch } : {}),
-    async branches(context) {
-      const { node, services } = context;
-      const parameters = await context.getParameters();
-      const source = parameters[node.iterate_on as string];
-      if (!source) throw new Error(`iterate_on parameter "${String(node.iterate_on)}" is not in scope (available: ${Object.keys(parameters).join(", ") || "none"})`);
-      const items = await services.valueOf(source);
-      if (!Array.isArray(items)) throw new Error(`iterate_on parameter "${String(node.iterate_on)}" must be a list, got ${items === null ? "null" : typeof items}`);
-      const keys = iterationKeys(items);
-      const graph = node.branch as GraphDef;
-      const as = node.iterate_as as string;
-      return { count: items.length, request: (i) => ({ key: keys[i]!, graph, parameters, iterVars: { [as]: items[i] } }) };
-    },
-    async merge(context, outcomes) {
-      const { node, services } = context;
-      const failed = outcomes.filter((o) => o.status !== "SUCCESS").map((o) => o.internalName);
-      if (failed.length > 0) {
-        context.stepLog.message = `failed iterations: ${failed.join(", ")}`;
-        return "FAIL";
-      }
-      const names = reducedNames(outcomes);
-      if (names.length === 0) return "SUCCESS";
-      const reduce = await reducerOf(node, services);
-      const reduced: Parameters = {};
-      for (const name of names) {
-        // What the iteration set, else what it inherited (read only then: most iterations set it).
-        const found = outcomes.map((o) => o.own[name] ?? o.parameters[name]).filter((p): p is Parameter => p !== undefined);
-        // Pickled values are loaded; plain ones are used as they are (no promise per iteration).
-        const value = reduce(found.some((p) => p.kind === "object") ? await Promise.all(found.map((p) => services.valueOf(p))) : found.map((p) => p.value));
-        if (found.some((p) => p.kind === "object")) {
-          const file = `objects/${context.internalName}/${name}${services.pickler.extension}`;
-          await services.catalog.putBytes(services.runId, file, await services.pickler.dumps(value));
-          reduced[name] = { kind: "object", value: file };
-        } else reduced[name] = { kind: found[0]!.kind, value };
-      }
-      await context.setParameters(reduced);
-      return "SUCCESS";
-    },
-  }),
+  create: () => mapType,
 });

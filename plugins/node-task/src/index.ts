@@ -37,6 +37,13 @@ function cacheProblems(node: NodeDef): string[] {
   return problems;
 }
 
+/** The node type itself: one object for every run (the engine's optimized code then sees the same functions at each run). */
+const taskType: LeafNodeType = {
+  validate,
+  taskType: (node) => (typeof node.command_type === "string" ? node.command_type : undefined),
+  execute: (context) => context.runTask(),
+};
+
 /**
  * The `task` node type: runs the step's command through its task type (`command_type`), with
  * attempts. A leaf: the engine creates and checks the task type before the run.
@@ -44,9 +51,5 @@ function cacheProblems(node: NodeDef): string[] {
 export const taskNode = definePlugin({
   kind: "node",
   name: "task",
-  create: (): LeafNodeType => ({
-    validate,
-    taskType: (node) => (typeof node.command_type === "string" ? node.command_type : undefined),
-    execute: (context) => context.runTask(),
-  }),
+  create: () => taskType,
 });

@@ -30,6 +30,8 @@ export interface AttemptRequest {
    * (ctx.log and shell output are still captured). Any other value captures it per task.
    */
   concurrent: boolean | "off";
+  /** `aborted` once the run is cancelled: a plain flag, cheaper to read than `services.signal.aborted` (see `Traversal.cancel`). Default: the signal. */
+  cancel?: { readonly aborted: boolean };
   /** False for a job's attempts: a job cannot be suspended (it has no resume). */
   suspendable?: boolean;
   /** Set when this attempt resumes a suspended step: `ctx.resumeData` of the task. */

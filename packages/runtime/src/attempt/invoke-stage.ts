@@ -172,11 +172,11 @@ export const invokeStage: Stage = (ctx) => {
     // The task answered within the call: nothing to wait for (its outcome stands unless the
     // run was cancelled meanwhile).
     done();
-    if (signal.aborted) throw abortReason(signal);
+    if (cancelled(ctx, timeout !== undefined, signal)) throw abortReason(signal);
     ctx.returned = running ?? {};
     return;
   }
-  return settle(Promise.resolve(running), signal, record, done).then((returned) => void (ctx.returned = returned ?? {}));
+  return settle(Promise.resolve(running), signal, cancelled(ctx, timeout !== undefined, signal), record, done).then((returned) => void (ctx.returned = returned ?? {}));
 };
 
 /** Callbacks waiting for a signal's abort, by signal: one listener per signal, not one per attempt. */
@@ -202,6 +202,12 @@ function onAbort(signal: AbortSignal, fn: () => void): () => void {
   return () => void callbacks.delete(fn);
 }
 
+/** True once the attempt's signal aborted: the run's flag when the attempt shares the run's signal (no timeout of its own). */
+function cancelled(ctx: AttemptContext, ownSignal: boolean, signal: AbortSignal): boolean {
+  const flag = ctx.req.cancel;
+  return ownSignal || !flag ? signal.aborted : flag.aborted;
+}
+
 function abortReason(signal: AbortSignal): unknown {
   if (signal.reason instanceof TimeoutError) return signal.reason;
   return new RunnableError("E_CANCELLED", `cancelled: ${messageOf(signal.reason ?? "the run was cancelled")}`, {});
@@ -213,8 +219,8 @@ function abortReason(signal: AbortSignal): unknown {
  * unhandled. The abort listener is removed when the task settles, so nothing accumulates on the
  * run's signal over thousands of attempts.
  */
-function settle<T>(running: Promise<T>, signal: AbortSignal, record: TaskRecord | undefined, done: () => void): Promise<T> {
-  if (signal.aborted) {
+function settle<T>(running: Promise<T>, signal: AbortSignal, aborted: boolean, record: TaskRecord | undefined, done: () => void): Promise<T> {
+  if (aborted) {
     running.catch(() => undefined);
     done();
     return Promise.reject(abortReason(signal));
