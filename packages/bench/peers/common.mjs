@@ -6,10 +6,10 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `once` (warm-up then `reps` times) and prints {times, rss} as the last line. */
 export async function measure(once, extra = () => ({})) {
-  // Warm-up: three runs (the JIT settles after a few); at 10,000 one for W2, as runnable-ts's
+  // Warm-up: three runs (the JIT settles after a few); at 10,000 two for W2, as runnable-ts's
   // worker does (its ratio compares warm runs), none for the other long runs (a peer's W1 at
   // 10,000 takes most of a minute).
-  const warmups = size < 10_000 ? 3 : workload === "w2" ? 1 : 0;
+  const warmups = size < 10_000 ? 3 : workload === "w2" ? 2 : 0;
   for (let i = 0; i < warmups; i++) await once(true);
   const times = [];
   for (let i = 0; i < reps; i++) {

@@ -10,6 +10,8 @@ import {
   RunnableError,
   type BranchOutcome,
   type BranchRequest,
+  type CompositeNodeType,
+  type LeafNodeType,
   type CodeIdentity,
   type GraphDef,
   type IterVars,
@@ -75,7 +77,15 @@ export class Traversal implements StepHost {
    */
   private readonly cancel = { aborted: false };
 
+  /**
+   * What the walk asks of each node type, by type name, in one shape: reading `terminal` or
+   * `branches` off node type objects of different shapes makes those reads polymorphic, and the
+   * first terminal or composite to come along (a chain's last step) deoptimizes the walk.
+   */
+  private readonly kinds = new Map<string, NodeKind>();
+
   constructor(private readonly deps: TraversalDeps) {
+    for (const [name, type] of deps.nodeTypes) this.kinds.set(name, { type, terminal: isComposite(type) ? undefined : type.terminal, composite: isComposite(type) });
     const signal = deps.services.signal;
     if (signal.aborted) this.cancel.aborted = true;
     else signal.addEventListener("abort", () => (this.cancel.aborted = true), { once: true });
@@ -94,7 +104,7 @@ export class Traversal implements StepHost {
    */
   async fan(node: NodeDef, scope: string, iterVars: IterVars, mode: "out" | "in" | "next"): Promise<{ status: Status; branches: FannedBranch[] }> {
     const internalName = scope ? `${scope}.${node.name}` : node.name;
-    const type = this.typeOf(node, internalName);
+    const type = this.kindOf(node, internalName).type;
     if (isComposite(type) && !type.fannable && mode !== "out") {
       // Dependent branches (a loop): one at a time (`next`), then in order (`in`).
       const branches: FannedBranch[] = [];
@@ -155,7 +165,7 @@ export class Traversal implements StepHost {
       const status = yield* this.step(node, scope, iterVars, this.running);
       // Nothing after a suspended step starts: the graph waits for a resume.
       if (status === "SUSPENDED") return status;
-      const terminal = nodeTypes.get(node.type)?.terminal;
+      const terminal = this.kinds.get(node.type)?.terminal;
       if (terminal) {
         if (visited) yield this.markSuperseded(graph, scope, visited, node.name);
         return terminal === "success" ? "SUCCESS" : "FAIL";
@@ -195,25 +205,25 @@ export class Traversal implements StepHost {
     return toPromise(this.step(node, scope, iterVars, this.running));
   }
 
-  private typeOf(node: NodeDef, internalName: string): NodeType {
-    const type = this.deps.nodeTypes.get(node.type);
-    if (!type) throw new RunnableError("E_GRAPH_INVALID", `no node type "${node.type}" for step ${internalName}`, { step: internalName, type: node.type });
-    return type;
+  private kindOf(node: NodeDef, internalName: string): NodeKind {
+    const kind = this.kinds.get(node.type);
+    if (!kind) throw new RunnableError("E_GRAPH_INVALID", `no node type "${node.type}" for step ${internalName}`, { step: internalName, type: node.type });
+    return kind;
   }
 
   /** One step: its step log around its node type's `execute`, or around `strategy` for a composite. */
   private *step(node: NodeDef, scope: string, iterVars: IterVars, strategy: Strategy): Co<Status> {
     const { services } = this.deps;
     const internalName = scope ? `${scope}.${node.name}` : node.name;
-    const type = this.typeOf(node, internalName);
+    const kind = this.kindOf(node, internalName);
     const store = services.store;
     const previous = this.deps.retry ? ((yield store.getStepLog(services.runId, internalName)) as StepLog | undefined) : undefined;
-    if (previous?.status === "SUCCESS" && !type.terminal && !this.deps.from?.forcesStep(internalName)) {
+    if (previous?.status === "SUCCESS" && !kind.terminal && !this.deps.from?.forcesStep(internalName)) {
       // A retry skips what already succeeded (terminal steps run again: they set the status).
       if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "already successful" });
       return "SUCCESS";
     }
-    if (previous?.status === "SUSPENDED" && !isComposite(type) && this.deps.resume?.step !== internalName) {
+    if (previous?.status === "SUSPENDED" && !kind.composite && this.deps.resume?.step !== internalName) {
       // Another suspended step: it waits for its own resume.
       if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "suspended: waiting for its own resume" });
       return "SUSPENDED";
@@ -222,7 +232,7 @@ export class Traversal implements StepHost {
     stepLog.status = "PROCESSING";
     stepLog.message = "";
     // Terminal steps finish at once: their PROCESSING state is not worth a write.
-    if (!type.terminal) yield store.putStepLog(services.runId, stepLog);
+    if (!kind.terminal) yield store.putStepLog(services.runId, stepLog);
     const stepEvents = services.observed && services.detail?.steps !== false;
     // A listener that is behind (a stream's consumer) holds the step: with steps that never wait,
     // nothing else would let the consumer catch up, and its buffer would grow without bound.
@@ -230,7 +240,7 @@ export class Traversal implements StepHost {
     const context = new StepContextImpl(this, node, internalName, scope, iterVars, stepLog);
     let status: Status;
     try {
-      status = isComposite(type) ? yield* strategy(type, this.branchOps(context)) : ((yield type.execute(context)) as Status);
+      status = kind.composite ? yield* strategy(kind.type as CompositeNodeType, this.branchOps(context)) : ((yield (kind.type as LeafNodeType).execute(context)) as Status);
     } catch (error) {
       status = "FAIL";
       stepLog.message = messageOf(error);
@@ -413,6 +423,13 @@ export class Traversal implements StepHost {
     }
     return status;
   }
+}
+
+/** A node type with what the walk asks of it (see `Traversal.kinds`). */
+interface NodeKind {
+  readonly type: NodeType;
+  readonly terminal: "success" | "fail" | undefined;
+  readonly composite: boolean;
 }
 
 /**

@@ -151,28 +151,26 @@ export function encodeJournal(records: readonly JournalRecord[]): string {
  * could have been on disk is lost. Records are changed (`f`): pass records the caller owns.
  */
 export function encodeBatch(records: readonly JournalRecord[]): string {
-  const last = new Map<string, number>();
+  // The last record of each step and branch, by internal name (two maps: no key string made per record).
+  const lastStep = new Map<string, number>();
+  const lastBranch = new Map<string, number>();
+  const superseded = new Uint8Array(records.length);
   for (let i = 0; i < records.length; i++) {
-    const key = replaceKey(records[i]!);
-    if (key === undefined) continue;
-    const previous = last.get(key);
+    const r = records[i]!;
+    const last = r.t === "step" ? lastStep : r.t === "branch" ? lastBranch : undefined;
+    if (!last) continue;
+    const name = r.t === "step" ? r.log.internal_name : (r as Extract<JournalRecord, { t: "branch" }>).branch.internal_name;
+    const previous = last.get(name);
     if (previous !== undefined) {
       const earlier = records[previous] as { s: number; f?: number };
-      (records[i] as { f?: number }).f = earlier.f ?? earlier.s;
+      (r as { f?: number }).f = earlier.f ?? earlier.s;
+      superseded[previous] = 1;
     }
-    last.set(key, i);
+    last.set(name, i);
   }
   let text = "";
-  for (let i = 0; i < records.length; i++) {
-    const key = replaceKey(records[i]!);
-    if (key !== undefined && last.get(key) !== i) continue;
-    text += `${JSON.stringify(records[i])}\n`;
-  }
+  for (let i = 0; i < records.length; i++) if (superseded[i] === 0) text += `${JSON.stringify(records[i])}\n`;
   return text;
-}
-
-function replaceKey(r: JournalRecord): string | undefined {
-  return r.t === "step" ? `s ${r.log.internal_name}` : r.t === "branch" ? `b ${r.branch.internal_name}` : undefined;
 }
 
 /** The parameters of a scope (`""` is the run's root). */
