@@ -41,6 +41,11 @@ function advance<T>(co: Co<T>, result: IteratorResult<unknown, T>): Awaitable<T>
   return result.value;
 }
 
+/** Waits for `value` inside a coroutine, typed: `const x = yield* wait(maybePromise)`. */
+export function* wait<T>(value: Awaitable<T>): Co<T> {
+  return (yield value) as T;
+}
+
 /** {@link drive} for callers that want a promise: a synchronous result or throw becomes a settled one. */
 export function toPromise<T>(co: Co<T>): Promise<T> {
   try {

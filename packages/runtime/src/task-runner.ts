@@ -1,5 +1,5 @@
-import { isoNow, type Awaitable, type CodeIdentity, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
-import { then } from "./co";
+import { isoNow, type CodeIdentity, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
+import type { Co } from "./co";
 import { cacheStage } from "./attempt/cache-stage";
 import { catalogGetStage, catalogPutStage } from "./attempt/catalog-stage";
 import { AttemptContext, compose, type AttemptRequest } from "./attempt/context";
@@ -35,18 +35,16 @@ const ATTEMPT = compose([
 ]);
 
 /**
- * Runs one attempt of a task step: parameters, catalog get, secrets, input validation, the task
- * type's command (with timeout and cancellation), returns (json / metric / pickled), catalog
- * put, the execution log — each a stage in `attempt/`. Every failure becomes a FAIL attempt with
- * a message; nothing throws. Answers synchronously when no stage waited (a plain function on an
- * in-memory store).
+ * One attempt of a task step, as a coroutine the traversal runs inline (see `co.ts`):
+ * parameters, catalog get, secrets, input validation, the task type's command (with timeout and
+ * cancellation), returns (json / metric / pickled), catalog put, the execution log — each a
+ * stage in `attempt/`. Every failure becomes a FAIL attempt with a message; nothing throws. It
+ * runs to its end within the call when no stage waited (a plain function on an in-memory store).
  */
-export function runAttempt(req: AttemptRequest): Awaitable<StepAttempt> {
+export function* attempt(req: AttemptRequest): Co<StepAttempt> {
   const ctx = new AttemptContext(req, isoNow());
-  return then(ATTEMPT(ctx), () => {
-    const identities = req.codeIdentities();
-    return Array.isArray(identities) ? attemptOf(ctx, identities) : identities.then((known) => attemptOf(ctx, known));
-  });
+  yield* ATTEMPT(ctx);
+  return attemptOf(ctx, (yield req.codeIdentities()) as CodeIdentity[]);
 }
 
 /** The attempt's record, once its stages are over. */

@@ -34,7 +34,7 @@ import { StepContextImpl, type StepHost } from "./step-context";
 import { fanInOrderStrategy, fanInStrategy, fanNextStrategy, fanOutStrategy, runStrategy, type BranchOps, type FannedBranch, type Strategy } from "./strategies";
 import { retryable, retryDelay } from "./retry-delay";
 import type { RetryFrom } from "./retry-from";
-import { runAttempt } from "./task-runner";
+import { attempt as attemptOf } from "./task-runner";
 
 /** What a traversal needs: the run's services and the node and task types the graph uses. */
 export interface TraversalDeps {
@@ -391,7 +391,7 @@ export class Traversal implements StepHost {
       if (!this.taskSlots.tryAcquire()) yield this.taskSlots.acquire();
       let attempt: StepAttempt;
       try {
-        attempt = (yield runAttempt({
+        attempt = yield* attemptOf({
           node,
           internalName,
           iterVars,
@@ -406,7 +406,7 @@ export class Traversal implements StepHost {
           cancel: this.cancel,
           resume,
           suspendable: persist,
-        })) as StepAttempt;
+        });
       } finally {
         this.taskSlots.release();
       }

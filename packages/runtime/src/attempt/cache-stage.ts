@@ -1,4 +1,5 @@
-import { RunnableError, type Parameters } from "@runnable-ts/sdk";
+import { RunnableError, type CodeIdentity, type Parameters } from "@runnable-ts/sdk";
+import type { Co } from "../co";
 import { thrownMessage } from "../redact";
 import { cacheSettingOf, entryHash, lookUp, record, type CacheSetting } from "../step-cache";
 import type { AttemptContext, Next, Stage } from "./context";
@@ -18,7 +19,7 @@ export const cacheStage: Stage = (ctx, next) => {
   return setting ? cachedAttempt(ctx, next, setting) : next(ctx);
 };
 
-async function cachedAttempt(ctx: AttemptContext, next: Next, setting: CacheSetting): Promise<void> {
+function* cachedAttempt(ctx: AttemptContext, next: Next, setting: CacheSetting): Co<void> {
   const { services, req } = ctx;
   let key: string | undefined;
   if (setting.key) {
@@ -28,12 +29,12 @@ async function cachedAttempt(ctx: AttemptContext, next: Next, setting: CacheSett
       throw new RunnableError("E_CACHE_KEY_FAILED", `the cache key function of step ${req.internalName} threw: ${thrownMessage(error)}; fix it or drop cache.key`, { step: req.internalName }, { cause: error });
     }
   }
-  const hash = entryHash(ctx.node, await req.codeIdentities(), key);
+  const hash = entryHash(ctx.node, (yield req.codeIdentities()) as CodeIdentity[], key);
   // With a key function, the key alone decides: no input needs to match.
-  const hit = await lookUp(services.store, hash, key !== undefined ? {} : ctx.available, setting.ttl_ms).catch(() => undefined);
+  const hit = (yield lookUp(services.store, hash, key !== undefined ? {} : ctx.available, setting.ttl_ms).catch(() => undefined)) as Awaited<ReturnType<typeof lookUp>> | undefined;
   // A hit whose catalog files are gone from the source run is a miss.
   const put = ctx.node.catalog?.put ?? [];
-  const restored = hit && put.length > 0 ? await services.catalog.get({ runId: hit.from, patterns: [...put], cwd: services.cwd }).then(() => true, () => false) : true;
+  const restored = hit && put.length > 0 ? ((yield services.catalog.get({ runId: hit.from, patterns: [...put], cwd: services.cwd }).then(() => true, () => false)) as boolean) : true;
   if (hit && restored) {
     for (const name in hit.attempt.input_parameters) ctx.used.add(name);
     ctx.outputs = hit.attempt.output_parameters;
@@ -42,9 +43,9 @@ async function cachedAttempt(ctx: AttemptContext, next: Next, setting: CacheSett
     ctx.log.write(`cached: reused the result of run ${hit.from}`);
     return;
   }
-  await next(ctx);
+  yield* next(ctx);
   if (ctx.suspension) return;
   const inputs: Parameters = {};
   if (key === undefined) for (const name of ctx.used) if (ctx.available[name]) inputs[name] = ctx.available[name]!;
-  await record(services.store, hash, services.runId, { inputs, outputs: ctx.outputs, metrics: { ...ctx.metrics } }).catch((error: unknown) => ctx.log.write(`warning: the step cache could not record this result: ${thrownMessage(error)}`));
+  yield record(services.store, hash, services.runId, { inputs, outputs: ctx.outputs, metrics: { ...ctx.metrics } }).catch((error: unknown) => ctx.log.write(`warning: the step cache could not record this result: ${thrownMessage(error)}`));
 }

@@ -10,6 +10,7 @@ import {
   type TaskNodeDef,
   type TaskType,
 } from "@runnable-ts/sdk";
+import type { Co } from "../co";
 import { redact, thrownMessage } from "../redact";
 import { ExecutionLog } from "./execution-log";
 
@@ -118,27 +119,30 @@ export class AttemptContext {
 }
 
 /**
- * The inner stages of an attempt, as one function of its context. It answers synchronously
- * when nothing inside waited (a plain function's attempt on an in-memory store spends no
- * promise), else with a promise; it may throw instead of rejecting.
+ * The inner stages of an attempt, as one coroutine of its context (see `co.ts`): it runs to its
+ * end within the call when nothing inside waits (a plain function's attempt on an in-memory
+ * store spends no promise), and a waiting attempt is one suspended chain of generators.
  */
-export type Next = (ctx: AttemptContext) => Awaitable<void>;
+export type Next = (ctx: AttemptContext) => Co<void>;
 
 /**
- * One stage of an attempt: does its part, calls `next(ctx)` for the inner stages, may act after
- * (`then` from `co.ts` waits only when there is something to wait for).
+ * One stage of an attempt: does its part, runs the inner stages with `yield* next(ctx)`, may act
+ * after (a thrown error comes out of the `yield*`). A stage with nothing to do for a node
+ * returns `next(ctx)` itself, so it costs no generator.
  */
-export type Stage = (ctx: AttemptContext, next: Next) => Awaitable<void>;
+export type Stage = (ctx: AttemptContext, next: Next) => Co<void>;
 
 /**
  * Composes stages, outermost first, into one function (the `(ctx, next)` middleware style of
- * koa and Temporal's interceptors). The innermost `next` answers at once. The chain is built
+ * koa and Temporal's interceptors). The innermost `next` ends at once. The chain is built
  * once: an attempt allocates no closure per stage.
  */
 export function compose(stages: readonly Stage[]): Next {
-  const done: Next = () => undefined;
+  const done: Next = nothing;
   return stages.reduceRight<Next>((inner, stage) => (ctx) => stage(ctx, inner), done);
 }
+
+function* nothing(): Co<void> {}
 
 function errorIdentity(thrown: unknown): { name: string; code?: string } {
   if (typeof thrown !== "object" || thrown === null) return { name: typeof thrown };

@@ -123,7 +123,7 @@ class Invocation implements TaskInvocation {
  * prints is its execution log, events it emits are masked and delivered outside that context (a
  * listener's own console output stays the host's).
  */
-export const invokeStage: Stage = (ctx) => {
+export const invokeStage: Stage = function* (ctx) {
   const { req, services, node } = ctx;
   const step = req.internalName;
   // The preview reads the values directly, not through the tracking proxy: what an attempt
@@ -176,7 +176,8 @@ export const invokeStage: Stage = (ctx) => {
     ctx.returned = running ?? {};
     return;
   }
-  return settle(Promise.resolve(running), signal, cancelled(ctx, timeout !== undefined, signal), record, done).then((returned) => void (ctx.returned = returned ?? {}));
+  const returned = (yield settle(Promise.resolve(running), signal, cancelled(ctx, timeout !== undefined, signal), record, done)) as Record<string, unknown> | undefined;
+  ctx.returned = returned ?? {};
 };
 
 /** Callbacks waiting for a signal's abort, by signal: one listener per signal, not one per attempt. */

@@ -1,61 +1,51 @@
-import { then } from "../co";
+import type { Co } from "../co";
 import { preview } from "../redact";
-import type { Stage } from "./context";
+import type { AttemptContext, Next, Stage } from "./context";
 
 /**
  * Turns whatever the inner stages throw — any value, `undefined` included — into a FAIL
  * attempt with a message; SUCCESS when they complete.
  */
-export const guardStage: Stage = (ctx, next) => {
-  let inner;
+export const guardStage: Stage = function* (ctx, next) {
   try {
-    inner = next(ctx);
+    yield* next(ctx);
   } catch (thrown) {
-    return ctx.fail(thrown);
+    ctx.fail(thrown);
+    return;
   }
-  return then(
-    inner,
-    () => {
-      if (ctx.status !== "SUSPENDED") ctx.status = "SUCCESS";
-    },
-    (thrown: unknown) => ctx.fail(thrown),
-  );
+  if (ctx.status !== "SUSPENDED") ctx.status = "SUCCESS";
 };
 
 /** After a successful attempt, merges its output parameters into the step's scope. */
-export const publishStage: Stage = (ctx, next) => {
-  if (ctx.node.returns.length === 0) return next(ctx);
-  return then(next(ctx), () => {
-    if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
-    const failed = (error: unknown): void => {
-      ctx.outputs = {};
-      ctx.fail(error, "storing the returns: ");
-    };
-    try {
-      return then(ctx.req.setParameters(ctx.outputs), () => undefined, failed);
-    } catch (error) {
-      failed(error);
-    }
-  });
-};
+export const publishStage: Stage = (ctx, next) => (ctx.node.returns.length === 0 ? next(ctx) : publish(ctx, next));
 
+function* publish(ctx: AttemptContext, next: Next): Co<void> {
+  yield* next(ctx);
+  if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
+  try {
+    yield ctx.req.setParameters(ctx.outputs);
+  } catch (error) {
+    ctx.outputs = {};
+    ctx.fail(error, "storing the returns: ");
+  }
+}
 
 /** After the attempt, emits `task_completed` (outputs previewed, unless no listener wants previews), nothing when no listener wants task events or `task_error`, masked. */
-export const eventsStage: Stage = (ctx, next) => {
+export const eventsStage: Stage = (ctx, next) => (!ctx.services.observed || ctx.services.detail?.tasks === false ? next(ctx) : taskEvents(ctx, next));
+
+function* taskEvents(ctx: AttemptContext, next: Next): Co<void> {
+  yield* next(ctx);
+  const step = ctx.req.internalName;
   const detail = ctx.services.detail;
-  if (!ctx.services.observed || detail?.tasks === false) return next(ctx);
-  return then(next(ctx), () => {
-    const step = ctx.req.internalName;
-    // A suspension is no error: the traversal emits step_suspended.
-    if (ctx.status === "SUSPENDED") return;
-    if (ctx.status === "SUCCESS" && detail?.previews === false) void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber });
-    else if (ctx.status === "SUCCESS") {
-      const values: Record<string, unknown> = {};
-      for (const name in ctx.outputs) values[name] = ctx.outputs[name]!.value;
-      void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber, outputs: ctx.mask(preview(values)) });
-    } else void ctx.services.emit({ type: "task_error", step, attempt: ctx.req.attemptNumber, error: ctx.message.slice(0, 256) });
-  });
-};
+  // A suspension is no error: the traversal emits step_suspended.
+  if (ctx.status === "SUSPENDED") return;
+  if (ctx.status === "SUCCESS" && detail?.previews === false) void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber });
+  else if (ctx.status === "SUCCESS") {
+    const values: Record<string, unknown> = {};
+    for (const name in ctx.outputs) values[name] = ctx.outputs[name]!.value;
+    void ctx.services.emit({ type: "task_completed", step, attempt: ctx.req.attemptNumber, outputs: ctx.mask(preview(values)) });
+  } else void ctx.services.emit({ type: "task_error", step, attempt: ctx.req.attemptNumber, error: ctx.message.slice(0, 256) });
+}
 
 /**
  * Outermost: once the attempt is over, stores what the task printed (and why it failed) as the
@@ -63,14 +53,14 @@ export const eventsStage: Stage = (ctx, next) => {
  * per no-op step would cost a file each and say nothing. A log that cannot be stored does not
  * change the outcome.
  */
-export const executionLogStage: Stage = (ctx, next) => {
-  const finish = (): Promise<void> | void => {
-    const { services } = ctx;
-    if (!ctx.log.wrote) return ctx.log.discard();
-    return ctx.log.store(services.catalog, services.runId, `${ctx.req.internalName}.attempt${ctx.req.attemptNumber}.execution.log`).catch(() => undefined);
-  };
-  return then(next(ctx), finish, async (error: unknown) => {
-    await finish();
-    throw error;
-  });
+export const executionLogStage: Stage = function* (ctx, next) {
+  try {
+    yield* next(ctx);
+  } finally {
+    if (!ctx.log.wrote) yield ctx.log.discard();
+    else {
+      const { services } = ctx;
+      yield ctx.log.store(services.catalog, services.runId, `${ctx.req.internalName}.attempt${ctx.req.attemptNumber}.execution.log`).catch(() => undefined);
+    }
+  }
 };

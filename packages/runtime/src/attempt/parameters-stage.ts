@@ -1,13 +1,13 @@
 import type { Parameters, RunServices } from "@runnable-ts/sdk";
-import { then } from "../co";
 import type { Stage } from "./context";
 
 /**
  * The parameters in scope: their values (pickled ones loaded) with map variables / loop indices
  * on top. Map variables count as read (they are why the iteration exists).
  */
-export const parametersStage: Stage = (ctx, next) =>
-  then(ctx.req.getParameters(), (parameters) => {
+export const parametersStage: Stage = function* (ctx, next) {
+  {
+    const parameters = (yield ctx.req.getParameters()) as Parameters;
     const { req } = ctx;
     const available: Parameters = { ...parameters };
     const values: Record<string, unknown> = {};
@@ -27,9 +27,10 @@ export const parametersStage: Stage = (ctx, next) =>
     ctx.values = values;
     ctx.params = values;
     ctx.log.setHeader(`Parameters available for the execution: ${Object.keys(values).join(", ")}`);
-    if (!pickled) return next(ctx);
-    return loadPickled(ctx.services, parameters, pickled, values, req.iterVars).then(() => next(ctx));
-  });
+    if (pickled) yield loadPickled(ctx.services, parameters, pickled, values, req.iterVars);
+  }
+  yield* next(ctx);
+};
 
 /** Loads the pickled parameters into `values` (a map variable of the same name stays on top). */
 async function loadPickled(services: RunServices, parameters: Parameters, names: string[], values: Record<string, unknown>, iterVars: Readonly<Record<string, unknown>>): Promise<void> {

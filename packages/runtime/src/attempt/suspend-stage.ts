@@ -1,5 +1,4 @@
 import { RunnableError } from "@runnable-ts/sdk";
-import { then } from "../co";
 import type { Stage } from "./context";
 
 /**
@@ -18,23 +17,15 @@ export class SuspendedSignal extends RunnableError {
  * Inside the guard: once the inner stages are over (returned or thrown), an attempt whose task
  * called `ctx.suspend()` ends SUSPENDED with its payload — its returns are not stored.
  */
-export const suspendStage: Stage = (ctx, next) => {
-  const settle = (): void => {
-    if (!ctx.suspension) return;
-    ctx.status = "SUSPENDED";
-    ctx.message = "suspended: waiting for runnable resume";
-    ctx.returned = {};
-    ctx.outputs = {};
-  };
-  const thrown = (error: unknown): void => {
-    if (!ctx.suspension) throw error;
-    settle();
-  };
-  let inner;
+export const suspendStage: Stage = function* (ctx, next) {
   try {
-    inner = next(ctx);
+    yield* next(ctx);
   } catch (error) {
-    return thrown(error);
+    if (!ctx.suspension) throw error;
   }
-  return then(inner, settle, thrown);
+  if (!ctx.suspension) return;
+  ctx.status = "SUSPENDED";
+  ctx.message = "suspended: waiting for runnable resume";
+  ctx.returned = {};
+  ctx.outputs = {};
 };

@@ -1,6 +1,10 @@
-import { catalogGetStage, catalogPutStage } from "../../src/attempt/catalog-stage";
+import * as stages from "../../src/attempt/catalog-stage";
 import type { AttemptContext } from "../../src/attempt/context";
-import { context, fakeServices, MemoryCatalog, nextDoing, taskNode } from "./fakes";
+import { MemoryCatalog, context, fakeServices, nextDoing, promised, taskNode } from "./fakes";
+
+// The stages as tests call them (see `promised`).
+const catalogGetStage = promised(stages.catalogGetStage);
+const catalogPutStage = promised(stages.catalogPutStage);
 
 const withCatalog = (catalog: MemoryCatalog, spec = { get: ["in.txt"], put: ["out.txt"], store_copy: true }): AttemptContext =>
   context({ node: taskNode({ catalog: spec }), services: fakeServices({ catalog }) });

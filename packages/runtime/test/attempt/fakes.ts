@@ -1,5 +1,6 @@
 import { newStepLog, parameterValue, RunnableError, type CatalogService, type DataCatalogEntry, type Parameters, type RunServices, type TaskNodeDef, type TaskType } from "@runnable-ts/sdk";
-import { AttemptContext, type AttemptRequest } from "../../src/attempt/context";
+import { toPromise, wait } from "../../src/co";
+import { AttemptContext, type AttemptRequest, type Stage } from "../../src/attempt/context";
 
 /** An in-memory catalog recording what is stored (unit tests of attempt stages only). */
 export class MemoryCatalog implements CatalogService {
@@ -106,4 +107,12 @@ export function nextDoing(effect: () => void | Promise<void> = () => undefined):
     { calls: 0 },
   );
   return fn;
+}
+
+/**
+ * A stage as a test calls it: with a `next` that is a plain (async) function, resolving when
+ * the stage ends (stages are coroutines, see `co.ts`; a synchronous throw becomes a rejection).
+ */
+export function promised(stage: Stage): (ctx: AttemptContext, next: (ctx: AttemptContext) => unknown) => Promise<void> {
+  return (ctx, next) => toPromise(stage(ctx, (c) => wait(next(c) as void | Promise<void>)));
 }

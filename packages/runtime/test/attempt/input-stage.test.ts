@@ -1,6 +1,9 @@
 import { z } from "@runnable-ts/sdk";
-import { inputStage } from "../../src/attempt/input-stage";
-import { context, nextDoing, taskNode } from "./fakes";
+import * as stages from "../../src/attempt/input-stage";
+import { context, nextDoing, promised, taskNode } from "./fakes";
+
+// The stages as tests call them (see `promised`).
+const inputStage = promised(stages.inputStage);
 
 describe("inputStage", () => {
   it("hands the task the schema's coerced and defaulted values", async () => {

@@ -1,6 +1,12 @@
-import { executionLogStage, eventsStage, guardStage, publishStage } from "../../src/attempt/outcome-stage";
-import { context, fakeServices, MemoryCatalog, nextDoing, request, taskNode } from "./fakes";
+import * as stages from "../../src/attempt/outcome-stage";
+import { MemoryCatalog, context, fakeServices, nextDoing, promised, request, taskNode } from "./fakes";
 import { AttemptContext } from "../../src/attempt/context";
+
+// The stages as tests call them (see `promised`).
+const executionLogStage = promised(stages.executionLogStage);
+const eventsStage = promised(stages.eventsStage);
+const guardStage = promised(stages.guardStage);
+const publishStage = promised(stages.publishStage);
 
 describe("guardStage", () => {
   it("marks SUCCESS when the inner stages complete", async () => {

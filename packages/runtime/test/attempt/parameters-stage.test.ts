@@ -1,5 +1,8 @@
-import { parametersStage } from "../../src/attempt/parameters-stage";
-import { context, fakeServices, MemoryCatalog, nextDoing } from "./fakes";
+import * as stages from "../../src/attempt/parameters-stage";
+import { MemoryCatalog, context, fakeServices, nextDoing, promised } from "./fakes";
+
+// The stages as tests call them (see `promised`).
+const parametersStage = promised(stages.parametersStage);
 
 describe("parametersStage", () => {
   it("gives the task the scope's values with map variables on top, counted as read", async () => {

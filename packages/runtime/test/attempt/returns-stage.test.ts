@@ -1,5 +1,9 @@
-import { jsonProblem, returnsStage } from "../../src/attempt/returns-stage";
-import { context, fakeServices, MemoryCatalog, nextDoing, taskNode } from "./fakes";
+import * as stages from "../../src/attempt/returns-stage";
+import { jsonProblem } from "../../src/attempt/returns-stage";
+import { MemoryCatalog, context, fakeServices, nextDoing, promised, taskNode } from "./fakes";
+
+// The stages as tests call them (see `promised`).
+const returnsStage = promised(stages.returnsStage);
 
 const node = (returns: { name: string; kind: "json" | "metric" | "object" }[]) => taskNode({ returns });
 

@@ -1,5 +1,8 @@
-import { secretsStage } from "../../src/attempt/secrets-stage";
-import { context, fakeServices, nextDoing, taskNode } from "./fakes";
+import * as stages from "../../src/attempt/secrets-stage";
+import { context, fakeServices, nextDoing, promised, taskNode } from "./fakes";
+
+// The stages as tests call them (see `promised`).
+const secretsStage = promised(stages.secretsStage);
 
 describe("secretsStage", () => {
   it("resolves only the listed secrets and masks them in what the attempt writes", async () => {
