@@ -98,7 +98,15 @@ export function pool<T>(count: number, width: number, job: (index: number) => Aw
   const launch = (): boolean => {
     while (!failed && next < count && inFlight < limit) {
       const index = next++;
-      const result = job(index);
+      let result: Awaitable<T>;
+      try {
+        result = job(index);
+      } catch (error) {
+        // Thrown out of the pool (at once, or into a waiting job's callback below): jobs still in
+        // flight must not start more when they end.
+        failed = true;
+        throw error;
+      }
       if (!isPromiseLike(result)) {
         results[index] = result;
         continue;

@@ -86,6 +86,19 @@ describe("pool", () => {
     })).toThrow("sync throw");
   });
 
+  it("starts nothing more once a job threw synchronously while others were waiting", async () => {
+    const started: number[] = [];
+    expect(() =>
+      pool(10, 3, (i) => {
+        started.push(i);
+        if (i === 1) throw new Error("sync throw");
+        return new Promise((r) => setTimeout(r, 5));
+      }),
+    ).toThrow("sync throw");
+    await new Promise((r) => setTimeout(r, 30));
+    expect(started).toEqual([0, 1]);
+  });
+
   it("answers an empty array for no jobs", () => {
     expect(pool(0, 4, () => 1)).toEqual([]);
   });
