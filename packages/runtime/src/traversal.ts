@@ -236,7 +236,7 @@ export class Traversal implements StepHost {
     const stepEvents = services.observed && services.detail?.steps !== false;
     // A listener that is behind (a stream's consumer) holds the step: with steps that never wait,
     // nothing else would let the consumer catch up, and its buffer would grow without bound.
-    if (stepEvents) yield services.emit({ type: "step_started", step: internalName, step_type: node.type });
+    if (stepEvents) yield heard(services.emit({ type: "step_started", step: internalName, step_type: node.type }));
     const context = new StepContextImpl(this, node, internalName, scope, iterVars, stepLog);
     let status: Status;
     try {
@@ -256,7 +256,7 @@ export class Traversal implements StepHost {
     if (stepEvents) {
       const completed: { type: string; step: string; status: Status; message?: string } = { type: "step_completed", step: internalName, status };
       if (stepLog.message) completed.message = stepLog.message;
-      yield services.emit(completed);
+      yield heard(services.emit(completed));
     }
     return status;
   }
@@ -455,6 +455,15 @@ class Outcome implements BranchOutcome {
 function isEmpty(record: object): boolean {
   for (const _ in record) return false;
   return true;
+}
+
+/**
+ * What a step waits for after emitting a step event: the listener's promise when it returned
+ * one (a stream's consumer that is behind), its failure ignored — a listener that fails does not
+ * fail the step.
+ */
+function heard(pending: void | Promise<void>): void | Promise<void> {
+  return pending ? pending.then(undefined, () => undefined) : undefined;
 }
 
 /** How a superseded step's message starts. */

@@ -13,6 +13,7 @@ import {
   type RunLog,
   type StepLog,
 } from "@runnable-ts/sdk";
+import { runPipeline } from "../src/run";
 import { findStep, run, workdir } from "./support";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -188,6 +189,24 @@ describe("async-function tasks and streaming", () => {
     // events per iteration), not after it had run all 3000 iterations.
     expect(startedWhenSeen100).toBeGreaterThanOrEqual(0);
     expect(startedWhenSeen100).toBeLessThan(200);
+  });
+
+  it("does not fail a step whose event listener's promise rejects (the wait is backpressure only)", async () => {
+    const w = workdir(ASYNC);
+    const seen: string[] = [];
+    const result = await runPipeline(chat().toGraph(), {
+      definition: { kind: "sdk", file: undefined },
+      cwd: w.dir,
+      configurationFile: w.config,
+      env: {},
+      parameters: { prompt: "x" },
+      onEvent: async (e) => {
+        seen.push(e.type);
+        if (e.type === "step_started" || e.type === "step_completed") throw new Error("listener broke");
+      },
+    });
+    expect(result.status).toBe("SUCCESS");
+    expect(seen.filter((t) => t === "step_completed")).toHaveLength(3);
   });
 
   it("reports a generator that throws mid-stream: task_error, FAIL step, then the iterator throws", async () => {
