@@ -56,6 +56,9 @@ function configFile(config: string): string {
 }
 
 async function run(graph: GraphDef, config: string): Promise<void> {
+  // The previous run's log is let go before the next run starts: holding it would add a whole
+  // run log to every measured run's peak memory (the peers' workers keep nothing either).
+  lastRun = undefined;
   const file = configFile(config);
   const result = await runPipeline(graph, { definition: { kind: "sdk", file: undefined }, cwd: dir, configurationFile: file, env: {} });
   if (result.status !== "SUCCESS") throw new Error(`run failed: ${JSON.stringify(result.runLog).slice(0, 400)}`);
