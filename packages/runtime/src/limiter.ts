@@ -87,11 +87,14 @@ export function pool<T>(count: number, width: number, job: (index: number) => Aw
   const limit = Math.max(1, width);
   let next = 0;
   let inFlight = 0;
+  // No job starts once one failed; the pool's promise settles once.
   let failed = false;
+  let settled = false;
   let settle: { resolve: (results: T[]) => void; reject: (error: unknown) => void } | undefined;
   const fail = (error: unknown): void => {
-    if (failed) return;
     failed = true;
+    if (settled) return;
+    settled = true;
     settle?.reject(error);
   };
   // Starts jobs while there is room; true when every job has ended.
@@ -116,7 +119,10 @@ export function pool<T>(count: number, width: number, job: (index: number) => Aw
         results[index] = value;
         inFlight--;
         try {
-          if (launch()) settle?.resolve(results);
+          if (launch() && !settled) {
+            settled = true;
+            settle?.resolve(results);
+          }
         } catch (error) {
           fail(error);
         }

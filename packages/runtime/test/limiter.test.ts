@@ -99,6 +99,14 @@ describe("pool", () => {
     expect(started).toEqual([0, 1]);
   });
 
+  it("rejects with a synchronous throw of a job started when a waiting one ended", async () => {
+    const failing = pool(3, 1, (i) => {
+      if (i === 1) throw new Error("late sync throw");
+      return Promise.resolve(i);
+    });
+    await expect(failing).rejects.toThrow("late sync throw");
+  });
+
   it("answers an empty array for no jobs", () => {
     expect(pool(0, 4, () => 1)).toEqual([]);
   });
