@@ -57,7 +57,7 @@ export const executionLogStage: Stage = function* (ctx, next) {
   try {
     yield* next(ctx);
   } finally {
-    if (!ctx.log.wrote) yield ctx.log.discard();
+    if (!ctx.log.wrote) ctx.log.discard();
     else {
       const { services } = ctx;
       yield ctx.log.store(services.catalog, services.runId, `${ctx.req.internalName}.attempt${ctx.req.attemptNumber}.execution.log`).catch(() => undefined);
