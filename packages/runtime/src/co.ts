@@ -1,4 +1,4 @@
-import type { Awaitable } from "@runnable-ts/sdk";
+import { isPromiseLike, type Awaitable } from "@runnable-ts/sdk";
 
 /**
  * Sync-first coroutines, the engine's way of waiting. A traversal step is a generator that
@@ -14,11 +14,6 @@ import type { Awaitable } from "@runnable-ts/sdk";
  * runs another coroutine inline. A yielded promise that rejects is thrown at the `yield`.
  */
 export type Co<T> = Generator<unknown, T, unknown>;
-
-/** True for a promise or any other thenable (a plugin may hand back either). */
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return value instanceof Promise || (typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function");
-}
 
 /**
  * Runs `co` to its end: synchronously while what it yields are plain values, else resolving
@@ -41,16 +36,15 @@ function advance<T>(co: Co<T>, result: IteratorResult<unknown, T>): Awaitable<T>
   return result.value;
 }
 
-/** Waits for `value` inside a coroutine, typed: `const x = yield* wait(maybePromise)`. */
-export function* wait<T>(value: Awaitable<T>): Co<T> {
-  return (yield value) as T;
-}
-
 /** {@link drive} for callers that want a promise: a synchronous result or throw becomes a settled one. */
 export function toPromise<T>(co: Co<T>): Promise<T> {
+  return promiseOf(() => drive(co));
+}
+
+/** What `fn` answers, as a promise: a synchronous answer or throw becomes a settled one. */
+export function promiseOf<T>(fn: () => Awaitable<T>): Promise<T> {
   try {
-    const result = drive(co);
-    return result instanceof Promise ? result : Promise.resolve(result);
+    return Promise.resolve(fn());
   } catch (error) {
     return Promise.reject(error);
   }

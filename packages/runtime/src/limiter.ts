@@ -1,5 +1,4 @@
-import type { Awaitable } from "@runnable-ts/sdk";
-import { isPromiseLike } from "./co";
+import { isPromiseLike, type Awaitable } from "@runnable-ts/sdk";
 
 /**
  * A counting semaphore without timers: `acquire` resolves at once while fewer than `limit`
@@ -26,10 +25,7 @@ export class Limiter {
   }
 
   acquire(): Promise<void> {
-    if (this.active < this.limit) {
-      this.active++;
-      return Promise.resolve();
-    }
+    if (this.tryAcquire()) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
@@ -47,10 +43,7 @@ export class Limiter {
 
   /** Runs `fn` holding one slot (at once when one is free: no promise is spent on acquiring it). */
   run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active < this.limit) {
-      this.active++;
-      return this.holding(fn);
-    }
+    if (this.tryAcquire()) return this.holding(fn);
     return this.acquire().then(() => this.holding(fn));
   }
 

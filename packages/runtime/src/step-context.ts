@@ -1,3 +1,4 @@
+import { promiseOf } from "./co";
 import type { Awaitable, IterVars, NodeDef, Parameters, RunServices, Status, StepContext, StepLog } from "@runnable-ts/sdk";
 
 /** What a step context asks of the traversal that made it. */
@@ -28,27 +29,18 @@ export class StepContextImpl implements StepContext {
   }
 
   saveStepLog(): Promise<void> {
-    return settled(() => this.services.store.putStepLog(this.services.runId, this.stepLog));
+    return promiseOf(() => this.services.store.putStepLog(this.services.runId, this.stepLog));
   }
 
   getParameters(): Promise<Parameters> {
-    return settled(() => this.host.effective(this.scope));
+    return promiseOf(() => this.host.effective(this.scope));
   }
 
   setParameters(parameters: Parameters): Promise<void> {
-    return settled(() => this.services.store.setParameters(this.services.runId, parameters, this.scope));
+    return promiseOf(() => this.services.store.setParameters(this.services.runId, parameters, this.scope));
   }
 
   runTask(): Awaitable<Status> {
     return this.host.runTaskOf(this);
-  }
-}
-
-/** What `fn` answers, as a promise (a synchronous answer or throw becomes a settled one). */
-function settled<T>(fn: () => Awaitable<T>): Promise<T> {
-  try {
-    return Promise.resolve(fn());
-  } catch (error) {
-    return Promise.reject(error);
   }
 }

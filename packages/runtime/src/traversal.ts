@@ -1,5 +1,6 @@
 import {
   diffParameters,
+  isPromiseLike,
   type Awaitable,
   type BranchLog,
   isComposite,
@@ -271,7 +272,7 @@ export class Traversal implements StepHost {
         const read = this.effective(step.scope);
         inherited = read;
         // Once read, the value itself: the branches after the first wait for nothing.
-        if (read instanceof Promise) void read.then((value) => (inherited = value), () => undefined);
+        if (isPromiseLike(read)) void read.then((value) => (inherited = value), () => undefined);
       }
       return inherited;
     };

@@ -9,6 +9,11 @@ import type { BranchLog, DataCatalogEntry, Parameters, RunLog, RunLogHeader, Run
 /** A value, or a promise of it: what a method that may answer synchronously returns (`await` it). */
 export type Awaitable<T> = T | Promise<T>;
 
+/** True for a promise or any other thenable: what an {@link Awaitable} answer must be waited for. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value instanceof Promise || (typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function");
+}
+
 /**
  * Where run logs live. The per-step methods (parameters, step and branch logs) may answer
  * synchronously — an in-memory store does, and the engine then spends no promise on them —

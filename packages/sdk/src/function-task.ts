@@ -1,5 +1,5 @@
 import { isAsyncFunction } from "./authoring";
-import type { Awaitable } from "./contracts";
+import { isPromiseLike, type Awaitable } from "./contracts";
 import type { TaskInvocation, TaskType } from "./engine";
 import { RunnableError } from "./errors";
 import type { NodeDef, TaskContext, TaskFunction } from "./graph";
@@ -63,8 +63,7 @@ class FunctionTaskContext implements TaskContext {
  */
 export function runTaskFunction(fn: TaskFunction<Record<string, unknown>>, invocation: TaskInvocation): Awaitable<Record<string, unknown>> {
   const result = fn(invocation.params, new FunctionTaskContext(invocation));
-  if (result instanceof Promise || (typeof result === "object" && result !== null && typeof (result as PromiseLike<unknown>).then === "function"))
-    return Promise.resolve(result).then((value) => returnsOf(value, invocation));
+  if (isPromiseLike(result)) return Promise.resolve(result).then((value) => returnsOf(value, invocation));
   return returnsOf(result, invocation);
 }
 

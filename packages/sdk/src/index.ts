@@ -29,6 +29,7 @@ export {
   type CatalogService,
   type CatalogTransfer,
   type JobExecutor,
+  isPromiseLike,
   type LastWrite,
   type Pickler,
   type PipelineExecutor,

@@ -1,4 +1,4 @@
-import type { Awaitable, LastWrite, RunLogStore } from "./contracts";
+import { isPromiseLike, type Awaitable, type LastWrite, type RunLogStore } from "./contracts";
 import { isRunnableError, RunnableError } from "./errors";
 import {
   applyRecord,
@@ -366,7 +366,7 @@ export class JournalRunLogStore implements RunLogStore {
 
 /** `fn(value)` at once for a value, after it resolves for a promise; a failure is a rejected promise either way. */
 function after<T, R>(value: T | Promise<T>, fn: (value: T) => R): R | Promise<R> {
-  if (value instanceof Promise) return value.then(fn);
+  if (isPromiseLike(value)) return Promise.resolve(value).then(fn);
   try {
     return fn(value);
   } catch (error) {

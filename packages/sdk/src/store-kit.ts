@@ -3,7 +3,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
-import type { CatalogService, RunLogStore } from "./contracts";
+import { isPromiseLike, type CatalogService, type RunLogStore } from "./contracts";
 import { isRunnableError, RunnableError } from "./errors";
 import { lazySchema } from "./lazy-schema";
 
@@ -131,7 +131,7 @@ export function guardRunLogStore(plugin: string, store: RunLogStore): RunLogStor
     guarded[name] = (a: unknown, b: unknown, c: unknown) => {
       try {
         const result = method.call(store, a, b, c);
-        return typeof (result as PromiseLike<unknown> | undefined)?.then === "function" ? (result as Promise<unknown>).then(undefined, wrap) : result;
+        return isPromiseLike(result) ? Promise.resolve(result).then(undefined, wrap) : result;
       } catch (error) {
         return wrap(error);
       }

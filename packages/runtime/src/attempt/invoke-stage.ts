@@ -1,5 +1,4 @@
-import { RunnableError, type Awaitable, type Parameters, type TaskInvocation } from "@runnable-ts/sdk";
-import { isPromiseLike } from "../co";
+import { isPromiseLike, RunnableError, type Awaitable, type Parameters, type TaskInvocation } from "@runnable-ts/sdk";
 import { callTaskSync, enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
 import { maskDeep, messageOf, preview, thrownMessage } from "../redact";
 import type { AttemptContext, Stage } from "./context";
@@ -168,15 +167,16 @@ export const invokeStage: Stage = function* (ctx) {
     done();
     throw thrown;
   }
+  const aborted = cancelled(ctx, timeout !== undefined, signal);
   if (!isPromiseLike(running)) {
     // The task answered within the call: nothing to wait for (its outcome stands unless the
     // run was cancelled meanwhile).
     done();
-    if (cancelled(ctx, timeout !== undefined, signal)) throw abortReason(signal);
+    if (aborted) throw abortReason(signal);
     ctx.returned = running ?? {};
     return;
   }
-  const returned = (yield settle(Promise.resolve(running), signal, cancelled(ctx, timeout !== undefined, signal), record, done)) as Record<string, unknown> | undefined;
+  const returned = (yield settle(Promise.resolve(running), signal, aborted, record, done)) as Record<string, unknown> | undefined;
   ctx.returned = returned ?? {};
 };
 

@@ -1,5 +1,5 @@
-import { newStepLog, parameterValue, RunnableError, type CatalogService, type DataCatalogEntry, type Parameters, type RunServices, type TaskNodeDef, type TaskType } from "@runnable-ts/sdk";
-import { toPromise, wait } from "../../src/co";
+import { newStepLog, parameterValue, RunnableError, type Awaitable, type CatalogService, type DataCatalogEntry, type Parameters, type RunServices, type TaskNodeDef, type TaskType } from "@runnable-ts/sdk";
+import { toPromise, type Co } from "../../src/co";
 import { AttemptContext, type AttemptRequest, type Stage } from "../../src/attempt/context";
 
 /** An in-memory catalog recording what is stored (unit tests of attempt stages only). */
@@ -115,4 +115,9 @@ export function nextDoing(effect: () => void | Promise<void> = () => undefined):
  */
 export function promised(stage: Stage): (ctx: AttemptContext, next: (ctx: AttemptContext) => unknown) => Promise<void> {
   return (ctx, next) => toPromise(stage(ctx, (c) => wait(next(c) as void | Promise<void>)));
+}
+
+/** A `next` result as a coroutine: waits for it when it is a promise. */
+function* wait(value: Awaitable<void>): Co<void> {
+  yield value;
 }
