@@ -1,12 +1,8 @@
 #!/usr/bin/env node
-import { enableCompileCache } from "./compile-cache";
-import { lazyZodLocales } from "./lazy-locales";
+// First, before any other module loads: the SDK, whose first import makes the modules compiled
+// here reused by the next process and zod's 64 locales load one by one (its start-up.ts).
+import "@runnable-ts/sdk";
 import { awaitCommand, configArgument, hintedArgv, PRESTART_ENV } from "./prestart";
-
-// First, before any other module loads: the modules compiled here are reused by the next process.
-enableCompileCache();
-// Before zod loads: its 64 locales load one by one, when used.
-lazyZodLocales();
 
 function load(): typeof import("./cli-process") | undefined {
   try {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const BIN = resolve(__dirname, "..", "dist", "bin.js");
-const LAZY_LOCALES = resolve(__dirname, "..", "dist", "lazy-locales.js");
+const LAZY_LOCALES = resolve(__dirname, "..", "..", "sdk", "dist", "lazy-locales.js");
 
 describe("CLI start-up", () => {
   let dir: string;

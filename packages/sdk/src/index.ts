@@ -1,3 +1,5 @@
+// First, before zod and the rest load: the compile cache and lazy zod locales (see start-up.ts).
+import "./start-up";
 // The SDK's public names, listed one by one (no `export *`): adding a name here is a decision.
 export { z } from "zod";
 export {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { Script } from "node:vm";
 
 /** What this module uses of Node's CommonJS loader (internal, stable since Node 12). */
@@ -23,18 +23,29 @@ interface Entry {
 /** The cache file holds at most this much code (a busy machine's union of entry points). */
 const MAX_BYTES = 32 * 2 ** 20;
 
+/** Set once the cache is installed in this process (the SDK and the CLI both ask for it). */
+const INSTALLED = Symbol.for("runnable-ts.compile-cache");
+
 /**
- * Caches V8's compiled code of every CommonJS module this process loads, so the next process
- * skips parsing and compiling them (Node 20 has no module compile cache; it is ~40% of the CLI's
- * start-up). On Node 22+ this is Node's own `module.enableCompileCache()`. Entries are keyed by
- * file and a hash of the source, so an edited file is compiled afresh; the cache is one file in
- * `dir` (default: a per-user folder in the temp folder), written at exit when something was
- * compiled, by rename (concurrent processes never see a partial file). `RUNNABLE_COMPILE_CACHE=off`
- * disables it; any problem with the cache only means compiling as usual.
+ * Caches V8's compiled code of the CommonJS modules this process loads from installed packages
+ * (a path through `node_modules`) and from runnable-ts's own packages, so the next process skips
+ * parsing and compiling them (Node 20 has no module compile cache; it is ~40% of start-up). On
+ * Node 22+ this is Node's own `module.enableCompileCache()`. The user's own modules compile the
+ * usual way, and so does everything while source maps are enabled (`--enable-source-maps`,
+ * `process.setSourceMapsEnabled`): Node maps stack traces only of code it compiled itself.
+ * Entries are keyed by file and a hash of the source, so an edited file is compiled afresh; the
+ * cache is one file in `dir` (default: a per-user folder in the temp folder), written at exit when
+ * something was compiled, by rename (concurrent processes never see a partial file).
+ * `RUNNABLE_COMPILE_CACHE=off` disables it; any problem with the cache only means compiling as
+ * usual. Installed once per process; later calls do nothing.
+ * @param cacheable which files to cache (by absolute path); the default is described above.
  */
-export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
+export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, cacheable: (filename: string) => boolean = packaged): void {
   const setting = env.RUNNABLE_COMPILE_CACHE;
   if (setting === "off" || setting === "0") return;
+  const installed = globalThis as { [INSTALLED]?: true };
+  if (installed[INSTALLED]) return;
+  installed[INSTALLED] = true;
   const loader = Module as unknown as Loader;
   const dir = setting || join(tmpdir(), `runnable-ts-compile-cache-${process.getuid?.() ?? "user"}`);
   if (loader.enableCompileCache) {
@@ -56,7 +67,7 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
   loader.prototype._compile = function compile(this: NodeModule, content: string, filename: string): unknown {
     // Node 20 loses a vm script's dynamic-import callback when the script comes from cached
     // code: a module that may call `import()` compiles the usual way.
-    if (content.includes("import(")) return original.call(this, content, filename);
+    if (content.includes("import(") || process.sourceMapsEnabled || !cacheable(filename)) return original.call(this, content, filename);
     const hash = hashOf(content);
     const hit = cached.get(filename);
     // A hashbang is legal only at the very start of a script: keep the line, drop its text.
@@ -93,6 +104,14 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
       // A full disk or a read-only temp folder: the next process compiles as usual.
     }
   });
+}
+
+/** Where runnable-ts's packages are: the folder holding this package (`node_modules/@runnable-ts`, or the repository's `packages`). */
+const PACKAGES = dirname(dirname(__dirname)) + sep;
+
+/** The default of what is cached: installed packages' modules and runnable-ts's own. */
+function packaged(filename: string): boolean {
+  return filename.includes(`${sep}node_modules${sep}`) || filename.startsWith(PACKAGES);
 }
 
 const hashOf = (text: string): string => createHash("sha1").update(text).digest("hex");

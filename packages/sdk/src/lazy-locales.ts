@@ -11,7 +11,7 @@ interface Loader {
  * Makes zod 4's locale index load each locale on first use instead of all 64 at once (zod's
  * own index requires every one; they are a third of zod's import time, and a process uses at
  * most one, `en`, which zod loads by itself). Before zod loads, `locales/index.cjs` of the zod
- * the SDK resolves is put in the module cache as a stand-in with the same exports, as getters
+ * the SDK loads is put in the module cache as a stand-in with the same exports, as getters
  * that require the locale's own file when read: the same modules, the same single zod, loaded
  * later. A locale index of another shape (a zod release that changed it) is left alone.
  * Returns true when the stand-in is in place.
@@ -19,8 +19,8 @@ interface Loader {
 export function lazyZodLocales(): boolean {
   try {
     const loader = Module as unknown as Loader;
-    const sdk = require.resolve("@runnable-ts/sdk");
-    const zodIndex = require.resolve("zod", { paths: [dirname(sdk)] });
+    // The zod this package (the SDK) loads.
+    const zodIndex = require.resolve("zod");
     const file = join(dirname(zodIndex), "v4", "locales", "index.cjs");
     if (loader._cache[file] || !existsSync(file)) return false;
     const source = readFileSync(file, "utf8");
