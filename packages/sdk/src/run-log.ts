@@ -229,8 +229,8 @@ export function ownerStepOf(branchInternalName: string): string {
  * Builds the full nested run log from flat records: the run header, step logs (without
  * branches) and branch logs (without steps), each keyed by internal name. Stores that keep
  * steps and branches as separate records use this on read. The records become part of the run
- * log as they are (their `branches` / `steps` are replaced): pass copies of what the store
- * keeps, not the records themselves.
+ * log as they are (their `branches` / `steps` are replaced: a copy need not make them): pass
+ * copies of what the store keeps, not the records themselves.
  */
 export function assembleRunLog(
   header: RunLogHeader,
@@ -238,35 +238,36 @@ export function assembleRunLog(
   branches: Iterable<BranchLog>,
 ): RunLog {
   const branchByName = new Map<string, BranchLog>();
-  for (const b of branches) branchByName.set(b.internal_name, b);
-  // Many branches (a big map): their step records in dictionary mode (see keyedRecord); a few:
-  // plain objects, cheaper to make.
+  // The steps that own branches (composites: few), found by name once their logs are seen.
+  const owners = new Map<string, StepLog | undefined>();
+  for (const b of branches) {
+    branchByName.set(b.internal_name, b);
+    owners.set(ownerStepOf(b.internal_name), undefined);
+  }
+  // Many branches (a big map): their step records, and their owners' branch records, in
+  // dictionary mode (see keyedRecord); a few: plain objects, cheaper to make.
   const many = branchByName.size > 256;
   for (const b of branchByName.values()) b.steps = many ? keyedRecord() : {};
   const runLog: RunLog = { ...header, steps: keyedRecord() };
-  const stepByName = new Map<string, StepLog>();
   for (const step of steps) {
-    step.branches = EMPTY_BRANCHES;
-    stepByName.set(step.internal_name, step);
-    const parent = parentBranchOf(step.internal_name);
-    if (parent === "") runLog.steps[step.internal_name] = step;
+    const name = step.internal_name;
+    if (owners.has(name)) {
+      owners.set(name, step);
+      step.branches = many ? keyedRecord() : {};
+    } else step.branches = {};
+    const parent = parentBranchOf(name);
+    if (parent === "") runLog.steps[name] = step;
     else {
       const branch = branchByName.get(parent);
-      if (branch) branch.steps[step.internal_name] = step;
+      if (branch) branch.steps[name] = step;
     }
   }
   for (const branch of branchByName.values()) {
-    const owner = stepByName.get(ownerStepOf(branch.internal_name));
-    if (!owner) continue;
-    if (owner.branches === EMPTY_BRANCHES) owner.branches = keyedRecord();
-    owner.branches[branch.internal_name] = branch;
+    const owner = owners.get(ownerStepOf(branch.internal_name));
+    if (owner) owner.branches[branch.internal_name] = branch;
   }
-  for (const step of stepByName.values()) if (step.branches === EMPTY_BRANCHES) step.branches = {};
   return runLog;
 }
-
-/** Marks a step without branches while a run log is assembled. */
-const EMPTY_BRANCHES: Record<string, BranchLog> = Object.freeze({}) as Record<string, BranchLog>;
 
 /**
  * An empty object for records keyed by internal names (`map.17.work`), in V8's dictionary mode

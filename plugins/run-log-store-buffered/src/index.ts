@@ -19,10 +19,26 @@ interface StoredRun {
 }
 
 /**
- * Copies what a store keeps and hands out, cheaply: records are copied one level deep and their
- * lists are new arrays; attempts, catalog entries and parameter values inside are shared (the
- * engine never changes an attempt once it is added, and treats values as immutable).
+ * What the store keeps of a step or branch log and hands out, copied cheaply: one level deep,
+ * with new lists; attempts, catalog entries and parameter values inside are shared (the engine
+ * never changes an attempt once it is added, and treats values as immutable). A kept record's
+ * `branches` / `steps` is one shared empty object, never changed (the run log is assembled from
+ * the flat records); what is handed out gets its own.
  */
+function keptStep(step: StepLog): StepLog {
+  return { ...step, attempts: step.attempts.length === 0 ? NO_ITEMS : step.attempts.slice(), data_catalog: step.data_catalog.length === 0 ? NO_ITEMS : step.data_catalog.slice(), branches: NO_BRANCHES };
+}
+
+/** (Also a kept branch's copy for the run log being assembled, which sets `steps`.) */
+function keptBranch(branch: BranchLog): BranchLog {
+  return { internal_name: branch.internal_name, status: branch.status, steps: NO_STEPS, parameters: { ...branch.parameters } };
+}
+
+/** A kept step's copy for the run log being assembled (which sets `branches`). */
+function assembledStep(step: StepLog): StepLog {
+  return { ...step, attempts: step.attempts.slice(), data_catalog: step.data_catalog.slice() };
+}
+
 function copyStep(step: StepLog): StepLog {
   return { ...step, attempts: step.attempts.slice(), data_catalog: step.data_catalog.slice(), branches: {} };
 }
@@ -30,6 +46,10 @@ function copyStep(step: StepLog): StepLog {
 function copyBranch(branch: BranchLog): BranchLog {
   return { internal_name: branch.internal_name, status: branch.status, steps: {}, parameters: { ...branch.parameters } };
 }
+
+const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
+const NO_BRANCHES: StepLog["branches"] = Object.freeze({});
+const NO_STEPS: BranchLog["steps"] = Object.freeze({});
 
 /** What the store's run-level writes resolve to: one settled promise, not one per call. */
 const DONE: Promise<void> = Promise.resolve();
@@ -56,7 +76,7 @@ export class BufferedRunLogStore implements RunLogStore {
   }
 
   getRunLog(runId: string): Promise<RunLog> {
-    return settled(this.answer(runId, (run) => assembleRunLog({ ...run.header, parameters: { ...run.header.parameters } }, [...run.steps.values()].map(copyStep), [...run.branches.values()].map(copyBranch))));
+    return settled(this.answer(runId, (run) => assembleRunLog({ ...run.header, parameters: { ...run.header.parameters } }, Array.from(run.steps.values(), assembledStep), Array.from(run.branches.values(), keptBranch))));
   }
 
   updateRunLog(runId: string, patch: Partial<Omit<RunLogHeader, "run_id" | "parameters">>): Promise<void> {
@@ -86,7 +106,7 @@ export class BufferedRunLogStore implements RunLogStore {
   }
 
   putStepLog(runId: string, stepLog: StepLog): Awaitable<void> {
-    return this.answer(runId, (run) => void run.steps.set(stepLog.internal_name, copyStep(stepLog)));
+    return this.answer(runId, (run) => void run.steps.set(stepLog.internal_name, keptStep(stepLog)));
   }
 
   getBranchLog(runId: string, internalName: string): Awaitable<BranchLog | undefined> {
@@ -97,7 +117,7 @@ export class BufferedRunLogStore implements RunLogStore {
   }
 
   putBranchLog(runId: string, branchLog: BranchLog): Awaitable<void> {
-    return this.answer(runId, (run) => void run.branches.set(branchLog.internal_name, copyBranch(branchLog)));
+    return this.answer(runId, (run) => void run.branches.set(branchLog.internal_name, keptBranch(branchLog)));
   }
 
   /** `work` on the run, at once (a rejected promise when the run is unknown or `work` throws). */
