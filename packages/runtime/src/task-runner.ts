@@ -63,8 +63,8 @@ function attemptOf(ctx: AttemptContext, identities: CodeIdentity[]): StepAttempt
     status: ctx.status,
     message: ctx.message,
     input_parameters: inputs,
-    output_parameters: ctx.outputs,
-    user_defined_metrics: ctx.metrics,
+    output_parameters: ctx.ownOutputs(),
+    user_defined_metrics: ctx.ownMetrics(),
     retry_indicator: req.services.retryIndicator,
     code_identities: identities,
   };
@@ -78,7 +78,7 @@ function attemptOf(ctx: AttemptContext, identities: CodeIdentity[]): StepAttempt
   return attempt;
 }
 
-function addEntries(stepLog: StepLog, put: DataCatalogEntry[], get: DataCatalogEntry[]): void {
+function addEntries(stepLog: StepLog, put: readonly DataCatalogEntry[], get: readonly DataCatalogEntry[]): void {
   for (const entry of [...put, ...get]) {
     const existing = stepLog.data_catalog.findIndex((e) => e.name === entry.name && e.stage === entry.stage);
     if (existing >= 0) stepLog.data_catalog[existing] = entry;

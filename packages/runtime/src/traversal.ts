@@ -35,7 +35,7 @@ import { StepContextImpl, type StepHost } from "./step-context";
 import { fanInOrderStrategy, fanInStrategy, fanNextStrategy, fanOutStrategy, runStrategy, type BranchOps, type FannedBranch, type Strategy } from "./strategies";
 import { retryable, retryDelay } from "./retry-delay";
 import type { RetryFrom } from "./retry-from";
-import { attempt as attemptOf } from "./task-runner";
+import { attempt as attemptOf, type AttemptRequest } from "./task-runner";
 
 /** What a traversal needs: the run's services and the node and task types the graph uses. */
 export interface TraversalDeps {
@@ -392,7 +392,7 @@ export class Traversal implements StepHost {
       if (!this.taskSlots.tryAcquire()) yield this.taskSlots.acquire();
       let attempt: StepAttempt;
       try {
-        attempt = yield* attemptOf({
+        const request: ScopedRequest = {
           node,
           internalName,
           iterVars,
@@ -400,14 +400,17 @@ export class Traversal implements StepHost {
           stepLog,
           services,
           taskType,
-          getParameters: () => this.effective(scope),
-          setParameters: (p) => services.store.setParameters(services.runId, p, scope),
+          traversal: this,
+          scope,
+          getParameters: scopeParameters,
+          setParameters: setScopeParameters,
           codeIdentities: this.deps.codeIdentities,
           concurrent: this.concurrentCapture,
           cancel: this.cancel,
           resume,
           suspendable: persist,
-        });
+        };
+        attempt = yield* attemptOf(request);
       } finally {
         this.taskSlots.release();
       }
@@ -424,6 +427,24 @@ export class Traversal implements StepHost {
     }
     return status;
   }
+}
+
+/**
+ * An attempt's request with its scope: its parameter methods are shared functions of the
+ * request (`this`), not two closures per attempt.
+ */
+interface ScopedRequest extends AttemptRequest {
+  readonly traversal: Traversal;
+  readonly scope: string;
+}
+
+function scopeParameters(this: ScopedRequest): Awaitable<Parameters> {
+  return this.traversal.effective(this.scope);
+}
+
+function setScopeParameters(this: ScopedRequest, parameters: Parameters): Awaitable<void> {
+  const { services } = this;
+  return services.store.setParameters(services.runId, parameters, this.scope);
 }
 
 /** A node type with what the walk asks of it (see `Traversal.kinds`). */

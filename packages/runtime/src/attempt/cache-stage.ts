@@ -38,7 +38,7 @@ function* cachedAttempt(ctx: AttemptContext, next: Next, setting: CacheSetting):
   if (hit && restored) {
     for (const name in hit.attempt.input_parameters) ctx.used.add(name);
     ctx.outputs = hit.attempt.output_parameters;
-    Object.assign(ctx.metrics, hit.attempt.user_defined_metrics);
+    ctx.addMetrics(hit.attempt.user_defined_metrics);
     ctx.cached = { from: hit.from };
     ctx.log.write(`cached: reused the result of run ${hit.from}`);
     return;

@@ -8,7 +8,7 @@ export const catalogGetStage: Stage = (ctx, next) => (ctx.node.catalog?.get?.len
 function* catalogGet(ctx: AttemptContext, next: Next, patterns: readonly string[]): Co<void> {
   const { services } = ctx;
   const entries = (yield services.catalog.get({ runId: services.runId, patterns: [...patterns], cwd: services.cwd })) as DataCatalogEntry[];
-  ctx.getEntries.push(...entries);
+  ctx.getEntries = [...ctx.getEntries, ...entries];
   yield* next(ctx);
 }
 
@@ -31,7 +31,7 @@ function* catalogPut(ctx: AttemptContext, next: Next): Co<void> {
       storeCopy: spec.store_copy,
       allowMissing: ctx.status !== "SUCCESS",
     })) as DataCatalogEntry[];
-    ctx.putEntries.push(...entries);
+    ctx.putEntries = [...ctx.putEntries, ...entries];
   } catch (error) {
     if (ctx.status === "SUCCESS") ctx.fail(error, "catalog put: ");
   }

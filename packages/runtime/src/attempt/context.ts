@@ -39,6 +39,10 @@ export interface AttemptRequest {
   resume?: { data: unknown } | undefined;
 }
 
+/** The shared empty object and list an attempt's fields start as (frozen: a stage replaces them, never fills them). */
+const NONE: Record<string, never> = Object.freeze({});
+const NO_ITEMS: readonly never[] = Object.freeze([]);
+
 /**
  * The state of one attempt, passed through its stages: each stage reads what the outer ones
  * set up and leaves what the inner ones need (parameters → values, secrets, validated params;
@@ -53,24 +57,28 @@ export class AttemptContext {
   /** Set when the task called `ctx.suspend(payload)`. */
   suspension: { payload: unknown } | undefined;
   message = "";
+  // Fields a stage replaces, or fills for few tasks, start as one shared empty object or list:
+  // 1,000 attempts in flight would otherwise hold ten empty objects each.
   /** Parameters in scope with their kinds, map variables / loop indices included (as json). */
-  available: Parameters = {};
+  available: Parameters = NONE;
   /** Plain values of `available` (pickled ones loaded). */
-  values: Record<string, unknown> = {};
+  values: Record<string, unknown> = NONE;
   /** What the task receives as its parameters object (validated by the input schema, if any). */
-  params: Record<string, unknown> = {};
+  params: Record<string, unknown> = NONE;
   /** Names of the parameters the task read: they become the attempt's `input_parameters`. */
   readonly used = new Set<string>();
-  /** The secrets the task listed, by name. */
-  readonly secrets: Record<string, string> = {};
+  /** The secrets the task listed, by name (see `addSecret`). */
+  secrets: Readonly<Record<string, string>> = NONE;
   /** Secret values, for masking (empty for most tasks). */
-  secretValues: string[] = [];
+  secretValues: readonly string[] = NO_ITEMS;
   /** What the task type's `execute` resolved to, by return name. */
-  returned: Record<string, unknown> = {};
-  outputs: Parameters = {};
-  readonly metrics: Record<string, unknown> = {};
-  readonly getEntries: DataCatalogEntry[] = [];
-  readonly putEntries: DataCatalogEntry[] = [];
+  returned: Record<string, unknown> = NONE;
+  /** The output parameters (see `returns-stage.ts`). */
+  outputs: Parameters = NONE;
+  /** The metrics the task recorded (see `addMetric`). */
+  metrics: Readonly<Record<string, unknown>> = NONE;
+  getEntries: readonly DataCatalogEntry[] = NO_ITEMS;
+  putEntries: readonly DataCatalogEntry[] = NO_ITEMS;
   readonly log = new ExecutionLog();
   readonly start: string;
 
@@ -91,11 +99,29 @@ export class AttemptContext {
 
   /** Records `secrets` for the task and for masking everything written about it. */
   addSecret(name: string, value: string): void {
-    this.secrets[name] = value;
+    if (this.secrets === NONE) this.secrets = {};
+    (this.secrets as Record<string, string>)[name] = value;
     if (value.length > 0) {
-      this.secretValues.push(value);
+      if (this.secretValues === NO_ITEMS) this.secretValues = [];
+      (this.secretValues as string[]).push(value);
       this.log.mask(this.secretValues);
     }
+  }
+
+  /** Records metrics of the attempt (its `user_defined_metrics`). */
+  addMetrics(metrics: Readonly<Record<string, unknown>>): void {
+    if (this.metrics === NONE) this.metrics = {};
+    Object.assign(this.metrics, metrics);
+  }
+
+  /** The attempt's outputs, as its record keeps them (an object of its own). */
+  ownOutputs(): Parameters {
+    return this.outputs === NONE ? {} : this.outputs;
+  }
+
+  /** The attempt's metrics, as its record keeps them (an object of its own). */
+  ownMetrics(): Record<string, unknown> {
+    return this.metrics === NONE ? {} : (this.metrics as Record<string, unknown>);
   }
 
   /** Masks this attempt's secret values in `text`. */

@@ -7,6 +7,9 @@ import { Masker } from "../redact";
 /** Bytes (UTF-16 units, near enough) held in memory before the log spills to a temporary file. */
 const IN_MEMORY = 256 * 1024;
 
+/** The parts of a log with none (shared: an attempt that writes nothing makes no list). */
+const NO_PARTS: string[] = Object.freeze([]) as unknown as string[];
+
 /**
  * A task's execution log as it is written: lines of output, masked as they arrive, held in
  * memory up to a bound and spilled to a temporary file beyond it, then stored in the catalog —
@@ -15,7 +18,9 @@ const IN_MEMORY = 256 * 1024;
  */
 export class ExecutionLog {
   private header: string | undefined;
-  private parts: string[] = [];
+  /** Whose names make the header, when it is written (see `setParametersHeader`). */
+  private parameters: Record<string, unknown> | undefined;
+  private parts: string[] = NO_PARTS;
   private held = 0;
   private spool: { dir: string; path: string; fd: number } | undefined;
   private masker: Masker | undefined;
@@ -25,6 +30,16 @@ export class ExecutionLog {
   /** The first line, written only if anything follows it. */
   setHeader(line: string): void {
     this.header = line;
+    this.parameters = undefined;
+  }
+
+  /**
+   * The first line names the parameters available to the task (the keys of `parameters` when
+   * the line is written): made only if anything follows it, as most tasks write nothing.
+   */
+  setParametersHeader(parameters: Record<string, unknown>): void {
+    this.header = undefined;
+    this.parameters = parameters;
   }
 
   /** Masks `secrets` in everything written from now on (the header included). */
@@ -36,6 +51,7 @@ export class ExecutionLog {
   write(text: string): void {
     if (!this.wrote) {
       this.wrote = true;
+      if (this.parameters) this.header = `Parameters available for the execution: ${Object.keys(this.parameters).join(", ")}`;
       if (this.header !== undefined) this.append(`${this.header}\n`);
     } else this.append("\n");
     this.append(text);
@@ -44,9 +60,14 @@ export class ExecutionLog {
   private append(text: string): void {
     const safe = this.masker ? this.masker.push(text) : text;
     if (safe.length === 0) return;
-    this.parts.push(safe);
+    this.keep(safe);
     this.held += safe.length;
     if (this.held >= IN_MEMORY) this.spill();
+  }
+
+  private keep(text: string): void {
+    if (this.parts === NO_PARTS) this.parts = [];
+    this.parts.push(text);
   }
 
   private spill(): void {
@@ -56,7 +77,7 @@ export class ExecutionLog {
       this.spool = { dir, path, fd: openSync(path, "w", 0o600) };
     }
     writeSync(this.spool.fd, this.parts.join(""));
-    this.parts = [];
+    this.parts = NO_PARTS;
     this.held = 0;
   }
 
@@ -74,7 +95,7 @@ export class ExecutionLog {
   async store(catalog: CatalogService, runId: string, name: string): Promise<void> {
     if (this.masker) {
       const rest = this.masker.end();
-      if (rest) this.parts.push(rest);
+      if (rest) this.keep(rest);
     }
     try {
       if (!this.wrote) return;
@@ -94,7 +115,7 @@ export class ExecutionLog {
 
   /** Drops what was written and the temporary file, if any. */
   discard(): void {
-    this.parts = [];
+    this.parts = NO_PARTS;
     this.held = 0;
     if (this.spool) {
       if (this.spool.fd >= 0) closeSync(this.spool.fd);

@@ -1,36 +1,58 @@
-import type { Parameters, RunServices } from "@runnable-ts/sdk";
-import type { Stage } from "./context";
+import { isPromiseLike, type Parameters, type RunServices } from "@runnable-ts/sdk";
+import type { Co } from "../co";
+import type { AttemptContext, Next, Stage } from "./context";
 
 /**
  * The parameters in scope: their values (pickled ones loaded) with map variables / loop indices
- * on top. Map variables count as read (they are why the iteration exists).
+ * on top. Map variables count as read (they are why the iteration exists). With the parameters
+ * at hand (an in-memory store) and none pickled, this stage keeps no generator of its own while
+ * the task runs: it returns the inner stages' coroutine.
  */
-export const parametersStage: Stage = function* (ctx, next) {
-  {
-    const parameters = (yield ctx.req.getParameters()) as Parameters;
-    const { req } = ctx;
-    const available: Parameters = { ...parameters };
-    const values: Record<string, unknown> = {};
-    let pickled: string[] | undefined;
-    for (const name in parameters) {
-      const p = parameters[name]!;
-      if (p.kind === "object") (pickled ??= []).push(name);
-      else values[name] = p.value;
-    }
-    for (const name in req.iterVars) {
-      const value = req.iterVars[name];
-      available[name] = { kind: "json", value };
-      values[name] = value;
-      ctx.used.add(name);
-    }
-    ctx.available = available;
-    ctx.values = values;
-    ctx.params = values;
-    ctx.log.setHeader(`Parameters available for the execution: ${Object.keys(values).join(", ")}`);
-    if (pickled) yield loadPickled(ctx.services, parameters, pickled, values, req.iterVars);
-  }
-  yield* next(ctx);
+export const parametersStage: Stage = (ctx, next) => {
+  const parameters = ctx.req.getParameters();
+  if (isPromiseLike(parameters)) return afterRead(ctx, parameters, next);
+  const pickled = take(ctx, parameters);
+  return pickled ? withPickled(ctx, parameters, pickled, next) : next(ctx);
 };
+
+function* afterRead(ctx: AttemptContext, read: PromiseLike<Parameters>, next: Next): Co<void> {
+  const parameters = (yield read) as Parameters;
+  const pickled = take(ctx, parameters);
+  if (pickled) yield loadPickled(ctx.services, parameters, pickled, ctx.values, ctx.req.iterVars);
+  yield* next(ctx);
+}
+
+function* withPickled(ctx: AttemptContext, parameters: Parameters, pickled: string[], next: Next): Co<void> {
+  yield loadPickled(ctx.services, parameters, pickled, ctx.values, ctx.req.iterVars);
+  yield* next(ctx);
+}
+
+/** Sets the context's available parameters and values; the names of the pickled ones, still to load. */
+function take(ctx: AttemptContext, parameters: Parameters): string[] | undefined {
+  const { iterVars } = ctx.req;
+  // Copied by a loop, not a spread: a spread's copy with a map variable added gets a hidden
+  // class of its own in every attempt (a map, its descriptors and a property array each time).
+  const available: Parameters = {};
+  const values: Record<string, unknown> = {};
+  let pickled: string[] | undefined;
+  for (const name in parameters) {
+    const p = parameters[name]!;
+    available[name] = p;
+    if (p.kind === "object") (pickled ??= []).push(name);
+    else values[name] = p.value;
+  }
+  for (const name in iterVars) {
+    const value = iterVars[name];
+    available[name] = { kind: "json", value };
+    values[name] = value;
+    ctx.used.add(name);
+  }
+  ctx.available = available;
+  ctx.values = values;
+  ctx.params = values;
+  ctx.log.setParametersHeader(values);
+  return pickled;
+}
 
 /** Loads the pickled parameters into `values` (a map variable of the same name stays on top). */
 async function loadPickled(services: RunServices, parameters: Parameters, names: string[], values: Record<string, unknown>, iterVars: Readonly<Record<string, unknown>>): Promise<void> {

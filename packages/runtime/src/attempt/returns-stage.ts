@@ -69,7 +69,7 @@ function jsonParameter(ctx: AttemptContext, spec: ReturnSpec, value: unknown): P
       step: ctx.req.internalName,
       return: spec.name,
     });
-  if (spec.kind === "metric") ctx.metrics[spec.name] = value;
+  if (spec.kind === "metric") ctx.addMetrics({ [spec.name]: value });
   return { kind: spec.kind, value };
 }
 
