@@ -151,14 +151,18 @@ export {
   SequenceClock,
   applyRecord,
   assembleJournal,
+  compactStep,
   encodeBatch,
   encodeJournal,
+  fullStep,
   journalParameters,
   newJournalState,
   replayJournal,
+  type JournalAttempt,
   type JournalHeader,
   type JournalRecord,
   type JournalState,
+  type JournalStepLog,
 } from "./journal";
 export { CREDENTIAL_KEY, redactConfig } from "./redact-config";
 export { picklerCodecs, registerPicklerCodec, type PicklerCodec } from "./pickler-codecs";

@@ -3,8 +3,10 @@ import { isRunnableError, RunnableError } from "./errors";
 import {
   applyRecord,
   assembleJournal,
+  compactStep,
   encodeBatch,
   encodeJournal,
+  fullStep,
   journalParameters,
   newJournalState,
   replayJournal,
@@ -285,13 +287,13 @@ export class JournalRunLogStore implements RunLogStore {
   getStepLog(runId: string, internalName: string): Awaitable<StepLog | undefined> {
     return after(this.state(runId), (entry) => {
       const found = entry.state.steps.get(internalName)?.value;
-      return found && structuredClone(found);
+      return found && fullStep(structuredClone(found));
     });
   }
 
   putStepLog(runId: string, stepLog: StepLog): Awaitable<void> {
     return after(this.state(runId), (entry) =>
-      this.write(runId, entry, [{ t: "step", s: this.clock.next(), log: { ...stepLog, attempts: [...stepLog.attempts], data_catalog: [...stepLog.data_catalog], branches: {} } }]),
+      this.write(runId, entry, [{ t: "step", s: this.clock.next(), log: compactStep(stepLog) }]),
     );
   }
 
@@ -331,7 +333,7 @@ export class JournalRunLogStore implements RunLogStore {
     const s = this.clock.next();
     const { run_config, ...rest } = last.patch;
     const records: JournalRecord[] = [
-      ...last.steps.map((log): JournalRecord => ({ t: "step", s, log: { ...log, branches: {} } })),
+      ...last.steps.map((log): JournalRecord => ({ t: "step", s, log: compactStep(log) })),
       ...last.branches.map((b): JournalRecord => {
         const { steps: _steps, parameters: _parameters, ...branch } = b;
         return { t: "branch", s, branch };

@@ -1,9 +1,10 @@
-import { assembleJournal, encodeBatch, encodeJournal, newJournalState, replayJournal, SequenceClock, type JournalRecord } from "../src/journal";
+import { assembleJournal, compactStep, encodeBatch, encodeJournal, fullStep, newJournalState, replayJournal, SequenceClock, type JournalRecord } from "../src/journal";
+import { newAttempt, newStepLog, type StepLog } from "../src/run-log";
 
 const step = (name: string, status: "PROCESSING" | "SUCCESS", s: number): JournalRecord => ({
   t: "step",
   s,
-  log: { name, internal_name: name, status, step_type: "task", message: "", mock: false, attempts: [], branches: {}, data_catalog: [] },
+  log: { name, internal_name: name, status, step_type: "task", attempts: [] },
 });
 
 describe("SequenceClock", () => {
@@ -60,6 +61,45 @@ describe("replayJournal / assembleJournal", () => {
     const state = newJournalState();
     const text = `${encodeJournal([step("one", "SUCCESS", 1)])}{"t":"step","s":2}\n`;
     expect(() => replayJournal(state, text, "/x/journal.jsonl")).toThrow(expect.objectContaining({ code: "E_RUN_LOG_CORRUPT", context: { file: "/x/journal.jsonl", line: 2 } }));
+  });
+});
+
+describe("the journal's form of a step log", () => {
+  const busy = (): StepLog => {
+    const log = newStepLog("work", "work", "task");
+    log.status = "FAIL";
+    log.message = "boom";
+    log.mock = true;
+    log.data_catalog.push({ name: "out.csv", data_hash: "h", catalog_relative_path: "r/out.csv", catalog_handler_location: ".catalog", stage: "put" });
+    log.attempts.push(
+      newAttempt({ attempt_number: 1, status: "FAIL", message: "boom", input_parameters: { x: { kind: "json", value: 1 } }, user_defined_metrics: { loss: 0.5 }, retry_indicator: "r1", error: { name: "Error", code: "E_X" } }),
+      newAttempt({ attempt_number: 2, status: "SUCCESS", output_parameters: { y: { kind: "json", value: 2 } }, delay_ms: 5, cached: true, cached_from: "other" }),
+    );
+    return log;
+  };
+
+  it("leaves out the fields that hold their defaults, and reads back as the log it came from", () => {
+    const plain = newStepLog("success", "m.1.success", "success");
+    plain.status = "SUCCESS";
+    plain.attempts.push(newAttempt({ attempt_number: 1, status: "SUCCESS" }));
+    const compact = JSON.stringify(compactStep(plain));
+    expect(compact).not.toMatch(/"message"|"mock"|"branches"|"data_catalog"|"input_parameters"|"user_defined_metrics"|"retry_indicator"|"code_identities"/);
+    expect(compact.length).toBeLessThan(JSON.stringify(plain).length * 0.7);
+    expect(fullStep(JSON.parse(compact))).toEqual(plain);
+    // Every non-default field, optional attempt fields included, survives the round trip.
+    const log = busy();
+    expect(fullStep(JSON.parse(JSON.stringify(compactStep(log))))).toEqual(log);
+  });
+
+  it("replays an older journal whose step records hold every field to the same run log", () => {
+    const log = busy();
+    const header: JournalRecord = { t: "header", s: 1, header: { run_id: "r", status: "PROCESSING" } };
+    const older = newJournalState();
+    replayJournal(older, `${JSON.stringify(header)}\n${JSON.stringify({ t: "step", s: 2, log: { ...log, branches: {} } })}\n`, "older");
+    const newer = newJournalState();
+    replayJournal(newer, encodeJournal([header, { t: "step", s: 2, log: compactStep(log) }]), "newer");
+    expect(assembleJournal(older)).toEqual(assembleJournal(newer));
+    expect(assembleJournal(newer).steps.work).toEqual(log);
   });
 });
 
