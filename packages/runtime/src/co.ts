@@ -36,6 +36,89 @@ function advance<T>(co: Co<T>, result: IteratorResult<unknown, T>): Awaitable<T>
   return result.value;
 }
 
+/**
+ * A coroutine {@link start}ed and suspended on a promise. Awaited (it is a thenable, with `catch`
+ * and `finally`), it is driven to its end like {@link drive}'s promise. A coroutine that receives
+ * it can instead run the rest inline, `yield* suspended.rest()`: the waiting then costs one chain
+ * of generators, not a second promise chain (a task step's attempts inside its branch).
+ */
+export class Suspended<T> implements PromiseLike<T> {
+  private co: Co<T> | undefined;
+  private promise: Promise<T> | undefined;
+
+  constructor(
+    co: Co<T>,
+    private readonly pending: PromiseLike<unknown>,
+  ) {
+    this.co = co;
+  }
+
+  then<A = T, B = never>(onValue?: ((value: T) => A | PromiseLike<A>) | null, onError?: ((error: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return this.started().then(onValue, onError);
+  }
+
+  catch<B = never>(onError?: ((error: unknown) => B | PromiseLike<B>) | null): Promise<T | B> {
+    return this.started().catch(onError);
+  }
+
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return this.started().finally(onFinally);
+  }
+
+  /** The rest of the coroutine, from the promise it waits on, to run inline (once, and not once awaited). */
+  *rest(): Co<T> {
+    const co = this.take();
+    let value: unknown = this.pending;
+    for (;;) {
+      let sent: unknown;
+      let rejected = false;
+      let error: unknown;
+      try {
+        sent = yield value;
+      } catch (thrown) {
+        // The awaited promise rejected: thrown into the coroutine.
+        rejected = true;
+        error = thrown;
+      }
+      const result = rejected ? co.throw(error) : co.next(sent);
+      if (result.done) return result.value;
+      value = result.value;
+    }
+  }
+
+  private started(): Promise<T> {
+    if (!this.promise) {
+      const co = this.take();
+      this.promise = Promise.resolve(this.pending).then(
+        (resolved) => advance(co, co.next(resolved)),
+        (error: unknown) => advance(co, co.throw(error)),
+      );
+    }
+    return this.promise;
+  }
+
+  private take(): Co<T> {
+    const co = this.co;
+    if (!co) throw new Error("internal: a suspended coroutine was resumed twice");
+    this.co = undefined;
+    return co;
+  }
+}
+
+/**
+ * Runs `co` like {@link drive}, but where it first waits on a promise, answers the coroutine as
+ * it stands, {@link Suspended}, instead of a promise.
+ */
+export function start<T>(co: Co<T>): T | Suspended<T> {
+  let result = co.next();
+  while (!result.done) {
+    const value = result.value;
+    if (isPromiseLike(value)) return new Suspended(co, value);
+    result = co.next(value);
+  }
+  return result.value;
+}
+
 /** {@link drive} for callers that want a promise: a synchronous result or throw becomes a settled one. */
 export function toPromise<T>(co: Co<T>): Promise<T> {
   return promiseOf(() => drive(co));

@@ -9,7 +9,6 @@ import { executionLogStage, eventsStage, guardStage, publishStage } from "./atte
 import { parametersStage } from "./attempt/parameters-stage";
 import { returnsStage } from "./attempt/returns-stage";
 import { secretsStage } from "./attempt/secrets-stage";
-import { suspendStage } from "./attempt/suspend-stage";
 import { maskDeep } from "./redact";
 
 export type { AttemptRequest } from "./attempt/context";
@@ -24,7 +23,6 @@ const ATTEMPT = compose([
   publishStage,
   catalogPutStage,
   guardStage,
-  suspendStage,
   parametersStage,
   catalogGetStage,
   secretsStage,

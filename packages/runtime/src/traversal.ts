@@ -27,7 +27,7 @@ import {
   type TaskType,
   type TraversalPolicy,
 } from "@runnable-ts/sdk";
-import { drive, then, toPromise, type Co } from "./co";
+import { drive, start, Suspended, then, toPromise, type Co } from "./co";
 import { withTerminals } from "./graph-check";
 import { Limiter } from "./limiter";
 import { messageOf } from "./redact";
@@ -241,7 +241,12 @@ export class Traversal implements StepHost {
     const context = new StepContextImpl(this, node, internalName, scope, iterVars, stepLog);
     let status: Status;
     try {
-      status = kind.composite ? yield* strategy(kind.type as CompositeNodeType, this.branchOps(context)) : ((yield (kind.type as LeafNodeType).execute(context)) as Status);
+      if (kind.composite) status = yield* strategy(kind.type as CompositeNodeType, this.branchOps(context));
+      else {
+        const executed = (kind.type as LeafNodeType).execute(context);
+        // A task step's attempts that wait (runTask, passed through by the node type) go on inline.
+        status = executed instanceof Suspended ? yield* (executed as Suspended<Status>).rest() : ((yield executed) as Status);
+      }
     } catch (error) {
       status = "FAIL";
       stepLog.message = messageOf(error);
@@ -359,7 +364,8 @@ export class Traversal implements StepHost {
 
   private runTask(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog): Awaitable<Status> {
     const { policy } = this.deps;
-    if (!policy.taskMiddleware) return drive(this.attempts(node, internalName, scope, iterVars, stepLog));
+    // Started, not driven: where the attempts wait, the step that gets them runs the rest inline.
+    if (!policy.taskMiddleware) return start(this.attempts(node, internalName, scope, iterVars, stepLog)) as Awaitable<Status>;
     const execute = (effective: NodeDef = node): Promise<Status> => toPromise(this.attempts(effective as TaskNodeDef, internalName, scope, iterVars, stepLog));
     const mock = async (): Promise<Status> => {
       stepLog.mock = true;

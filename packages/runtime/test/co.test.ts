@@ -1,4 +1,4 @@
-import { drive, then, toPromise, type Co } from "../src/co";
+import { drive, start, Suspended, then, toPromise, type Co } from "../src/co";
 
 describe("sync-first coroutines", () => {
   it("run to their end within the call while what they yield are plain values", () => {
@@ -84,5 +84,59 @@ describe("sync-first coroutines", () => {
     expect(now).toBe(4);
     await expect(then(Promise.resolve(2), (v) => v * 3)).resolves.toBe(6);
     await expect(then(Promise.reject(new Error("x")), () => 0, () => -1)).resolves.toBe(-1);
+  });
+
+  describe("start: a coroutine as it stands where it first waits", () => {
+    function* steps(log: string[]): Co<string> {
+      log.push("a");
+      const x = (yield "plain") as string;
+      log.push(`got ${x}`);
+      let y: string;
+      try {
+        y = (yield Promise.reject(new Error("store down"))) as string;
+      } catch (error) {
+        y = `caught ${(error as Error).message}`;
+      }
+      log.push(y);
+      const z = (yield Promise.resolve("later")) as string;
+      return `${x}/${y}/${z}`;
+    }
+
+    it("answers the value itself when nothing waits, else a Suspended that awaiting drives to its end", async () => {
+      // eslint-disable-next-line require-yield -- a coroutine that never waits
+      function* sync(): Co<number> {
+        return 5;
+      }
+      expect(start(sync())).toBe(5);
+      const log: string[] = [];
+      const suspended = start(steps(log));
+      expect(suspended).toBeInstanceOf(Suspended);
+      expect(log).toEqual(["a", "got plain"]);
+      await expect(suspended).resolves.toBe("plain/caught store down/later");
+      await expect(Promise.resolve(start(steps([])) as Suspended<string>).then((v) => v.length)).resolves.toBe(29);
+      // catch / finally, as a plugin holding a promise would call them.
+      const failing = start((function* (): Co<never> { yield Promise.resolve(); throw new Error("late"); })()) as Suspended<never>;
+      let finished = false;
+      await expect(failing.finally(() => (finished = true)).catch((e: Error) => e.message)).resolves.toBe("late");
+      expect(finished).toBe(true);
+    });
+
+    it("runs the rest inline in the coroutine that gets it: rejections reach the coroutine's catch, its result is the yield*'s", async () => {
+      const log: string[] = [];
+      function* outer(): Co<string> {
+        const suspended = start(steps(log)) as Suspended<string>;
+        const result = yield* suspended.rest();
+        log.push("outer done");
+        return result;
+      }
+      await expect(drive(outer())).resolves.toBe("plain/caught store down/later");
+      expect(log).toEqual(["a", "got plain", "caught store down", "outer done"]);
+    });
+
+    it("refuses to be resumed twice (run inline after being awaited)", () => {
+      const suspended = start(steps([])) as Suspended<string>;
+      void suspended.then(() => undefined);
+      expect(() => suspended.rest().next()).toThrow("resumed twice");
+    });
   });
 });

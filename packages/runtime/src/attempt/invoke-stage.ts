@@ -2,7 +2,7 @@ import { isPromiseLike, RunnableError, type Awaitable, type Parameters, type Tas
 import { callTaskSync, enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
 import { maskDeep, messageOf, preview, thrownMessage } from "../redact";
 import type { AttemptContext, Stage } from "./context";
-import { SuspendedSignal } from "./suspend-stage";
+import { SuspendedSignal } from "./suspension";
 import { trackUse } from "./track-use";
 
 /** The reason of an attempt that ran longer than its `timeout_ms` (its signal's reason too). */

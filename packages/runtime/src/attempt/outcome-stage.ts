@@ -1,19 +1,25 @@
 import type { Co } from "../co";
 import { preview } from "../redact";
 import type { AttemptContext, Next, Stage } from "./context";
+import { endSuspended } from "./suspension";
 
 /**
  * Turns whatever the inner stages throw — any value, `undefined` included — into a FAIL
- * attempt with a message; SUCCESS when they complete.
+ * attempt with a message; SUCCESS when they complete. An attempt whose task called
+ * `ctx.suspend()` ends SUSPENDED however the inner stages ended (the task may have caught the
+ * rejection `suspend()` ends it with and returned): see `suspend-stage.ts`.
  */
 export const guardStage: Stage = function* (ctx, next) {
   try {
     yield* next(ctx);
   } catch (thrown) {
-    ctx.fail(thrown);
-    return;
+    if (!ctx.suspension) {
+      ctx.fail(thrown);
+      return;
+    }
   }
-  if (ctx.status !== "SUSPENDED") ctx.status = "SUCCESS";
+  if (ctx.suspension) endSuspended(ctx);
+  else ctx.status = "SUCCESS";
 };
 
 /** After a successful attempt, merges its output parameters into the step's scope. */

@@ -1,5 +1,5 @@
 import { RunnableError } from "@runnable-ts/sdk";
-import type { Stage } from "./context";
+import type { AttemptContext } from "./context";
 
 /**
  * What `ctx.suspend()` rejects with, to end the task. The attempt is SUSPENDED because the
@@ -14,18 +14,12 @@ export class SuspendedSignal extends RunnableError {
 }
 
 /**
- * Inside the guard: once the inner stages are over (returned or thrown), an attempt whose task
- * called `ctx.suspend()` ends SUSPENDED with its payload — its returns are not stored.
+ * Ends an attempt whose task called `ctx.suspend()` (the guard calls it once the inner stages are
+ * over, returned or thrown): SUSPENDED with its payload, its returns not stored.
  */
-export const suspendStage: Stage = function* (ctx, next) {
-  try {
-    yield* next(ctx);
-  } catch (error) {
-    if (!ctx.suspension) throw error;
-  }
-  if (!ctx.suspension) return;
+export function endSuspended(ctx: AttemptContext): void {
   ctx.status = "SUSPENDED";
   ctx.message = "suspended: waiting for runnable resume";
   ctx.returned = {};
   ctx.outputs = {};
-};
+}
