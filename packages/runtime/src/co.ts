@@ -16,6 +16,14 @@ import { isPromiseLike, type Awaitable } from "@runnable-ts/sdk";
 export type Co<T> = Generator<unknown, T, unknown>;
 
 /**
+ * A coroutine with nothing to do, for a function that answers a `Co<void>` without waiting: a
+ * generator that has completed answers `{ done: true }` to every `next`, so one serves every
+ * caller (`yield* DONE` is a no-op) and none is made per call.
+ */
+export const DONE: Co<void> = (function* (): Co<void> {})();
+DONE.next();
+
+/**
  * Runs `co` to its end: synchronously while what it yields are plain values, else resolving
  * when it ends. What it throws before its first suspension is thrown from here.
  */

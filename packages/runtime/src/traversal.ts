@@ -212,28 +212,23 @@ export class Traversal implements StepHost {
     return kind;
   }
 
-  /** One step: its step log around its node type's `execute`, or around `strategy` for a composite. */
+  /**
+   * One step: its step log around its node type's `execute`, or around `strategy` for a
+   * composite. (What does not wait is in plain methods: this generator's frame is kept while
+   * the step runs, for every map iteration in flight.)
+   */
   private *step(node: NodeDef, scope: string, iterVars: IterVars, strategy: Strategy): Co<Status> {
     const { services } = this.deps;
     const internalName = scope ? `${scope}.${node.name}` : node.name;
     const kind = this.kindOf(node, internalName);
-    const store = services.store;
-    const previous = this.deps.retry ? ((yield store.getStepLog(services.runId, internalName)) as StepLog | undefined) : undefined;
-    if (previous?.status === "SUCCESS" && !kind.terminal && !this.deps.from?.forcesStep(internalName)) {
-      // A retry skips what already succeeded (terminal steps run again: they set the status).
-      if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "already successful" });
-      return "SUCCESS";
-    }
-    if (previous?.status === "SUSPENDED" && !kind.composite && this.deps.resume?.step !== internalName) {
-      // Another suspended step: it waits for its own resume.
-      if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "suspended: waiting for its own resume" });
-      return "SUSPENDED";
-    }
+    const previous = this.deps.retry ? ((yield services.store.getStepLog(services.runId, internalName)) as StepLog | undefined) : undefined;
+    const skipped = previous && this.skippedOnRetry(previous, kind, internalName);
+    if (skipped) return skipped;
     const stepLog: StepLog = previous ?? newStepLog(node.name, internalName, node.type);
     stepLog.status = "PROCESSING";
     stepLog.message = "";
     // Terminal steps finish at once: their PROCESSING state is not worth a write.
-    if (!kind.terminal) yield store.putStepLog(services.runId, stepLog);
+    if (!kind.terminal) yield services.store.putStepLog(services.runId, stepLog);
     const stepEvents = services.observed && services.detail?.steps !== false;
     // A listener that is behind (a stream's consumer) holds the step: with steps that never wait,
     // nothing else would let the consumer catch up, and its buffer would grow without bound.
@@ -253,18 +248,41 @@ export class Traversal implements StepHost {
     }
     // A fan-out leaves the step PROCESSING, for the fan-in to finish.
     if (status === "PROCESSING") return status;
+    yield this.finished(stepLog, status);
+    const listened = this.announced(stepLog, stepEvents);
+    if (listened) yield listened;
+    return status;
+  }
+
+  /** On a retry, the status a step keeps without running again (it succeeded; another step's suspension), else undefined. */
+  private skippedOnRetry(previous: StepLog, kind: NodeKind, internalName: string): Status | undefined {
+    const { services } = this.deps;
+    if (previous.status === "SUCCESS" && !kind.terminal && !this.deps.from?.forcesStep(internalName)) {
+      // A retry skips what already succeeded (terminal steps run again: they set the status).
+      if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "already successful" });
+      return "SUCCESS";
+    }
+    if (previous.status === "SUSPENDED" && !kind.composite && this.deps.resume?.step !== internalName) {
+      // Another suspended step: it waits for its own resume.
+      if (services.observed) services.emit({ type: "step_skipped", step: internalName, reason: "suspended: waiting for its own resume" });
+      return "SUSPENDED";
+    }
+    return undefined;
+  }
+
+  /** Records a step's outcome (its step log's status and message): the store's write. */
+  private finished(stepLog: StepLog, status: Status): Awaitable<void> {
+    const { services } = this.deps;
     if (this.cancel.aborted && status !== "SUCCESS" && !stepLog.message.includes("cancelled")) stepLog.message = cancelledMessage(services.signal);
     stepLog.status = status;
-    yield store.putStepLog(services.runId, stepLog);
-    if (services.observed) {
-      if (status === "SUSPENDED") services.emit({ type: "step_suspended", step: internalName, payload: stepLog.attempts.at(-1)?.suspend_payload ?? null });
-    }
-    if (stepEvents) {
-      const completed: { type: string; step: string; status: Status; message?: string } = { type: "step_completed", step: internalName, status };
-      if (stepLog.message) completed.message = stepLog.message;
-      yield heard(services.emit(completed));
-    }
-    return status;
+    return services.store.putStepLog(services.runId, stepLog);
+  }
+
+  /** Once its outcome is written, emits a step's `step_suspended` and `step_completed` (with step events): what to wait for, if anything. */
+  private announced(stepLog: StepLog, stepEvents: boolean): void | Promise<void> {
+    const { services } = this.deps;
+    if (services.observed && stepLog.status === "SUSPENDED") services.emit({ type: "step_suspended", step: stepLog.internal_name, payload: stepLog.attempts.at(-1)?.suspend_payload ?? null });
+    return stepEvents ? heard(services.emit(completedEvent(stepLog))) : undefined;
   }
 
   /** The branch operations strategies use for one composite step. */
@@ -318,28 +336,32 @@ export class Traversal implements StepHost {
 
   /** One branch run here: its log, its graph, its outcome (on a retry, a succeeded branch is not run again). */
   private *branch(step: StepContextImpl, request: BranchRequest, inheritedOf: () => Awaitable<Parameters>): Co<BranchOutcome> {
-    const { services } = this.deps;
-    const { store, runId } = services;
     const name = this.branchName(step, request);
     if (this.deps.retry) {
-      const done = (yield store.getBranchLog(runId, name)) as BranchLog | undefined;
-      if (done?.status === "SUCCESS" && !this.deps.from?.forcesBranch(name)) {
-        if (services.observed) services.emit({ type: "step_skipped", step: name, reason: "branch already successful" });
-        return new Outcome(name, done.status, (yield inheritedOf()) as Parameters, done.parameters);
-      }
+      const done = yield* this.succeededBefore(name, inheritedOf);
+      if (done) return done;
     }
     const inherited = (yield inheritedOf()) as Parameters;
     yield this.openBranch(request, name, inherited);
     this.inherited.set(name, inherited);
     try {
-      const iterVars = !request.iterVars ? step.iterVars : isEmpty(step.iterVars) ? request.iterVars : Object.assign({}, step.iterVars, request.iterVars);
-      const status = yield* this.graph(request.graph, name, iterVars);
+      const status = yield* this.graph(request.graph, name, branchIterVars(step.iterVars, request.iterVars));
+      const { store, runId } = this.deps.services;
       const own = (yield store.getParameters(runId, name)) as Parameters;
       yield store.putBranchLog(runId, { internal_name: name, status, steps: {}, parameters: own });
       return new Outcome(name, status, inherited, own);
     } finally {
       this.inherited.delete(name);
     }
+  }
+
+  /** On a retry, the outcome of a branch that succeeded before (it is not run again), else undefined. */
+  private *succeededBefore(name: string, inheritedOf: () => Awaitable<Parameters>): Co<BranchOutcome | undefined> {
+    const { services } = this.deps;
+    const done = (yield services.store.getBranchLog(services.runId, name)) as BranchLog | undefined;
+    if (done?.status !== "SUCCESS" || this.deps.from?.forcesBranch(name)) return undefined;
+    if (services.observed) services.emit({ type: "step_skipped", step: name, reason: "branch already successful" });
+    return new Outcome(name, done.status, (yield inheritedOf()) as Parameters, done.parameters);
   }
 
   /** The recorded outcome of a branch run elsewhere (fan-in). */
@@ -384,54 +406,51 @@ export class Traversal implements StepHost {
   }
 
   private *attempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog, persist = true): Co<Status> {
-    const { services } = this.deps;
     const taskType = (yield this.deps.taskType(node.command_type)) as TaskType;
     const first = stepLog.attempts.length + 1;
-    const maxAttempts = Math.max(1, node.max_attempts ?? 1);
-    const resume = this.deps.resume?.step === internalName ? { data: this.deps.resume.data } : undefined;
-    let status: Status = "FAIL";
-    for (let n = first; n < first + maxAttempts; n++) {
+    const last = first + Math.max(1, node.max_attempts ?? 1) - 1;
+    let request = this.attemptRequest(node, internalName, scope, iterVars, stepLog, taskType, first, persist);
+    for (;;) {
+      const n = request.attemptNumber;
       const delay = n > first ? retryDelay(node.retry_delay_ms, node.retry, n - first) : 0;
-      if (delay > 0) yield sleep(delay, services.signal);
-      if (this.cancel.aborted && n > first) break;
+      if (delay > 0) yield sleep(delay, this.deps.services.signal);
+      if (this.cancel.aborted && n > first) return "FAIL";
       // A free slot is taken at once; only a full run waits for one.
       if (!this.taskSlots.tryAcquire()) yield this.taskSlots.acquire();
       let attempt: StepAttempt;
       try {
-        const request: ScopedRequest = {
-          node,
-          internalName,
-          iterVars,
-          attemptNumber: n,
-          stepLog,
-          services,
-          taskType,
-          traversal: this,
-          scope,
-          getParameters: scopeParameters,
-          setParameters: setScopeParameters,
-          codeIdentities: this.deps.codeIdentities,
-          concurrent: this.concurrentCapture,
-          cancel: this.cancel,
-          resume,
-          suspendable: persist,
-        };
         attempt = yield* attemptOf(request);
       } finally {
         this.taskSlots.release();
       }
-      if (n > first) attempt.delay_ms = delay;
-      stepLog.attempts.push(attempt);
-      stepLog.message = attempt.message;
-      status = attempt.status;
-      if (status === "SUCCESS" || status === "SUSPENDED") break;
-      if (!retryable(node.retry, attempt)) {
-        if (n + 1 < first + maxAttempts) stepLog.message = `${attempt.message} (not retried: ${attempt.error?.code ?? attempt.error?.name ?? "the error"} is not in retry.retry_on)`;
-        break;
-      }
-      if (persist && n + 1 < first + maxAttempts) yield services.store.putStepLog(services.runId, stepLog);
+      const status = recordAttempt(stepLog, node, attempt, n > first ? delay : undefined, n < last);
+      if (status !== undefined) return status;
+      if (persist) yield this.deps.services.store.putStepLog(this.deps.services.runId, stepLog);
+      // A new request per retry: the attempt before may still hold its own (a task left behind).
+      request = { ...request, attemptNumber: n + 1 };
     }
-    return status;
+  }
+
+  private attemptRequest(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog, taskType: TaskType, attemptNumber: number, persist: boolean): ScopedRequest {
+    const { services, resume } = this.deps;
+    return {
+      node,
+      internalName,
+      iterVars,
+      attemptNumber,
+      stepLog,
+      services,
+      taskType,
+      traversal: this,
+      scope,
+      getParameters: scopeParameters,
+      setParameters: setScopeParameters,
+      codeIdentities: this.deps.codeIdentities,
+      concurrent: this.concurrentCapture,
+      cancel: this.cancel,
+      resume: resume?.step === internalName ? { data: resume.data } : undefined,
+      suspendable: persist,
+    };
   }
 }
 
@@ -451,6 +470,30 @@ function scopeParameters(this: ScopedRequest): Awaitable<Parameters> {
 function setScopeParameters(this: ScopedRequest, parameters: Parameters): Awaitable<void> {
   const { services } = this;
   return services.store.setParameters(services.runId, parameters, this.scope);
+}
+
+/**
+ * Adds an attempt to its step log: the step's status when the attempts are over (success,
+ * suspension, a failure not retried or the last attempt's), undefined when another attempt follows.
+ */
+function recordAttempt(stepLog: StepLog, node: TaskNodeDef, attempt: StepAttempt, delay: number | undefined, more: boolean): Status | undefined {
+  if (delay !== undefined) attempt.delay_ms = delay;
+  stepLog.attempts.push(attempt);
+  stepLog.message = attempt.message;
+  const status = attempt.status;
+  if (status === "SUCCESS" || status === "SUSPENDED") return status;
+  if (!retryable(node.retry, attempt)) {
+    if (more) stepLog.message = `${attempt.message} (not retried: ${attempt.error?.code ?? attempt.error?.name ?? "the error"} is not in retry.retry_on)`;
+    return status;
+  }
+  return more ? undefined : status;
+}
+
+/** The `step_completed` event of a finished step. */
+function completedEvent(stepLog: StepLog): { type: string; step: string; status: Status; message?: string } {
+  const completed: { type: string; step: string; status: Status; message?: string } = { type: "step_completed", step: stepLog.internal_name, status: stepLog.status };
+  if (stepLog.message) completed.message = stepLog.message;
+  return completed;
 }
 
 /** A node type with what the walk asks of it (see `Traversal.kinds`). */
@@ -478,6 +521,11 @@ class Outcome implements BranchOutcome {
   get parameters(): Parameters {
     return (this.merged ??= Object.assign({}, this.inherited, this.own));
   }
+}
+
+/** A branch's map variables / loop index: its own over the step's. */
+function branchIterVars(outer: IterVars, own: IterVars | undefined): IterVars {
+  return !own ? outer : isEmpty(outer) ? own : Object.assign({}, outer, own);
 }
 
 function isEmpty(record: object): boolean {

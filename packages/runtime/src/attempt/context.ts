@@ -10,7 +10,7 @@ import {
   type TaskNodeDef,
   type TaskType,
 } from "@runnable-ts/sdk";
-import type { Co } from "../co";
+import { DONE, type Co } from "../co";
 import { redact, thrownMessage } from "../redact";
 import { ExecutionLog } from "./execution-log";
 
@@ -164,11 +164,9 @@ export type Stage = (ctx: AttemptContext, next: Next) => Co<void>;
  * once: an attempt allocates no closure per stage.
  */
 export function compose(stages: readonly Stage[]): Next {
-  const done: Next = nothing;
+  const done: Next = () => DONE;
   return stages.reduceRight<Next>((inner, stage) => (ctx) => stage(ctx, inner), done);
 }
-
-function* nothing(): Co<void> {}
 
 function errorIdentity(thrown: unknown): { name: string; code?: string } {
   if (typeof thrown !== "object" || thrown === null) return { name: typeof thrown };

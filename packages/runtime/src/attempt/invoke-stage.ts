@@ -1,6 +1,7 @@
 import { isPromiseLike, RunnableError, type Awaitable, type Parameters, type TaskInvocation } from "@runnable-ts/sdk";
 import { callTaskSync, enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
 import { maskDeep, messageOf, preview, thrownMessage } from "../redact";
+import { DONE, type Co } from "../co";
 import type { AttemptContext, Stage } from "./context";
 import { SuspendedSignal } from "./suspension";
 import { trackUse } from "./track-use";
@@ -122,7 +123,7 @@ class Invocation implements TaskInvocation {
  * prints is its execution log, events it emits are masked and delivered outside that context (a
  * listener's own console output stays the host's).
  */
-export const invokeStage: Stage = function* (ctx) {
+export const invokeStage: Stage = (ctx) => {
   const { req, services, node } = ctx;
   const step = req.internalName;
   // The preview reads the values directly, not through the tracking proxy: what an attempt
@@ -174,11 +175,15 @@ export const invokeStage: Stage = function* (ctx) {
     done();
     if (aborted) throw abortReason(signal);
     ctx.returned = running ?? {};
-    return;
+    return DONE;
   }
-  const returned = (yield settle(Promise.resolve(running), signal, aborted, record, done)) as Record<string, unknown> | undefined;
-  ctx.returned = returned ?? {};
+  // Only the wait is a generator: the frame kept while the task runs is this small one.
+  return returnedBy(ctx, settle(Promise.resolve(running), signal, aborted, record, done));
 };
+
+function* returnedBy(ctx: AttemptContext, settled: Promise<Record<string, unknown> | undefined>): Co<void> {
+  ctx.returned = ((yield settled) as Record<string, unknown> | undefined) ?? {};
+}
 
 /** Callbacks waiting for a signal's abort, by signal: one listener per signal, not one per attempt. */
 const waiting = new WeakMap<AbortSignal, Set<() => void>>();

@@ -1,5 +1,5 @@
 import { newStepLog, parameterValue, RunnableError, type Awaitable, type CatalogService, type DataCatalogEntry, type Parameters, type RunServices, type TaskNodeDef, type TaskType } from "@runnable-ts/sdk";
-import { toPromise, type Co } from "../../src/co";
+import { drive, promiseOf, type Co } from "../../src/co";
 import { AttemptContext, type AttemptRequest, type Stage } from "../../src/attempt/context";
 
 /** An in-memory catalog recording what is stored (unit tests of attempt stages only). */
@@ -114,7 +114,9 @@ export function nextDoing(effect: () => void | Promise<void> = () => undefined):
  * the stage ends (stages are coroutines, see `co.ts`; a synchronous throw becomes a rejection).
  */
 export function promised(stage: Stage): (ctx: AttemptContext, next: (ctx: AttemptContext) => unknown) => Promise<void> {
-  return (ctx, next) => toPromise(stage(ctx, (c) => wait(next(c) as void | Promise<void>)));
+  // A stage with nothing to wait for may do its work (and throw) in the call itself, as the
+  // attempt's chain calls it inside the outer stage's coroutine: a throw becomes a rejection.
+  return (ctx, next) => promiseOf(() => drive(stage(ctx, (c) => wait(next(c) as void | Promise<void>))));
 }
 
 /** A `next` result as a coroutine: waits for it when it is a promise. */
