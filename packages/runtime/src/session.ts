@@ -98,9 +98,18 @@ export class RunSession {
     return this.controller.signal.aborted;
   }
 
-  /** The run's store, seen through a view that remembers what is PROCESSING (see {@link guardExit}). */
+  /**
+   * The run's store, seen through a view that remembers what is PROCESSING (see
+   * {@link guardExit}) — unless nothing needs that: a store that keeps nothing past the process
+   * (`persistent: false`, the in-memory one) has nothing to record at exit, and without `progress`
+   * nobody asks what is running (two map writes per step saved).
+   */
   get store(): RunLogStore {
-    return (this.trackedStore ??= trackRunning(this.scope.get("run-log-store"), this.running, this.progress));
+    if (!this.trackedStore) {
+      const store = this.scope.get("run-log-store");
+      this.trackedStore = store.persistent === false && !this.options.progress ? store : trackRunning(store, this.running, this.progress);
+    }
+    return this.trackedStore;
   }
 
   /** What the run is doing now, when the session was opened with `progress`. */

@@ -51,6 +51,10 @@ const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
 const NO_BRANCHES: StepLog["branches"] = Object.freeze({});
 const NO_STEPS: BranchLog["steps"] = Object.freeze({});
 
+function unknownRun(runId: string): Promise<never> {
+  return Promise.reject(new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in the buffered store`, { runId }));
+}
+
 /** What the store's run-level writes resolve to: one settled promise, not one per call. */
 const DONE: Promise<void> = Promise.resolve();
 
@@ -83,8 +87,12 @@ export class BufferedRunLogStore implements RunLogStore {
     return settled(this.answer(runId, (run) => void Object.assign(run.header, patch)));
   }
 
+  // The per-step methods look the run up themselves (no closure per call, as `answer` takes).
+
   getParameters(runId: string, branch = ""): Awaitable<Parameters> {
-    return this.answer(runId, (run) => ({ ...(branch === "" ? run.header.parameters : run.branches.get(branch)?.parameters) }));
+    const run = this.runs.get(runId);
+    if (!run) return unknownRun(runId);
+    return { ...(branch === "" ? run.header.parameters : run.branches.get(branch)?.parameters) };
   }
 
   setParameters(runId: string, parameters: Parameters, branch = ""): Awaitable<void> {
@@ -106,7 +114,13 @@ export class BufferedRunLogStore implements RunLogStore {
   }
 
   putStepLog(runId: string, stepLog: StepLog): Awaitable<void> {
-    return this.answer(runId, (run) => void run.steps.set(stepLog.internal_name, keptStep(stepLog)));
+    const run = this.runs.get(runId);
+    if (!run) return unknownRun(runId);
+    try {
+      run.steps.set(stepLog.internal_name, keptStep(stepLog));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   getBranchLog(runId: string, internalName: string): Awaitable<BranchLog | undefined> {
@@ -117,13 +131,19 @@ export class BufferedRunLogStore implements RunLogStore {
   }
 
   putBranchLog(runId: string, branchLog: BranchLog): Awaitable<void> {
-    return this.answer(runId, (run) => void run.branches.set(branchLog.internal_name, keptBranch(branchLog)));
+    const run = this.runs.get(runId);
+    if (!run) return unknownRun(runId);
+    try {
+      run.branches.set(branchLog.internal_name, keptBranch(branchLog));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** `work` on the run, at once (a rejected promise when the run is unknown or `work` throws). */
   private answer<T>(runId: string, work: (run: StoredRun) => T): Awaitable<T> {
     const run = this.runs.get(runId);
-    if (!run) return Promise.reject(new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in the buffered store`, { runId }));
+    if (!run) return unknownRun(runId);
     try {
       return work(run);
     } catch (error) {
