@@ -103,6 +103,22 @@ describe("the journal's form of a step log", () => {
   });
 });
 
+describe("encodeJournal", () => {
+  it("writes each record as the JSON of the record, sequence numbers exact (16 digits, zeros inside, small, fractional)", () => {
+    const records: JournalRecord[] = [
+      { ...step("a", "SUCCESS", 1_796_216_056_390_002), f: 1_796_216_000_000_007 },
+      step("b", "PROCESSING", 1_700_000_000_000_000),
+      { t: "branch", s: 1_796_216_056_399_999, f: 12, branch: { internal_name: 'm."0"', status: "SUCCESS" } },
+      { t: "params", s: 99_999_999, scope: "m.0", parameters: { x: { kind: "json", value: [1, "two"] } } },
+      { t: "params", s: 100_000_000, scope: "", parameters: {} },
+      { t: "header", s: 2.5, header: { status: "FAIL" } },
+      { t: "config", s: Number.MAX_SAFE_INTEGER, config: { a: 1 } },
+    ];
+    const lines = encodeJournal(records).trimEnd().split("\n");
+    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual(records);
+  });
+});
+
 describe("encodeBatch", () => {
   it("leaves out a step record a later one of the batch replaces, and the journal replays to the same run log, in the same order", () => {
     const header: JournalRecord = { t: "header", s: 1, header: { run_id: "r", status: "PROCESSING" } };
