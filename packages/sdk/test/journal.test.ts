@@ -106,7 +106,7 @@ describe("the journal's form of a step log", () => {
 describe("encodeJournal", () => {
   it("writes each record as the JSON of the record, sequence numbers exact (16 digits, zeros inside, small, fractional)", () => {
     const records: JournalRecord[] = [
-      { ...step("a", "SUCCESS", 1_796_216_056_390_002), f: 1_796_216_000_000_007 },
+      { t: "step", s: 1_796_216_056_390_002, f: 1_796_216_000_000_007, log: { name: "a", internal_name: "a", status: "SUCCESS", step_type: "task", attempts: [] } },
       step("b", "PROCESSING", 1_700_000_000_000_000),
       { t: "branch", s: 1_796_216_056_399_999, f: 12, branch: { internal_name: 'm."0"', status: "SUCCESS" } },
       { t: "params", s: 99_999_999, scope: "m.0", parameters: { x: { kind: "json", value: [1, "two"] } } },
