@@ -163,10 +163,14 @@ export class Traversal implements StepHost {
         yield this.recordCancelled(node, scope);
         return "FAIL";
       }
-      const status = yield* this.step(node, scope, iterVars, this.running);
+      const terminal = this.kinds.get(node.type)?.terminal;
+      let status: Status;
+      if (terminal && !this.deps.retry && !this.stepEvents) {
+        const ended = this.terminalStep(node, scope, iterVars);
+        status = isPromiseLike(ended) ? ((yield ended) as Status) : ended;
+      } else status = yield* this.step(node, scope, iterVars, this.running);
       // Nothing after a suspended step starts: the graph waits for a resume.
       if (status === "SUSPENDED") return status;
-      const terminal = this.kinds.get(node.type)?.terminal;
       if (terminal) {
         if (visited) yield this.markSuperseded(graph, scope, visited, node.name);
         return terminal === "success" ? "SUCCESS" : "FAIL";
@@ -229,7 +233,7 @@ export class Traversal implements StepHost {
     stepLog.message = "";
     // Terminal steps finish at once: their PROCESSING state is not worth a write.
     if (!kind.terminal) yield services.store.putStepLog(services.runId, stepLog);
-    const stepEvents = services.observed && services.detail?.steps !== false;
+    const stepEvents = this.stepEvents;
     // A listener that is behind (a stream's consumer) holds the step: with steps that never wait,
     // nothing else would let the consumer catch up, and its buffer would grow without bound.
     if (stepEvents) yield heard(services.emit({ type: "step_started", step: internalName, step_type: node.type }));
@@ -252,6 +256,50 @@ export class Traversal implements StepHost {
     const listened = this.announced(stepLog, stepEvents);
     if (listened) yield listened;
     return status;
+  }
+
+  /** True when listeners want step events (then every step goes through {@link step}). */
+  private get stepEvents(): boolean {
+    const { services } = this.deps;
+    return services.observed && services.detail?.steps !== false;
+  }
+
+  /**
+   * A terminal step (`success`, `fail`) of a run that is no retry, without step events: what
+   * {@link step} does for it, as a plain call — one per branch of a map, so no coroutine is made
+   * for it when its node type and the store answer at once.
+   */
+  private terminalStep(node: NodeDef, scope: string, iterVars: IterVars): Awaitable<Status> {
+    const internalName = scope ? `${scope}.${node.name}` : node.name;
+    const kind = this.kindOf(node, internalName);
+    const stepLog = newStepLog(node.name, internalName, node.type);
+    stepLog.status = "PROCESSING";
+    let executed: Awaitable<Status>;
+    try {
+      executed = (kind.type as LeafNodeType).execute(new StepContextImpl(this, node, internalName, scope, iterVars, stepLog));
+    } catch (error) {
+      return this.terminalEnded(stepLog, "FAIL", messageOf(error));
+    }
+    if (isPromiseLike(executed))
+      return executed.then(
+        (status) => this.terminalEnded(stepLog, status),
+        (error: unknown) => this.terminalEnded(stepLog, "FAIL", messageOf(error)),
+      );
+    return this.terminalEnded(stepLog, executed);
+  }
+
+  private terminalEnded(stepLog: StepLog, status: Status, message?: string): Awaitable<Status> {
+    if (message !== undefined) stepLog.message = message;
+    if (status === "PROCESSING") return status;
+    const written = this.finished(stepLog, status);
+    if (!isPromiseLike(written)) {
+      void this.announced(stepLog, false);
+      return status;
+    }
+    return written.then(() => {
+      void this.announced(stepLog, false);
+      return status;
+    });
   }
 
   /** On a retry, the status a step keeps without running again (it succeeded; another step's suspension), else undefined. */
