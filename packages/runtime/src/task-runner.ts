@@ -1,4 +1,4 @@
-import { isoNow, type CodeIdentity, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
+import { isoNow, isPromiseLike, type CodeIdentity, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
 import type { Co } from "./co";
 import { cacheStage } from "./attempt/cache-stage";
 import { catalogGetStage, catalogPutStage } from "./attempt/catalog-stage";
@@ -42,7 +42,8 @@ const ATTEMPT = compose([
 export function* attempt(req: AttemptRequest): Co<StepAttempt> {
   const ctx = new AttemptContext(req, isoNow());
   yield* ATTEMPT(ctx);
-  return attemptOf(ctx, (yield req.codeIdentities()) as CodeIdentity[]);
+  const identities = req.codeIdentities();
+  return attemptOf(ctx, isPromiseLike(identities) ? ((yield identities) as CodeIdentity[]) : identities);
 }
 
 /** The attempt's record, once its stages are over. */

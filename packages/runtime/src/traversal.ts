@@ -232,7 +232,9 @@ export class Traversal implements StepHost {
     stepLog.status = "PROCESSING";
     stepLog.message = "";
     // Terminal steps finish at once: their PROCESSING state is not worth a write.
-    if (!kind.terminal) yield services.store.putStepLog(services.runId, stepLog);
+    // (A write that answers at once is not yielded: no suspension, no iterator result.)
+    const opened = kind.terminal ? undefined : services.store.putStepLog(services.runId, stepLog);
+    if (opened) yield opened;
     const stepEvents = this.stepEvents;
     // A listener that is behind (a stream's consumer) holds the step: with steps that never wait,
     // nothing else would let the consumer catch up, and its buffer would grow without bound.
@@ -244,7 +246,7 @@ export class Traversal implements StepHost {
       else {
         const executed = (kind.type as LeafNodeType).execute(context);
         // A task step's attempts that wait (runTask, passed through by the node type) go on inline.
-        status = executed instanceof Suspended ? yield* (executed as Suspended<Status>).rest() : ((yield executed) as Status);
+        status = executed instanceof Suspended ? yield* (executed as Suspended<Status>).rest() : isPromiseLike(executed) ? ((yield executed) as Status) : executed;
       }
     } catch (error) {
       status = "FAIL";
@@ -252,7 +254,8 @@ export class Traversal implements StepHost {
     }
     // A fan-out leaves the step PROCESSING, for the fan-in to finish.
     if (status === "PROCESSING") return status;
-    yield this.finished(stepLog, status);
+    const written = this.finished(stepLog, status);
+    if (written) yield written;
     const listened = this.announced(stepLog, stepEvents);
     if (listened) yield listened;
     return status;
@@ -389,14 +392,18 @@ export class Traversal implements StepHost {
       const done = yield* this.succeededBefore(name, inheritedOf);
       if (done) return done;
     }
-    const inherited = (yield inheritedOf()) as Parameters;
-    yield this.openBranch(request, name, inherited);
+    const read = inheritedOf();
+    const inherited = isPromiseLike(read) ? ((yield read) as Parameters) : read;
+    const opened = this.openBranch(request, name, inherited);
+    if (opened) yield opened;
     this.inherited.set(name, inherited);
     try {
       const status = yield* this.graph(request.graph, name, branchIterVars(step.iterVars, request.iterVars));
       const { store, runId } = this.deps.services;
-      const own = (yield store.getParameters(runId, name)) as Parameters;
-      yield store.putBranchLog(runId, { internal_name: name, status, steps: {}, parameters: own });
+      const ownRead = store.getParameters(runId, name);
+      const own = isPromiseLike(ownRead) ? ((yield ownRead) as Parameters) : ownRead;
+      const closed = store.putBranchLog(runId, { internal_name: name, status, steps: {}, parameters: own });
+      if (closed) yield closed;
       return new Outcome(name, status, inherited, own);
     } finally {
       this.inherited.delete(name);
@@ -454,7 +461,8 @@ export class Traversal implements StepHost {
   }
 
   private *attempts(node: TaskNodeDef, internalName: string, scope: string, iterVars: IterVars, stepLog: StepLog, persist = true): Co<Status> {
-    const taskType = (yield this.deps.taskType(node.command_type)) as TaskType;
+    const typeOf = this.deps.taskType(node.command_type);
+    const taskType = isPromiseLike(typeOf) ? ((yield typeOf) as TaskType) : typeOf;
     const first = stepLog.attempts.length + 1;
     const last = first + Math.max(1, node.max_attempts ?? 1) - 1;
     let request = this.attemptRequest(node, internalName, scope, iterVars, stepLog, taskType, first, persist);

@@ -29,7 +29,8 @@ function* publish(ctx: AttemptContext, next: Next): Co<void> {
   yield* next(ctx);
   if (ctx.status !== "SUCCESS" || Object.keys(ctx.outputs).length === 0) return;
   try {
-    yield ctx.req.setParameters(ctx.outputs);
+    const stored = ctx.req.setParameters(ctx.outputs);
+    if (stored) yield stored;
   } catch (error) {
     ctx.outputs = {};
     ctx.fail(error, "storing the returns: ");
