@@ -21,7 +21,8 @@ export class TimeoutError extends RunnableError {
 class TaskRecord implements TaskSink {
   readonly console = true;
   closed = false;
-  fail: ((reason: unknown) => void) | undefined;
+  /** The call waiting for the task's outcome (a stray rejection ends it). */
+  call: TaskCall | undefined;
 
   constructor(
     private readonly ctx: AttemptContext,
@@ -38,7 +39,7 @@ class TaskRecord implements TaskSink {
   }
 
   rejected(reason: unknown): void {
-    this.fail?.(
+    this.call?.failed(
       new RunnableError("E_UNHANDLED_REJECTION", `a promise the task created was rejected and never handled: ${thrownMessage(reason)}`, { step: this.step }, { cause: reason }),
     );
   }
@@ -138,74 +139,157 @@ export const invokeStage: Stage = (ctx) => {
   // Without a timeout the task shares the run's signal (no controller per attempt); with one,
   // its own controller follows the run's signal and the timer.
   let signal = services.signal;
-  let timeout: { timer: NodeJS.Timeout; stopFollowing: () => void } | undefined;
+  let timeout: Timeout | undefined;
   if (node.timeout_ms !== undefined) {
     const ms = node.timeout_ms;
     const controller = new AbortController();
     if (services.signal.aborted) controller.abort(services.signal.reason);
-    const stopFollowing = onAbort(services.signal, () => controller.abort(services.signal.reason));
-    timeout = { timer: setTimeout(() => controller.abort(new TimeoutError(ms)), ms), stopFollowing };
+    const follower = { aborted: () => controller.abort(services.signal.reason) };
+    const followed = onAbort(services.signal, follower);
+    timeout = { timer: setTimeout(() => controller.abort(new TimeoutError(ms)), ms), stopFollowing: () => void followed.delete(follower) };
     signal = controller.signal;
   }
   const invocation = new Invocation(ctx, signal, wantsOutput);
   const record = req.concurrent === "off" ? undefined : new TaskRecord(ctx, wantsOutput);
   // Synchronous task code is attributed while it runs; anything else gets an async context.
   const inContext = record !== undefined && req.taskType.runsSynchronously?.(node) !== true;
-  const done = (): void => {
-    if (timeout) {
-      clearTimeout(timeout.timer);
-      timeout.stopFollowing();
-    }
-    if (record && inContext) leaveTask(record);
-    else if (record) record.closed = true;
-  };
+  const call = new TaskCall(record, inContext, timeout, signal);
   let running: Awaitable<Record<string, unknown>>;
   try {
     if (record && !inContext) running = callTaskSync(record, () => req.taskType.execute(invocation));
     else if (record) running = enterTask(record, () => req.taskType.execute(invocation));
     else running = req.taskType.execute(invocation);
   } catch (thrown) {
-    done();
+    call.done();
     throw thrown;
   }
   const aborted = cancelled(ctx, timeout !== undefined, signal);
   if (!isPromiseLike(running)) {
     // The task answered within the call: nothing to wait for (its outcome stands unless the
     // run was cancelled meanwhile).
-    done();
+    call.done();
     if (aborted) throw abortReason(signal);
     ctx.returned = running ?? {};
     return DONE;
   }
   // Only the wait is a generator: the frame kept while the task runs is this small one.
-  return returnedBy(ctx, settle(Promise.resolve(running), signal, aborted, record, done));
+  return returnedBy(ctx, call.settle(Promise.resolve(running), aborted));
 };
 
 function* returnedBy(ctx: AttemptContext, settled: Promise<Record<string, unknown> | undefined>): Co<void> {
   ctx.returned = ((yield settled) as Record<string, unknown> | undefined) ?? {};
 }
 
-/** Callbacks waiting for a signal's abort, by signal: one listener per signal, not one per attempt. */
-const waiting = new WeakMap<AbortSignal, Set<() => void>>();
+/** Something to tell when a signal aborts. */
+interface AbortWaiter {
+  aborted(): void;
+}
+
+/** What waits for a signal's abort, by signal: one listener per signal, not one per attempt. */
+const waiting = new WeakMap<AbortSignal, Set<AbortWaiter>>();
 
 /**
- * Calls `fn` once when `signal` aborts; returns a function that stops waiting. Thousands of
- * attempts waiting on the run's signal cost a set entry each, not an event listener each
- * (adding and removing a listener costs more than a step's own work).
+ * Tells `waiter` once when `signal` aborts; answers the set it is in (delete it from there to
+ * stop waiting). Thousands of attempts waiting on the run's signal cost a set entry each, not an
+ * event listener each (adding and removing a listener costs more than a step's own work).
  */
-function onAbort(signal: AbortSignal, fn: () => void): () => void {
+function onAbort(signal: AbortSignal, waiter: AbortWaiter): Set<AbortWaiter> {
   let set = waiting.get(signal);
   if (!set) {
-    const callbacks = (set = new Set());
-    waiting.set(signal, callbacks);
+    const waiters = (set = new Set());
+    waiting.set(signal, waiters);
     signal.addEventListener("abort", () => {
-      for (const callback of [...callbacks]) callback();
-      callbacks.clear();
+      for (const w of [...waiters]) w.aborted();
+      waiters.clear();
     }, { once: true });
   }
-  set.add(fn);
-  const callbacks = set;
-  return () => void callbacks.delete(fn);
+  set.add(waiter);
+  return set;
+}
+
+/** An attempt's own timeout: its timer, and its controller's following of the run's signal. */
+interface Timeout {
+  timer: NodeJS.Timeout;
+  stopFollowing: () => void;
+}
+
+/**
+ * One call of a task: what ends it (its console capture, its timeout) and, for a task that did
+ * not answer at once, the wait for its outcome — one object per attempt whose methods do what
+ * closures per attempt did (1,000 attempts in flight hold one each).
+ */
+class TaskCall implements AbortWaiter {
+  private open = true;
+  private waiters: Set<AbortWaiter> | undefined;
+  private resolve: ((value: Record<string, unknown>) => void) | undefined;
+  private reject: ((error: unknown) => void) | undefined;
+
+  constructor(
+    private readonly record: TaskRecord | undefined,
+    private readonly inContext: boolean,
+    private readonly timeout: Timeout | undefined,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  /** Ends the task's capture and its timeout (once: the task answered, threw, or the wait ended). */
+  done(): void {
+    if (this.timeout) {
+      clearTimeout(this.timeout.timer);
+      this.timeout.stopFollowing();
+    }
+    if (this.record && this.inContext) leaveTask(this.record);
+    else if (this.record) this.record.closed = true;
+  }
+
+  /**
+   * `running`'s outcome, or a rejection as soon as the signal aborts (a task that ignores its
+   * signal is left behind, its outcome ignored) or the task leaves a promise rejected and
+   * unhandled. Whichever comes first settles the attempt and cleans up, once; the task's own
+   * outcome still closes its record when it comes. Nothing is left waiting on the run's signal.
+   */
+  settle(running: Promise<Record<string, unknown>>, aborted: boolean): Promise<Record<string, unknown>> {
+    if (aborted) {
+      running.catch(() => undefined);
+      this.done();
+      return Promise.reject(abortReason(this.signal));
+    }
+    const outcome = new Promise<Record<string, unknown>>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.waiters = onAbort(this.signal, this);
+    if (this.record) this.record.call = this;
+    running.then(
+      (value) => this.answered(false, value),
+      (thrown: unknown) => this.answered(true, thrown),
+    );
+    return outcome;
+  }
+
+  /** The signal aborted. */
+  aborted(): void {
+    if (this.record) this.record.closed = true;
+    this.end(true, abortReason(this.signal));
+  }
+
+  /** A promise the task created was rejected and nobody handled it. */
+  failed(reason: unknown): void {
+    this.end(true, reason);
+  }
+
+  private answered(threw: boolean, value: unknown): void {
+    if (this.record) this.record.closed = true;
+    this.end(threw, value);
+  }
+
+  private end(rejected: boolean, value: unknown): void {
+    if (!this.open) return;
+    this.open = false;
+    this.waiters?.delete(this);
+    this.done();
+    if (rejected) this.reject!(value);
+    else this.resolve!(value as Record<string, unknown>);
+  }
 }
 
 /** True once the attempt's signal aborted: the run's flag when the attempt shares the run's signal (no timeout of its own). */
@@ -217,47 +301,6 @@ function cancelled(ctx: AttemptContext, ownSignal: boolean, signal: AbortSignal)
 function abortReason(signal: AbortSignal): unknown {
   if (signal.reason instanceof TimeoutError) return signal.reason;
   return new RunnableError("E_CANCELLED", `cancelled: ${messageOf(signal.reason ?? "the run was cancelled")}`, {});
-}
-
-/**
- * `running`'s outcome, or a rejection as soon as `signal` aborts (a task that ignores its
- * signal is left behind, its outcome ignored) or the task leaves a promise rejected and
- * unhandled. The abort listener is removed when the task settles, so nothing accumulates on the
- * run's signal over thousands of attempts.
- */
-function settle<T>(running: Promise<T>, signal: AbortSignal, aborted: boolean, record: TaskRecord | undefined, done: () => void): Promise<T> {
-  if (aborted) {
-    running.catch(() => undefined);
-    done();
-    return Promise.reject(abortReason(signal));
-  }
-  return new Promise<T>((resolve, reject) => {
-    // Whichever comes first — the task's outcome, the abort, a stray rejection — settles the
-    // attempt and cleans up, once; the task's own outcome still closes its record when it comes.
-    let open = true;
-    const end = (outcome: () => void): void => {
-      if (!open) return;
-      open = false;
-      stop();
-      done();
-      outcome();
-    };
-    const stop = onAbort(signal, () => {
-      if (record) record.closed = true;
-      end(() => reject(abortReason(signal)));
-    });
-    if (record) record.fail = (reason) => end(() => reject(reason));
-    running.then(
-      (value) => {
-        if (record) record.closed = true;
-        end(() => resolve(value));
-      },
-      (thrown: unknown) => {
-        if (record) record.closed = true;
-        end(() => reject(thrown));
-      },
-    );
-  });
 }
 
 /** Senders of `task_output` events, by attempt: made when a task first prints, not for every attempt. */
