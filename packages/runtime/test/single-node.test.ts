@@ -162,3 +162,40 @@ describe("locateStep", () => {
     p.remove();
   });
 });
+
+// A third-party leaf node type whose execute awaits runTask (as a plugin would: with finally),
+// around a task that waits (a shell command): what runTask answers then is a thenable.
+const AWAITING = `{
+  taskType: (node) => node.command_type,
+  execute: async (ctx) => {
+    let settled = false;
+    const status = await ctx.runTask().finally(() => { settled = true; });
+    ctx.stepLog.message = settled ? "awaited its attempts" : "did not wait";
+    return status;
+  },
+}`;
+
+describe("a third-party leaf node type that awaits runTask", () => {
+  it("gets its task's outcome when the attempts wait, and the run goes on", async () => {
+    const pipeline = `
+dag:
+  start_at: t
+  steps:
+    # The task fields as the engine's task form has them (YAML fills them in for type: task only).
+    t: { type: awaiting, command_type: shell, command: 'sleep 0.05; export out=x', returns: [{ name: out, kind: json }], secrets: [], max_attempts: 1, retry_delay_ms: 0, overrides: {}, next: after }
+    after: { type: task, command_type: shell, command: 'echo "$out"', next: success }
+`;
+    const p = createFixtureProject({ files: { "runnable-config.yaml": "run-log-store: { type: buffered }\n", "pipeline.yaml": pipeline } });
+    p.install("awaiting-node", {
+      packageJson: { runnable: manifest("node", "awaiting", "./index.js#awaiting") },
+      files: { "index.js": pluginModule({ format: "cjs", exportName: "awaiting", kind: "node", name: "awaiting", create: AWAITING }) },
+    });
+    p.write("package.json", JSON.stringify({ name: "fixture-project", dependencies: { "awaiting-node": "1.0.0" } }));
+    const result = await runPipeline(parseYamlPipeline(pipeline), { definition: { kind: "yaml", file: `${p.dir}/pipeline.yaml` }, cwd: p.dir, env: {}, runId: "aw1" });
+    expect(result.status).toBe("SUCCESS");
+    expect(result.runLog.steps.t).toMatchObject({ status: "SUCCESS", message: "awaited its attempts" });
+    expect(result.runLog.steps.t!.attempts[0]!.output_parameters.out).toEqual({ kind: "json", value: "x" });
+    expect(result.runLog.steps.after!.status).toBe("SUCCESS");
+    p.remove();
+  });
+});

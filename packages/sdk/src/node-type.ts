@@ -81,7 +81,9 @@ export interface StepContext {
   /**
    * Runs the attempts of this step as a task: its node's `command_type` names the task type;
    * retries, timeouts and the executor's task middleware apply (what the `task` node type does).
-   * Answers synchronously when everything the attempts did was synchronous: `await` it.
+   * Answers synchronously when everything the attempts did was synchronous; else a thenable
+   * (with `catch` / `finally`) that the attempts go on through once it is awaited or returned
+   * from `execute` (the engine then runs them inline): `await` it or return it, never drop it.
    */
   runTask(): Awaitable<Status>;
 }
