@@ -309,17 +309,20 @@ export class JournalRunLogStore implements RunLogStore {
   }
 
   private writeBranch(runId: string, entry: RunEntry, branchLog: BranchLog): void {
-    const { steps: _steps, parameters, ...branch } = branchLog;
-    const current = entry.state.params.get(branchLog.internal_name);
-    const changed = Object.entries(parameters).filter(([k, p]) => {
-      const known = current?.get(k)?.value;
-      return known !== p && JSON.stringify(known) !== JSON.stringify(p);
-    });
+    const { internal_name, status, parameters } = branchLog;
+    const current = entry.state.params.get(internal_name);
+    // Only the parameters that differ from what the journal holds (usually none: a branch's
+    // own were written as they were set).
+    let changed: Parameters | undefined;
+    for (const name in parameters) {
+      const p = parameters[name]!;
+      const known = current?.get(name)?.value;
+      if (known !== p && JSON.stringify(known) !== JSON.stringify(p)) (changed ??= {})[name] = p;
+    }
     const s = this.clock.next();
-    this.write(runId, entry, [
-      { t: "branch", s, branch },
-      ...(changed.length > 0 ? [{ t: "params" as const, s, scope: branchLog.internal_name, parameters: Object.fromEntries(changed) }] : []),
-    ]);
+    const records: JournalRecord[] = [{ t: "branch", s, branch: { internal_name, status } }];
+    if (changed) records.push({ t: "params", s, scope: internal_name, parameters: changed });
+    this.write(runId, entry, records);
   }
 
   /**

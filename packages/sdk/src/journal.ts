@@ -287,7 +287,8 @@ export function encodeBatch(records: readonly JournalRecord[]): string {
 /** The parameters of a scope (`""` is the run's root). */
 export function journalParameters(state: JournalState, scope: string): Parameters {
   const out: Parameters = {};
-  for (const [name, v] of state.params.get(scope) ?? []) out[name] = v.value;
+  // forEach, not for-of: no [name, value] pair made per parameter (read at every attempt).
+  state.params.get(scope)?.forEach((v, name) => (out[name] = v.value));
   return out;
 }
 
