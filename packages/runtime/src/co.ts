@@ -73,6 +73,11 @@ export class Suspended<T> implements PromiseLike<T> {
     return this.started().finally(onFinally);
   }
 
+  /** True once awaited or run inline. */
+  get claimed(): boolean {
+    return this.co === undefined;
+  }
+
   /** The rest of the coroutine, from the promise it waits on, to run inline (once, and not once awaited). */
   *rest(): Co<T> {
     const co = this.take();

@@ -1,4 +1,4 @@
-import { promiseOf } from "./co";
+import { promiseOf, Suspended } from "./co";
 import type { Awaitable, IterVars, NodeDef, Parameters, RunServices, Status, StepContext, StepLog } from "@runnable-ts/sdk";
 
 /** What a step context asks of the traversal that made it. */
@@ -40,7 +40,21 @@ export class StepContextImpl implements StepContext {
     return promiseOf(() => this.services.store.setParameters(this.services.runId, parameters, this.scope));
   }
 
+  /** What `runTask` last answered when its attempts were waiting (see {@link goOnUnclaimed}). */
+  private waiting: Suspended<Status> | undefined;
+
   runTask(): Awaitable<Status> {
-    return this.host.runTaskOf(this);
+    const answer = this.host.runTaskOf(this);
+    if (answer instanceof Suspended) this.waiting = answer as Suspended<Status>;
+    return answer;
+  }
+
+  /**
+   * Once the node type's `execute` has answered something else than what `runTask` gave it: a
+   * `runTask` answer nobody has awaited goes on by itself (its attempts run to their end, as a
+   * promise would), so a node type that drops it does not leave its attempts stalled.
+   */
+  goOnUnclaimed(): void {
+    if (this.waiting && !this.waiting.claimed) void this.waiting.then(undefined, () => undefined);
   }
 }

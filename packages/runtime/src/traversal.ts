@@ -246,7 +246,11 @@ export class Traversal implements StepHost {
       else {
         const executed = (kind.type as LeafNodeType).execute(context);
         // A task step's attempts that wait (runTask, passed through by the node type) go on inline.
-        status = executed instanceof Suspended ? yield* (executed as Suspended<Status>).rest() : isPromiseLike(executed) ? ((yield executed) as Status) : executed;
+        if (executed instanceof Suspended) status = yield* (executed as Suspended<Status>).rest();
+        else {
+          context.goOnUnclaimed();
+          status = isPromiseLike(executed) ? ((yield executed) as Status) : executed;
+        }
       }
     } catch (error) {
       status = "FAIL";

@@ -198,4 +198,30 @@ dag:
     expect(result.runLog.steps.after!.status).toBe("SUCCESS");
     p.remove();
   });
+
+  it("lets the attempts go on when the node type drops what runTask answered (they are not left stalled)", async () => {
+    const dropping = `{
+      taskType: (node) => node.command_type,
+      execute: (ctx) => { void ctx.runTask(); return "SUCCESS"; },
+    }`;
+    const pipeline = `
+dag:
+  start_at: t
+  steps:
+    t: { type: dropping, command_type: shell, command: 'sleep 0.05; export out=x', returns: [{ name: out, kind: json }], secrets: [], max_attempts: 1, retry_delay_ms: 0, overrides: {}, next: after }
+    after: { type: task, command_type: shell, command: 'sleep 0.5', next: success }
+`;
+    const p = createFixtureProject({ files: { "runnable-config.yaml": "run-log-store: { type: buffered }\n", "pipeline.yaml": pipeline } });
+    p.install("dropping-node", {
+      packageJson: { runnable: manifest("node", "dropping", "./index.js#dropping") },
+      files: { "index.js": pluginModule({ format: "cjs", exportName: "dropping", kind: "node", name: "dropping", create: dropping }) },
+    });
+    p.write("package.json", JSON.stringify({ name: "fixture-project", dependencies: { "dropping-node": "1.0.0" } }));
+    const result = await runPipeline(parseYamlPipeline(pipeline), { definition: { kind: "yaml", file: `${p.dir}/pipeline.yaml` }, cwd: p.dir, env: {}, runId: "dr1" });
+    expect(result.status).toBe("SUCCESS");
+    // The dropped attempts finished while "after" ran: their returns reached the run's scope.
+    expect(result.runLog.parameters.out).toEqual({ kind: "json", value: "x" });
+    p.remove();
+  });
 });
+

@@ -82,8 +82,9 @@ export interface StepContext {
    * Runs the attempts of this step as a task: its node's `command_type` names the task type;
    * retries, timeouts and the executor's task middleware apply (what the `task` node type does).
    * Answers synchronously when everything the attempts did was synchronous; else a thenable
-   * (with `catch` / `finally`) that the attempts go on through once it is awaited or returned
-   * from `execute` (the engine then runs them inline): `await` it or return it, never drop it.
+   * (with `catch` / `finally`): `await` it, or return it from `execute` (the engine then runs
+   * the rest of the attempts inline). One that `execute` neither awaits nor returns goes on by
+   * itself once `execute` has answered.
    */
   runTask(): Awaitable<Status>;
 }
