@@ -163,34 +163,42 @@ describe("locateStep", () => {
   });
 });
 
-// A third-party leaf node type whose execute awaits runTask (as a plugin would: with finally),
-// around a task that waits (a shell command): what runTask answers then is a thenable.
-const AWAITING = `{
-  taskType: (node) => node.command_type,
-  execute: async (ctx) => {
-    let settled = false;
-    const status = await ctx.runTask().finally(() => { settled = true; });
-    ctx.stepLog.message = settled ? "awaited its attempts" : "did not wait";
-    return status;
-  },
-}`;
+/** A project with a third-party leaf node type `name` (its `create` as JavaScript) and `pipeline`. */
+function leafNodeProject(name: string, create: string, pipeline: string): FixtureProject {
+  const p = createFixtureProject({ files: { "runnable-config.yaml": "run-log-store: { type: buffered }\n", "pipeline.yaml": pipeline } });
+  p.install(`${name}-node`, {
+    packageJson: { runnable: manifest("node", name, `./index.js#${name}`) },
+    files: { "index.js": pluginModule({ format: "cjs", exportName: name, kind: "node", name, create }) },
+  });
+  p.write("package.json", JSON.stringify({ name: "fixture-project", dependencies: { [`${name}-node`]: "1.0.0" } }));
+  return p;
+}
 
-describe("a third-party leaf node type that awaits runTask", () => {
-  it("gets its task's outcome when the attempts wait, and the run goes on", async () => {
-    const pipeline = `
+/** A pipeline whose first step, of type `type`, is a task that waits (a shell command) and returns `out`. */
+function waitingTaskPipeline(type: string, after: string): string {
+  return `
 dag:
   start_at: t
   steps:
     # The task fields as the engine's task form has them (YAML fills them in for type: task only).
-    t: { type: awaiting, command_type: shell, command: 'sleep 0.05; export out=x', returns: [{ name: out, kind: json }], secrets: [], max_attempts: 1, retry_delay_ms: 0, overrides: {}, next: after }
-    after: { type: task, command_type: shell, command: 'echo "$out"', next: success }
+    t: { type: ${type}, command_type: shell, command: 'sleep 0.05; export out=x', returns: [{ name: out, kind: json }], secrets: [], max_attempts: 1, retry_delay_ms: 0, overrides: {}, next: after }
+    after: { type: task, command_type: shell, command: '${after}', next: success }
 `;
-    const p = createFixtureProject({ files: { "runnable-config.yaml": "run-log-store: { type: buffered }\n", "pipeline.yaml": pipeline } });
-    p.install("awaiting-node", {
-      packageJson: { runnable: manifest("node", "awaiting", "./index.js#awaiting") },
-      files: { "index.js": pluginModule({ format: "cjs", exportName: "awaiting", kind: "node", name: "awaiting", create: AWAITING }) },
-    });
-    p.write("package.json", JSON.stringify({ name: "fixture-project", dependencies: { "awaiting-node": "1.0.0" } }));
+}
+
+describe("a third-party leaf node type that runs its step as a task (runTask)", () => {
+  it("gets its task's outcome when it awaits the attempts (with finally) while they wait, and the run goes on", async () => {
+    const awaiting = `{
+      taskType: (node) => node.command_type,
+      execute: async (ctx) => {
+        let settled = false;
+        const status = await ctx.runTask().finally(() => { settled = true; });
+        ctx.stepLog.message = settled ? "awaited its attempts" : "did not wait";
+        return status;
+      },
+    }`;
+    const pipeline = waitingTaskPipeline("awaiting", 'echo "$out"');
+    const p = leafNodeProject("awaiting", awaiting, pipeline);
     const result = await runPipeline(parseYamlPipeline(pipeline), { definition: { kind: "yaml", file: `${p.dir}/pipeline.yaml` }, cwd: p.dir, env: {}, runId: "aw1" });
     expect(result.status).toBe("SUCCESS");
     expect(result.runLog.steps.t).toMatchObject({ status: "SUCCESS", message: "awaited its attempts" });
@@ -204,19 +212,8 @@ dag:
       taskType: (node) => node.command_type,
       execute: (ctx) => { void ctx.runTask(); return "SUCCESS"; },
     }`;
-    const pipeline = `
-dag:
-  start_at: t
-  steps:
-    t: { type: dropping, command_type: shell, command: 'sleep 0.05; export out=x', returns: [{ name: out, kind: json }], secrets: [], max_attempts: 1, retry_delay_ms: 0, overrides: {}, next: after }
-    after: { type: task, command_type: shell, command: 'sleep 0.5', next: success }
-`;
-    const p = createFixtureProject({ files: { "runnable-config.yaml": "run-log-store: { type: buffered }\n", "pipeline.yaml": pipeline } });
-    p.install("dropping-node", {
-      packageJson: { runnable: manifest("node", "dropping", "./index.js#dropping") },
-      files: { "index.js": pluginModule({ format: "cjs", exportName: "dropping", kind: "node", name: "dropping", create: dropping }) },
-    });
-    p.write("package.json", JSON.stringify({ name: "fixture-project", dependencies: { "dropping-node": "1.0.0" } }));
+    const pipeline = waitingTaskPipeline("dropping", "sleep 0.5");
+    const p = leafNodeProject("dropping", dropping, pipeline);
     const result = await runPipeline(parseYamlPipeline(pipeline), { definition: { kind: "yaml", file: `${p.dir}/pipeline.yaml` }, cwd: p.dir, env: {}, runId: "dr1" });
     expect(result.status).toBe("SUCCESS");
     // The dropped attempts finished while "after" ran: their returns reached the run's scope.
@@ -224,4 +221,3 @@ dag:
     p.remove();
   });
 });
-
