@@ -22,7 +22,7 @@ export type JournalRecord =
  * A step log as a journal record holds it: without its `branches` (the journal keeps branches
  * as records of their own) and without the fields that hold their defaults (`message: ""`,
  * `mock: false`, empty lists and records, in the step and in its attempts): a 10,000-item map
- * writes a third fewer bytes. {@link compactStep} makes one, {@link fullStep} restores the
+ * writes about a fifth fewer bytes (856 per iteration, from ~1,050). {@link compactStep} makes one, {@link fullStep} restores the
  * defaults; a record that has every field (an older journal) reads the same.
  */
 export type JournalStepLog = Pick<StepLog, "name" | "internal_name" | "status" | "step_type"> &
