@@ -1,4 +1,4 @@
-import { isoNow, isPromiseLike, type CodeIdentity, type DataCatalogEntry, type Parameters, type StepAttempt, type StepLog } from "@runnable-ts/sdk";
+import { isoNow, isPromiseLike, type Awaitable, type CodeIdentity, type DataCatalogEntry, type Parameters, type Status, type StepAttempt, type StepLog, type TaskNodeDef } from "@runnable-ts/sdk";
 import type { Co } from "./co";
 import { cacheStage } from "./attempt/cache-stage";
 import { catalogGetStage, catalogPutStage } from "./attempt/catalog-stage";
@@ -10,6 +10,8 @@ import { parametersStage } from "./attempt/parameters-stage";
 import { returnsStage } from "./attempt/returns-stage";
 import { secretsStage } from "./attempt/secrets-stage";
 import { maskDeep } from "./redact";
+import { retryable } from "./retry-delay";
+import type { StepHost } from "./step-context";
 
 export type { AttemptRequest } from "./attempt/context";
 
@@ -83,4 +85,42 @@ function addEntries(stepLog: StepLog, put: readonly DataCatalogEntry[], get: rea
     if (existing >= 0) stepLog.data_catalog[existing] = entry;
     else stepLog.data_catalog.push(entry);
   }
+}
+
+/**
+ * An attempt's request with its scope: its parameter methods are shared functions of the
+ * request (`this`), not two closures per attempt.
+ */
+export interface ScopedRequest extends AttemptRequest {
+  /** Whose scopes the parameters are read from (the traversal running the step). */
+  readonly traversal: StepHost;
+  readonly scope: string;
+}
+
+/** A {@link ScopedRequest}'s `getParameters`: the parameters visible in its scope. */
+export function scopeParameters(this: ScopedRequest): Awaitable<Parameters> {
+  return this.traversal.effective(this.scope);
+}
+
+/** A {@link ScopedRequest}'s `setParameters`: merges into its scope. */
+export function setScopeParameters(this: ScopedRequest, parameters: Parameters): Awaitable<void> {
+  const { services } = this;
+  return services.store.setParameters(services.runId, parameters, this.scope);
+}
+
+/**
+ * Adds an attempt to its step log: the step's status when the attempts are over (success,
+ * suspension, a failure not retried or the last attempt's), undefined when another attempt follows.
+ */
+export function recordAttempt(stepLog: StepLog, node: TaskNodeDef, attempt: StepAttempt, delay: number | undefined, more: boolean): Status | undefined {
+  if (delay !== undefined) attempt.delay_ms = delay;
+  stepLog.attempts.push(attempt);
+  stepLog.message = attempt.message;
+  const status = attempt.status;
+  if (status === "SUCCESS" || status === "SUSPENDED") return status;
+  if (!retryable(node.retry, attempt)) {
+    if (more) stepLog.message = `${attempt.message} (not retried: ${attempt.error?.code ?? attempt.error?.name ?? "the error"} is not in retry.retry_on)`;
+    return status;
+  }
+  return more ? undefined : status;
 }

@@ -33,9 +33,9 @@ import { Limiter } from "./limiter";
 import { messageOf } from "./redact";
 import { StepContextImpl, type StepHost } from "./step-context";
 import { fanInOrderStrategy, fanInStrategy, fanNextStrategy, fanOutStrategy, runStrategy, type BranchOps, type FannedBranch, type Strategy } from "./strategies";
-import { retryable, retryDelay } from "./retry-delay";
+import { retryDelay } from "./retry-delay";
 import type { RetryFrom } from "./retry-from";
-import { attempt as attemptOf, type AttemptRequest } from "./task-runner";
+import { attempt as attemptOf, recordAttempt, scopeParameters, setScopeParameters, type ScopedRequest } from "./task-runner";
 
 /** What a traversal needs: the run's services and the node and task types the graph uses. */
 export interface TraversalDeps {
@@ -512,41 +512,6 @@ export class Traversal implements StepHost {
       suspendable: persist,
     };
   }
-}
-
-/**
- * An attempt's request with its scope: its parameter methods are shared functions of the
- * request (`this`), not two closures per attempt.
- */
-interface ScopedRequest extends AttemptRequest {
-  readonly traversal: Traversal;
-  readonly scope: string;
-}
-
-function scopeParameters(this: ScopedRequest): Awaitable<Parameters> {
-  return this.traversal.effective(this.scope);
-}
-
-function setScopeParameters(this: ScopedRequest, parameters: Parameters): Awaitable<void> {
-  const { services } = this;
-  return services.store.setParameters(services.runId, parameters, this.scope);
-}
-
-/**
- * Adds an attempt to its step log: the step's status when the attempts are over (success,
- * suspension, a failure not retried or the last attempt's), undefined when another attempt follows.
- */
-function recordAttempt(stepLog: StepLog, node: TaskNodeDef, attempt: StepAttempt, delay: number | undefined, more: boolean): Status | undefined {
-  if (delay !== undefined) attempt.delay_ms = delay;
-  stepLog.attempts.push(attempt);
-  stepLog.message = attempt.message;
-  const status = attempt.status;
-  if (status === "SUCCESS" || status === "SUSPENDED") return status;
-  if (!retryable(node.retry, attempt)) {
-    if (more) stepLog.message = `${attempt.message} (not retried: ${attempt.error?.code ?? attempt.error?.name ?? "the error"} is not in retry.retry_on)`;
-    return status;
-  }
-  return more ? undefined : status;
 }
 
 /** The `step_completed` event of a finished step. */
