@@ -34,14 +34,18 @@ export function drive<T>(co: Co<T>): Awaitable<T> {
 function advance<T>(co: Co<T>, result: IteratorResult<unknown, T>): Awaitable<T> {
   while (!result.done) {
     const value = result.value;
-    if (isPromiseLike(value))
-      return Promise.resolve(value).then(
-        (resolved) => advance(co, co.next(resolved)),
-        (error: unknown) => advance(co, co.throw(error)),
-      );
+    if (isPromiseLike(value)) return resumeAfter(co, value);
     result = co.next(value);
   }
   return result.value;
+}
+
+/** Drives `co` on once `pending` settles: its value (or rejection) is what `co`'s yield answers. */
+function resumeAfter<T>(co: Co<T>, pending: PromiseLike<unknown>): Promise<T> {
+  return Promise.resolve(pending).then(
+    (resolved) => advance(co, co.next(resolved)),
+    (error: unknown) => advance(co, co.throw(error)),
+  );
 }
 
 /**
@@ -100,14 +104,7 @@ export class Suspended<T> implements PromiseLike<T> {
   }
 
   private started(): Promise<T> {
-    if (!this.promise) {
-      const co = this.take();
-      this.promise = Promise.resolve(this.pending).then(
-        (resolved) => advance(co, co.next(resolved)),
-        (error: unknown) => advance(co, co.throw(error)),
-      );
-    }
-    return this.promise;
+    return (this.promise ??= resumeAfter(this.take(), this.pending));
   }
 
   private take(): Co<T> {

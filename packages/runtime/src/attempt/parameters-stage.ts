@@ -18,8 +18,7 @@ export const parametersStage: Stage = (ctx, next) => {
 function* afterRead(ctx: AttemptContext, read: PromiseLike<Parameters>, next: Next): Co<void> {
   const parameters = (yield read) as Parameters;
   const pickled = take(ctx, parameters);
-  if (pickled) yield loadPickled(ctx.services, parameters, pickled, ctx.values, ctx.req.iterVars);
-  yield* next(ctx);
+  yield* pickled ? withPickled(ctx, parameters, pickled, next) : next(ctx);
 }
 
 function* withPickled(ctx: AttemptContext, parameters: Parameters, pickled: string[], next: Next): Co<void> {
