@@ -2,10 +2,10 @@ import { isoNow, isPromiseLike, type Awaitable, type CodeIdentity, type DataCata
 import type { Co } from "./co";
 import { cacheStage } from "./attempt/cache-stage";
 import { catalogGetStage, catalogPutStage } from "./attempt/catalog-stage";
-import { AttemptContext, compose, type AttemptRequest } from "./attempt/context";
+import { AttemptContext, runStages, stageList, type AttemptRequest } from "./attempt/context";
 import { inputStage } from "./attempt/input-stage";
-import { invokeStage } from "./attempt/invoke-stage";
-import { executionLogStage, eventsStage, guardStage, publishStage } from "./attempt/outcome-stage";
+import { invokeTask } from "./attempt/invoke-stage";
+import { executionLogStage, eventsStage, publishStage } from "./attempt/outcome-stage";
 import { parametersStage } from "./attempt/parameters-stage";
 import { returnsStage } from "./attempt/returns-stage";
 import { secretsStage } from "./attempt/secrets-stage";
@@ -16,36 +16,29 @@ import type { StepHost } from "./step-context";
 export type { AttemptRequest } from "./attempt/context";
 
 /**
- * One attempt, outermost stage first. The stages after `guardStage` may throw (any value): the
- * guard turns that into a FAIL. The ones before it act once the attempt's outcome is known.
+ * What one attempt does, outermost stage first (see `Stage`): before the task, parameters,
+ * catalog get, secrets, input validation and the step cache's look-up; after it, returns and
+ * the step cache's record; once the outcome is known, catalog put, publishing the outputs,
+ * events and the execution log.
  */
-const ATTEMPT = compose([
-  executionLogStage,
-  eventsStage,
-  publishStage,
-  catalogPutStage,
-  guardStage,
-  parametersStage,
-  catalogGetStage,
-  secretsStage,
-  inputStage,
-  cacheStage,
-  returnsStage,
-  invokeStage,
-]);
+const STAGES = stageList([executionLogStage, eventsStage, publishStage, catalogPutStage, parametersStage, catalogGetStage, secretsStage, inputStage, cacheStage, returnsStage]);
 
 /**
  * One attempt of a task step, as a coroutine the traversal runs inline (see `co.ts`):
  * parameters, catalog get, secrets, input validation, the task type's command (with timeout and
  * cancellation), returns (json / metric / pickled), catalog put, the execution log — each a
- * stage in `attempt/`. Every failure becomes a FAIL attempt with a message; nothing throws. It
- * runs to its end within the call when no stage waited (a plain function on an in-memory store).
+ * stage in `attempt/` — and the attempt's record. Every failure becomes a FAIL attempt with a
+ * message; nothing throws. It runs to its end within the call when no stage waited (a plain
+ * function on an in-memory store).
  */
-export function* attempt(req: AttemptRequest): Co<StepAttempt> {
-  const ctx = new AttemptContext(req, isoNow());
-  yield* ATTEMPT(ctx);
-  const identities = req.codeIdentities();
-  return attemptOf(ctx, isPromiseLike(identities) ? ((yield identities) as CodeIdentity[]) : identities);
+export function attempt(req: AttemptRequest): Co<StepAttempt> {
+  return runStages(new AttemptContext(req, isoNow()), STAGES, invokeTask, recorded);
+}
+
+/** The attempt's record, with the code identities of its task. */
+function recorded(ctx: AttemptContext): Awaitable<StepAttempt> {
+  const identities = ctx.req.codeIdentities();
+  return isPromiseLike(identities) ? identities.then((read) => attemptOf(ctx, read)) : attemptOf(ctx, identities);
 }
 
 /** The attempt's record, once its stages are over. */

@@ -1,4 +1,5 @@
 import {
+  isPromiseLike,
   isRunnableError,
   type Awaitable,
   type CodeIdentity,
@@ -10,7 +11,7 @@ import {
   type TaskNodeDef,
   type TaskType,
 } from "@runnable-ts/sdk";
-import { DONE, type Co } from "../co";
+import type { Co } from "../co";
 import { redact, thrownMessage } from "../redact";
 import { ExecutionLog } from "./execution-log";
 
@@ -144,28 +145,108 @@ export class AttemptContext {
   }
 }
 
-/**
- * The inner stages of an attempt, as one coroutine of its context (see `co.ts`): it runs to its
- * end within the call when nothing inside waits (a plain function's attempt on an in-memory
- * store spends no promise), and a waiting attempt is one suspended chain of generators.
- */
-export type Next = (ctx: AttemptContext) => Co<void>;
+/** What a stage's `before` answers to stand in for the task (a step cache hit): see {@link Stage}. */
+export const SKIP_TASK: unique symbol = Symbol("skip the task");
 
 /**
- * One stage of an attempt: does its part, runs the inner stages with `yield* next(ctx)`, may act
- * after (a thrown error comes out of the `yield*`). A stage with nothing to do for a node
- * returns `next(ctx)` itself, so it costs no generator.
+ * One part of what an attempt does, as hooks around the task (rollup's hook kinds; the
+ * before / after halves of a koa-style `(ctx, next)` middleware, without its nesting). A hook
+ * that has nothing to do for the node answers at once; one that waits answers a promise. A
+ * stage needs no coroutine of its own: an attempt in flight is one suspended coroutine, however
+ * many stages it has (see {@link runStages}).
  */
-export type Stage = (ctx: AttemptContext, next: Next) => Co<void>;
+export interface Stage {
+  /**
+   * Before the task, outermost stage first: prepares what the inner stages and the task need.
+   * A throw (or rejection) fails the attempt: the task does not run, no `after` runs. Answering
+   * {@link SKIP_TASK} stands in for the task: it and the stages after this one are skipped.
+   */
+  before?(ctx: AttemptContext): Awaitable<void | typeof SKIP_TASK>;
+  /** After the task succeeded, innermost first (stages whose `before` stood in for the task, and those inside it, excepted). A throw fails the attempt. */
+  after?(ctx: AttemptContext): Awaitable<void>;
+  /**
+   * Once the attempt's outcome is known (SUCCESS, FAIL or SUSPENDED), innermost first, every
+   * stage whatever happened before: may change the outcome (`ctx.fail`). A throw fails the
+   * attempt; the other stages' `end` still run.
+   */
+  end?(ctx: AttemptContext): Awaitable<void>;
+}
 
 /**
- * Composes stages, outermost first, into one function (the `(ctx, next)` middleware style of
- * koa and Temporal's interceptors). The innermost `next` ends at once. The chain is built
- * once: an attempt allocates no closure per stage.
+ * `stages` as {@link runStages} reads them best: every one with the same three fields (absent
+ * hooks undefined), so that reading a hook is one shape's load, not a lookup over as many shapes
+ * as there are stages.
  */
-export function compose(stages: readonly Stage[]): Next {
-  const done: Next = () => DONE;
-  return stages.reduceRight<Next>((inner, stage) => (ctx) => stage(ctx, inner), done);
+export function stageList(stages: readonly Stage[]): readonly Stage[] {
+  return stages.map((stage) => ({ before: stage.before, after: stage.after, end: stage.end }));
+}
+
+/** The task of an attempt, inside its stages: what it returned (by return name), if anything. */
+export type AttemptTask = (ctx: AttemptContext) => Awaitable<Record<string, unknown> | undefined>;
+
+/**
+ * Runs an attempt: the stages' `before` hooks, outermost first; the task; their `after` hooks,
+ * innermost first; then — the attempt's outcome known — their `end` hooks, innermost first, and
+ * `result`. Whatever the `before` and `after` hooks or the task throw, any value (`undefined`
+ * included), becomes a FAIL with a message; the attempt is SUCCESS when they complete, and
+ * SUSPENDED when the task called `ctx.suspend()` however they ended (the task may have caught
+ * the rejection `suspend()` ends it with, and returned).
+ *
+ * One coroutine (see `co.ts`): it runs to its end within the call when nothing waits (a plain
+ * function's attempt on an in-memory store spends no promise), and while the task is in flight
+ * it is the attempt's one suspended frame.
+ */
+export function* runStages<T>(ctx: AttemptContext, stages: readonly Stage[], task: AttemptTask, result: (ctx: AttemptContext) => Awaitable<T>): Co<T> {
+  try {
+    let reached = 0;
+    let skipped = false;
+    for (; reached < stages.length; reached++) {
+      const before = stages[reached]!.before;
+      if (!before) continue;
+      const done = before(ctx);
+      if ((isPromiseLike(done) ? yield done : done) === SKIP_TASK) {
+        skipped = true;
+        break;
+      }
+    }
+    if (!skipped) {
+      const returned = task(ctx);
+      ctx.returned = ((isPromiseLike(returned) ? yield returned : returned) as Record<string, unknown> | undefined) ?? {};
+    }
+    for (let i = reached - 1; i >= 0; i--) {
+      const after = stages[i]!.after;
+      if (!after) continue;
+      const done = after(ctx);
+      if (isPromiseLike(done)) yield done;
+    }
+    if (!ctx.suspension) ctx.status = "SUCCESS";
+  } catch (thrown) {
+    if (!ctx.suspension) ctx.fail(thrown);
+  }
+  if (ctx.suspension) endSuspended(ctx);
+  for (let i = stages.length - 1; i >= 0; i--) {
+    const end = stages[i]!.end;
+    if (!end) continue;
+    try {
+      const done = end(ctx);
+      if (isPromiseLike(done)) yield done;
+    } catch (thrown) {
+      ctx.fail(thrown);
+    }
+  }
+  const value = result(ctx);
+  return isPromiseLike(value) ? ((yield value) as T) : value;
+}
+
+/**
+ * Ends an attempt whose task called `ctx.suspend()`: SUSPENDED with its payload, its returns
+ * not stored.
+ */
+function endSuspended(ctx: AttemptContext): void {
+  ctx.status = "SUSPENDED";
+  ctx.message = "suspended: waiting for runnable resume";
+  ctx.returned = {};
+  ctx.outputs = {};
 }
 
 function errorIdentity(thrown: unknown): { name: string; code?: string } {

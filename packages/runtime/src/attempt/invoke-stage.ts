@@ -1,8 +1,7 @@
 import { isPromiseLike, RunnableError, type Awaitable, type Parameters, type TaskInvocation } from "@runnable-ts/sdk";
 import { callTaskSync, enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
 import { maskDeep, messageOf, preview, thrownMessage } from "../redact";
-import { DONE, type Co } from "../co";
-import type { AttemptContext, Stage } from "./context";
+import type { AttemptContext, AttemptTask } from "./context";
 import { SuspendedSignal } from "./suspension";
 import { trackUse } from "./track-use";
 
@@ -118,13 +117,13 @@ class Invocation implements TaskInvocation {
 }
 
 /**
- * Innermost: calls the task type with the parameters object (reads recorded), the listed
+ * The task of an attempt, inside its stages: calls the task type with the parameters object (reads recorded), the listed
  * secrets and a signal aborted on timeout (`E_TIMEOUT`) or when the run is cancelled
  * (`E_CANCELLED`). The task's code runs in its own async context (see {@link enterTask}): what it
  * prints is its execution log, events it emits are masked and delivered outside that context (a
  * listener's own console output stays the host's).
  */
-export const invokeStage: Stage = (ctx) => {
+export const invokeTask: AttemptTask = (ctx) => {
   const { req, services, node } = ctx;
   const step = req.internalName;
   // The preview reads the values directly, not through the tracking proxy: what an attempt
@@ -169,16 +168,10 @@ export const invokeStage: Stage = (ctx) => {
     // run was cancelled meanwhile).
     call.done();
     if (aborted) throw abortReason(signal);
-    ctx.returned = running ?? {};
-    return DONE;
+    return running;
   }
-  // Only the wait is a generator: the frame kept while the task runs is this small one.
-  return returnedBy(ctx, call.settle(Promise.resolve(running), aborted));
+  return call.settle(Promise.resolve(running), aborted);
 };
-
-function* returnedBy(ctx: AttemptContext, settled: Promise<Record<string, unknown> | undefined>): Co<void> {
-  ctx.returned = ((yield settled) as Record<string, unknown> | undefined) ?? {};
-}
 
 /** Something to tell when a signal aborts. */
 interface AbortWaiter {

@@ -1,29 +1,22 @@
-import { isPromiseLike, type Parameters, type RunServices } from "@runnable-ts/sdk";
-import type { Co } from "../co";
-import type { AttemptContext, Next, Stage } from "./context";
+import { isPromiseLike, type Awaitable, type Parameters, type RunServices } from "@runnable-ts/sdk";
+import type { AttemptContext, Stage } from "./context";
 
 /**
  * The parameters in scope: their values (pickled ones loaded) with map variables / loop indices
  * on top. Map variables count as read (they are why the iteration exists). With the parameters
- * at hand (an in-memory store) and none pickled, this stage keeps no generator of its own while
- * the task runs: it returns the inner stages' coroutine.
+ * at hand (an in-memory store) and none pickled, it answers at once.
  */
-export const parametersStage: Stage = (ctx, next) => {
-  const parameters = ctx.req.getParameters();
-  if (isPromiseLike(parameters)) return afterRead(ctx, parameters, next);
-  const pickled = take(ctx, parameters);
-  return pickled ? withPickled(ctx, parameters, pickled, next) : next(ctx);
+export const parametersStage: Stage = {
+  before(ctx) {
+    const parameters = ctx.req.getParameters();
+    if (isPromiseLike(parameters)) return Promise.resolve(parameters).then((read) => loaded(ctx, read));
+    return loaded(ctx, parameters);
+  },
 };
 
-function* afterRead(ctx: AttemptContext, read: PromiseLike<Parameters>, next: Next): Co<void> {
-  const parameters = (yield read) as Parameters;
+function loaded(ctx: AttemptContext, parameters: Parameters): Awaitable<void> {
   const pickled = take(ctx, parameters);
-  yield* pickled ? withPickled(ctx, parameters, pickled, next) : next(ctx);
-}
-
-function* withPickled(ctx: AttemptContext, parameters: Parameters, pickled: string[], next: Next): Co<void> {
-  yield loadPickled(ctx.services, parameters, pickled, ctx.values, ctx.req.iterVars);
-  yield* next(ctx);
+  if (pickled) return loadPickled(ctx.services, parameters, pickled, ctx.values, ctx.req.iterVars);
 }
 
 /** Sets the context's available parameters and values; the names of the pickled ones, still to load. */

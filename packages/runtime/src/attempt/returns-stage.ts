@@ -1,7 +1,6 @@
 import { RunnableError, type Parameters } from "@runnable-ts/sdk";
 import { containsSecret, messageOf } from "../redact";
-import type { Co } from "../co";
-import type { AttemptContext, Next, Stage } from "./context";
+import type { AttemptContext, Stage } from "./context";
 
 /** Why `value` does not survive a JSON round trip, or undefined when it does. */
 export function jsonProblem(value: unknown, depth = 0): string | undefined {
@@ -34,14 +33,15 @@ export function jsonProblem(value: unknown, depth = 0): string | undefined {
  * holding a secret's value (`E_SECRET_LEAK`, naming the return and the secret, never the value)
  * fails the attempt.
  */
-export const returnsStage: Stage = (ctx, next) => (ctx.node.returns.length === 0 ? next(ctx) : returns(ctx, next));
-
-function* returns(ctx: AttemptContext, next: Next): Co<void> {
-  yield* next(ctx);
-  // No pickled return (the usual case): the outputs are made at once, no promise per attempt.
-  if (!ctx.node.returns.some((spec) => spec.kind === "object")) ctx.outputs = jsonParameters(ctx);
-  else ctx.outputs = (yield withPickled(ctx)) as Parameters;
-}
+export const returnsStage: Stage = {
+  after(ctx) {
+    const { returns } = ctx.node;
+    if (returns.length === 0) return;
+    // No pickled return (the usual case): the outputs are made at once, no promise per attempt.
+    if (!returns.some((spec) => spec.kind === "object")) ctx.outputs = jsonParameters(ctx);
+    else return withPickled(ctx).then((outputs) => void (ctx.outputs = outputs));
+  },
+};
 
 type ReturnSpec = AttemptContext["node"]["returns"][number];
 

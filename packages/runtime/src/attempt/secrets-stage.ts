@@ -1,13 +1,15 @@
-import type { Co } from "../co";
-import type { AttemptContext, Next, Stage } from "./context";
+import type { AttemptContext, Stage } from "./context";
 
 /**
  * Resolves the secrets the task lists (only those: a task sees no other secret). From here on,
  * their values are masked in everything written or emitted about the attempt.
  */
-export const secretsStage: Stage = (ctx, next) => (ctx.node.secrets.length === 0 ? next(ctx) : withSecrets(ctx, next));
+export const secretsStage: Stage = {
+  before(ctx) {
+    if (ctx.node.secrets.length > 0) return withSecrets(ctx);
+  },
+};
 
-function* withSecrets(ctx: AttemptContext, next: Next): Co<void> {
-  for (const name of ctx.node.secrets) ctx.addSecret(name, (yield ctx.services.secrets.get(name)) as string);
-  yield* next(ctx);
+async function withSecrets(ctx: AttemptContext): Promise<void> {
+  for (const name of ctx.node.secrets) ctx.addSecret(name, await ctx.services.secrets.get(name));
 }

@@ -1,6 +1,5 @@
-import { newStepLog, parameterValue, RunnableError, type Awaitable, type CatalogService, type DataCatalogEntry, type Parameters, type RunServices, type TaskNodeDef, type TaskType } from "@runnable-ts/sdk";
-import { drive, promiseOf, type Co } from "../../src/co";
-import { AttemptContext, type AttemptRequest, type Stage } from "../../src/attempt/context";
+import { newStepLog, parameterValue, RunnableError, type CatalogService, type DataCatalogEntry, type Parameters, type RunServices, type TaskNodeDef, type TaskType } from "@runnable-ts/sdk";
+import { AttemptContext, SKIP_TASK, type AttemptRequest, type Stage } from "../../src/attempt/context";
 
 /** An in-memory catalog recording what is stored (unit tests of attempt stages only). */
 export class MemoryCatalog implements CatalogService {
@@ -110,16 +109,17 @@ export function nextDoing(effect: () => void | Promise<void> = () => undefined):
 }
 
 /**
- * A stage as a test calls it: with a `next` that is a plain (async) function, resolving when
- * the stage ends (stages are coroutines, see `co.ts`; a synchronous throw becomes a rejection).
+ * A stage as a test calls it: around a `next` standing for the task and the inner stages, as
+ * `runStages` runs it — `before`; unless it skipped the task, `next` and `after`; then `end` —
+ * with what they throw passing out (a rejection). The attempt's own handling of throws is
+ * `runStages`' (see compose.test.ts).
  */
 export function promised(stage: Stage): (ctx: AttemptContext, next: (ctx: AttemptContext) => unknown) => Promise<void> {
-  // A stage with nothing to wait for may do its work (and throw) in the call itself, as the
-  // attempt's chain calls it inside the outer stage's coroutine: a throw becomes a rejection.
-  return (ctx, next) => promiseOf(() => drive(stage(ctx, (c) => wait(next(c) as void | Promise<void>))));
-}
-
-/** A `next` result as a coroutine: waits for it when it is a promise. */
-function* wait(value: Awaitable<void>): Co<void> {
-  yield value;
+  return async (ctx, next) => {
+    if ((await stage.before?.(ctx)) !== SKIP_TASK) {
+      await next(ctx);
+      await stage.after?.(ctx);
+    }
+    await stage.end?.(ctx);
+  };
 }

@@ -1,21 +1,21 @@
 import { RunnableError, type TaskInvocation } from "@runnable-ts/sdk";
-import * as stages from "../../src/attempt/invoke-stage";
-import { TimeoutError } from "../../src/attempt/invoke-stage";
-import { context, fakeServices, promised, taskNode } from "./fakes";
+import type { AttemptContext } from "../../src/attempt/context";
+import { invokeTask, TimeoutError } from "../../src/attempt/invoke-stage";
+import { promiseOf } from "../../src/co";
+import { context, fakeServices, taskNode } from "./fakes";
 
-// The stages as tests call them (see `promised`).
-const invokeStage = promised(stages.invokeStage);
+/** The task's call as a promise of what it returned (a throw within the call becomes a rejection). */
+const invoke = (ctx: AttemptContext): Promise<Record<string, unknown> | undefined> => promiseOf(() => invokeTask(ctx));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe("invokeStage", () => {
+describe("invokeTask", () => {
   it("calls the task type with the parameters object and resolves to its returns", async () => {
     let seen: TaskInvocation | undefined;
     const ctx = context({ execute: async (inv) => ((seen = inv), { out: 1 }) });
     ctx.params = { a: 1, b: 2 };
     ctx.available = { a: { kind: "json", value: 1 }, b: { kind: "json", value: 2 } };
-    await invokeStage(ctx, () => Promise.resolve());
-    expect(ctx.returned).toEqual({ out: 1 });
+    expect(await invoke(ctx)).toEqual({ out: 1 });
     expect(seen?.params.a).toBe(1);
     expect([...ctx.used]).toEqual(["a"]);
     void seen?.parameters;
@@ -27,7 +27,7 @@ describe("invokeStage", () => {
       const events: unknown[] = [];
       const ctx = context({ services: fakeServices(observed ? { events } : {}), execute: async (inv) => ({ x: inv.params.a }) });
       ctx.params = { a: 1, big: Array.from({ length: 10_000 }, (_, i) => i) };
-      await invokeStage(ctx, () => Promise.resolve());
+      await invoke(ctx);
       if (observed) expect(events[0]).toMatchObject({ type: "task_started", inputs: expect.stringMatching(/^\{"a":1,"big":\[0,1,2/) });
       return [...ctx.used];
     };
@@ -39,7 +39,7 @@ describe("invokeStage", () => {
     let signal: AbortSignal | undefined;
     const ctx = context({ node: taskNode({ timeout_ms: 30 }), execute: async (inv) => ((signal = inv.signal), await sleep(2000), {}) });
     const started = Date.now();
-    await expect(invokeStage(ctx, () => Promise.resolve())).rejects.toBeInstanceOf(TimeoutError);
+    await expect(invoke(ctx)).rejects.toBeInstanceOf(TimeoutError);
     expect(Date.now() - started).toBeLessThan(1500);
     expect(signal?.aborted).toBe(true);
     expect((signal?.reason as RunnableError).code).toBe("E_TIMEOUT");
@@ -49,23 +49,23 @@ describe("invokeStage", () => {
     const controller = new AbortController();
     const ctx = context({ services: fakeServices({ signal: controller.signal }), execute: async () => (await sleep(2000), {}) });
     setTimeout(() => controller.abort(new Error("stop")), 20);
-    await expect(invokeStage(ctx, () => Promise.resolve())).rejects.toMatchObject({ code: "E_CANCELLED", message: "cancelled: stop" });
+    await expect(invoke(ctx)).rejects.toMatchObject({ code: "E_CANCELLED", message: "cancelled: stop" });
   });
 
   it("passes any thrown value through as thrown (undefined included)", async () => {
     const ctx = context({ execute: () => Promise.reject(undefined) });
     let caught: unknown = "nothing";
-    await invokeStage(ctx, () => Promise.resolve()).catch((e: unknown) => (caught = e));
+    await invoke(ctx).catch((e: unknown) => (caught = e));
     expect(caught).toBeUndefined();
-    // A plain function's throw, thrown within the call, comes out of the stage the same way.
+    // A plain function's throw, thrown within the call, comes out of the call the same way.
     const sync = context({ concurrent: "off", execute: () => { throw null; } });
-    await expect(invokeStage(sync, () => undefined)).rejects.toBeNull();
+    await expect(invoke(sync)).rejects.toBeNull();
   });
 
   it("captures what the task prints into its own log, across awaits, while the caller's console stays its own", async () => {
     const a = context({ internalName: "a", execute: async () => { console.log("a1"); await sleep(5); console.log("a2"); return {}; } });
     const b = context({ internalName: "b", execute: async () => { await sleep(1); console.log("b1"); await sleep(5); console.log("b2"); return {}; } });
-    const both = Promise.all([invokeStage(a, () => Promise.resolve()), invokeStage(b, () => Promise.resolve())]);
+    const both = Promise.all([invoke(a), invoke(b)]);
     await sleep(3);
     console.log("host line (not a task's)");
     await both;
@@ -83,7 +83,7 @@ describe("invokeStage", () => {
     ctx.addSecret("token", "s3cr3t");
     const spy = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
     try {
-      await invokeStage(ctx, () => Promise.resolve());
+      await invoke(ctx);
     } finally {
       spy.mockRestore();
     }

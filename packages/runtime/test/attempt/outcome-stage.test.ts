@@ -5,31 +5,7 @@ import { AttemptContext } from "../../src/attempt/context";
 // The stages as tests call them (see `promised`).
 const executionLogStage = promised(stages.executionLogStage);
 const eventsStage = promised(stages.eventsStage);
-const guardStage = promised(stages.guardStage);
 const publishStage = promised(stages.publishStage);
-
-describe("guardStage", () => {
-  it("marks SUCCESS when the inner stages complete", async () => {
-    const ctx = context();
-    await guardStage(ctx, nextDoing());
-    expect(ctx.status).toBe("SUCCESS");
-  });
-
-  it.each([
-    [undefined, "the task threw undefined (not an Error)"],
-    [null, "the task threw null (not an Error)"],
-    ["boom", 'the task threw "boom" (not an Error)'],
-    [42, "the task threw 42 (not an Error)"],
-    [new Error("bad"), "bad"],
-    [{ message: "error-like" }, "error-like"],
-  ])("turns a throw of %p into a FAIL saying what was thrown", async (thrown, message) => {
-    const ctx = context();
-    await guardStage(ctx, () => Promise.reject(thrown));
-    expect(ctx.status).toBe("FAIL");
-    expect(ctx.message).toBe(message);
-    expect(ctx.log.text()).toContain(`ERROR: ${message}`);
-  });
-});
 
 describe("publishStage", () => {
   const returning = taskNode({ returns: [{ name: "a", kind: "json" }] });
