@@ -83,12 +83,33 @@ describe("the journal's form of a step log", () => {
     plain.status = "SUCCESS";
     plain.attempts.push(newAttempt({ attempt_number: 1, status: "SUCCESS" }));
     const compact = JSON.stringify(compactStep(plain));
-    expect(compact).not.toMatch(/"message"|"mock"|"branches"|"data_catalog"|"input_parameters"|"user_defined_metrics"|"retry_indicator"|"code_identities"/);
+    expect(compact).not.toMatch(/"name"|"attempt_number"|"end_time"|"message"|"mock"|"branches"|"data_catalog"|"input_parameters"|"user_defined_metrics"|"retry_indicator"|"code_identities"/);
+    // The attempt's status is the step's: left out too.
+    expect(compact.match(/"status"/g)).toHaveLength(1);
     expect(compact.length).toBeLessThan(JSON.stringify(plain).length * 0.7);
     expect(fullStep(JSON.parse(compact))).toEqual(plain);
     // Every non-default field, optional attempt fields included, survives the round trip.
     const log = busy();
     expect(fullStep(JSON.parse(JSON.stringify(compactStep(log))))).toEqual(log);
+  });
+
+  it("keeps what does not follow from the rest: a name that is not the internal name's last part, numbers out of place, another status, an end time of its own", () => {
+    const dotted = newStepLog("a.b", "m.0.a.b", "task");
+    dotted.status = "SUCCESS";
+    dotted.attempts.push(
+      newAttempt({ attempt_number: 3, status: "FAIL", start_time: "2026-01-01T00:00:00.000Z", end_time: "2026-01-01T00:00:01.000Z" }),
+      newAttempt({ attempt_number: 4, status: "SUCCESS", start_time: "2026-01-01T00:00:02.000Z", end_time: "2026-01-01T00:00:02.000Z" }),
+    );
+    const compact = compactStep(dotted);
+    expect(compact.name).toBe("a.b");
+    expect(compact.attempts).toEqual([
+      { attempt_number: 3, status: "FAIL", start_time: "2026-01-01T00:00:00.000Z", end_time: "2026-01-01T00:00:01.000Z" },
+      { attempt_number: 4, start_time: "2026-01-01T00:00:02.000Z" },
+    ]);
+    expect(fullStep(JSON.parse(JSON.stringify(compact)))).toEqual(dotted);
+    const plain = newStepLog("work", "m.0.work", "task");
+    expect(compactStep(plain).name).toBeUndefined();
+    expect(fullStep(compactStep(plain)).name).toBe("work");
   });
 
   it("replays an older journal whose step records hold every field to the same run log", () => {
