@@ -23,29 +23,102 @@ export type Co<T> = Generator<unknown, T, unknown>;
 export const DONE: Co<void> = (function* (): Co<void> {})();
 DONE.next();
 
-/**
- * Runs `co` to its end: synchronously while what it yields are plain values, else resolving
- * when it ends. What it throws before its first suspension is thrown from here.
- */
-export function drive<T>(co: Co<T>): Awaitable<T> {
-  return advance(co, co.next());
+/** Told when a {@link Pending} settles: `threw` for a failure (then `value` is the error). */
+export interface Waiter {
+  resumed(threw: boolean, value: unknown): void;
 }
 
-function advance<T>(co: Co<T>, result: IteratorResult<unknown, T>): Awaitable<T> {
+/**
+ * An outcome still to come that a coroutine waits on without a promise: whoever settles it
+ * tells its waiters directly. {@link drive} answers one for a coroutine that waited, and a task
+ * in flight is one (invoke-stage's `TaskCall`), so a map iteration waiting on its task costs
+ * the task's own promises and one reaction to them, not a promise at every level above. A
+ * thenable too: awaiting it works (that makes a promise).
+ */
+export class Pending<T> implements PromiseLike<T> {
+  /** 0 while waiting, 1 once it has a value, 2 once it failed. */
+  private state = 0;
+  private result: unknown;
+  private waiter: Waiter | undefined;
+  private more: Waiter[] | undefined;
+
+  /**
+   * Settles it (once: later calls do nothing) and tells its waiters at once. Call it where
+   * resuming them is safe — a promise reaction or a microtask, not inside someone else's call.
+   * A waiter must not throw.
+   */
+  protected settle(threw: boolean, value: unknown): void {
+    if (this.state !== 0) return;
+    this.state = threw ? 2 : 1;
+    this.result = value;
+    const { waiter, more } = this;
+    this.waiter = this.more = undefined;
+    waiter?.resumed(threw, value);
+    if (more) for (const w of more) w.resumed(threw, value);
+  }
+
+  /** Tells `waiter` when it settles (at once, when it has). */
+  wait(waiter: Waiter): void {
+    if (this.state !== 0) waiter.resumed(this.state === 2, this.result);
+    else if (!this.waiter) this.waiter = waiter;
+    else (this.more ??= []).push(waiter);
+  }
+
+  then<A = T, B = never>(onValue?: ((value: T) => A | PromiseLike<A>) | null, onError?: ((error: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {
+    return new Promise<T>((resolve, reject) => this.wait({ resumed: (threw, value) => (threw ? reject(value) : resolve(value as T)) })).then(onValue, onError);
+  }
+}
+
+/** Calls `waiter` once `value` — a {@link Pending} or any thenable — settles. */
+export function waitFor(value: PromiseLike<unknown>, waiter: Waiter): void {
+  if (value instanceof Pending) value.wait(waiter);
+  else
+    Promise.resolve(value).then(
+      (resolved) => waiter.resumed(false, resolved),
+      (error: unknown) => waiter.resumed(true, error),
+    );
+}
+
+/**
+ * Runs `co` to its end: synchronously while what it yields are plain values, else answering a
+ * {@link Pending} that settles when it ends. What it throws before its first suspension is
+ * thrown from here.
+ */
+export function drive<T>(co: Co<T>): T | Pending<T> {
+  let result = co.next();
   while (!result.done) {
     const value = result.value;
-    if (isPromiseLike(value)) return resumeAfter(co, value);
+    if (isPromiseLike(value)) return new Driven(co, value);
     result = co.next(value);
   }
   return result.value;
 }
 
-/** Drives `co` on once `pending` settles: its value (or rejection) is what `co`'s yield answers. */
-function resumeAfter<T>(co: Co<T>, pending: PromiseLike<unknown>): Promise<T> {
-  return Promise.resolve(pending).then(
-    (resolved) => advance(co, co.next(resolved)),
-    (error: unknown) => advance(co, co.throw(error)),
-  );
+/** A coroutine that waited, driven on by what it waits on: settles with its end. */
+class Driven<T> extends Pending<T> implements Waiter {
+  constructor(
+    private readonly co: Co<T>,
+    waiting: PromiseLike<unknown>,
+  ) {
+    super();
+    waitFor(waiting, this);
+  }
+
+  resumed(threw: boolean, value: unknown): void {
+    const { co } = this;
+    let result: IteratorResult<unknown, T>;
+    try {
+      result = threw ? co.throw(value) : co.next(value);
+      while (!result.done) {
+        const next = result.value;
+        if (isPromiseLike(next)) return waitFor(next, this);
+        result = co.next(next);
+      }
+    } catch (error) {
+      return this.settle(true, error);
+    }
+    this.settle(false, result.value);
+  }
 }
 
 /**
@@ -104,7 +177,7 @@ export class Suspended<T> implements PromiseLike<T> {
   }
 
   private started(): Promise<T> {
-    return (this.promise ??= resumeAfter(this.take(), this.pending));
+    return (this.promise ??= Promise.resolve(new Driven(this.take(), this.pending)));
   }
 
   private take(): Co<T> {
@@ -135,7 +208,7 @@ export function toPromise<T>(co: Co<T>): Promise<T> {
 }
 
 /** What `fn` answers, as a promise: a synchronous answer or throw becomes a settled one. */
-export function promiseOf<T>(fn: () => Awaitable<T>): Promise<T> {
+export function promiseOf<T>(fn: () => T | PromiseLike<T>): Promise<T> {
   try {
     return Promise.resolve(fn());
   } catch (error) {

@@ -1,4 +1,5 @@
 import { isPromiseLike, type Awaitable } from "@runnable-ts/sdk";
+import { waitFor, type Waiter } from "./co";
 
 /**
  * A counting semaphore without timers: `acquire` resolves at once while fewer than `limit`
@@ -75,55 +76,87 @@ export class Limiter {
  * (no promise at all). The first job to fail (throw or reject) fails the pool; no job is
  * started after it.
  */
-export function pool<T>(count: number, width: number, job: (index: number) => Awaitable<T>): Awaitable<T[]> {
-  const results = new Array<T>(count);
-  const limit = Math.max(1, width);
-  let next = 0;
-  let inFlight = 0;
+export function pool<T>(count: number, width: number, job: (index: number) => T | PromiseLike<T>): Awaitable<T[]> {
+  const state = new Pool(count, Math.max(1, width), job);
+  if (state.launch()) return state.results;
+  // Some job is waiting (a rejection always comes later, once `settle` is set).
+  return new Promise<T[]>((resolve, reject) => void (state.settle = { resolve, reject }));
+}
+
+/** The state of one {@link pool}. */
+class Pool<T> {
+  readonly results: T[];
+  settle: { resolve: (results: T[]) => void; reject: (error: unknown) => void } | undefined;
+  private next = 0;
+  private inFlight = 0;
   // No job starts once one failed; the pool's promise settles once.
-  let failed = false;
-  let settled = false;
-  let settle: { resolve: (results: T[]) => void; reject: (error: unknown) => void } | undefined;
-  const fail = (error: unknown): void => {
-    failed = true;
-    if (settled) return;
-    settled = true;
-    settle?.reject(error);
-  };
-  // Starts jobs while there is room; true when every job has ended.
-  const launch = (): boolean => {
-    while (!failed && next < count && inFlight < limit) {
-      const index = next++;
-      let result: Awaitable<T>;
+  private failed = false;
+  private settled = false;
+
+  constructor(
+    private readonly count: number,
+    private readonly limit: number,
+    private readonly job: (index: number) => T | PromiseLike<T>,
+  ) {
+    this.results = new Array<T>(count);
+  }
+
+  /** Starts jobs while there is room; true when every job has ended. */
+  launch(): boolean {
+    while (!this.failed && this.next < this.count && this.inFlight < this.limit) {
+      const index = this.next++;
+      let result: T | PromiseLike<T>;
       try {
-        result = job(index);
+        result = this.job(index);
       } catch (error) {
         // Thrown out of the pool (at once, or into a waiting job's callback below): jobs still in
         // flight must not start more when they end.
-        failed = true;
+        this.failed = true;
         throw error;
       }
       if (!isPromiseLike(result)) {
-        results[index] = result;
+        this.results[index] = result;
         continue;
       }
-      inFlight++;
-      Promise.resolve(result).then((value) => {
-        results[index] = value;
-        inFlight--;
-        try {
-          if (launch() && !settled) {
-            settled = true;
-            settle?.resolve(results);
-          }
-        } catch (error) {
-          fail(error);
-        }
-      }, fail);
+      this.inFlight++;
+      // A job that waits tells its own waiter (one small object, no promise, for a coroutine's
+      // Pending: see co.ts).
+      waitFor(result, new PoolJob(this, index));
     }
-    return !failed && next >= count && inFlight === 0;
-  };
-  if (launch()) return results;
-  // Some job is waiting (a rejection always comes later, once `settle` is set).
-  return new Promise<T[]>((resolve, reject) => void (settle = { resolve, reject }));
+    return !this.failed && this.next >= this.count && this.inFlight === 0;
+  }
+
+  /** Job `index` ended (`threw`: `value` is its error). */
+  ended(index: number, threw: boolean, value: unknown): void {
+    if (threw) return this.fail(value);
+    this.results[index] = value as T;
+    this.inFlight--;
+    try {
+      if (this.launch() && !this.settled) {
+        this.settled = true;
+        this.settle?.resolve(this.results);
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.failed = true;
+    if (this.settled) return;
+    this.settled = true;
+    this.settle?.reject(error);
+  }
+}
+
+/** The waiter of one job of a {@link Pool} in flight. */
+class PoolJob<T> implements Waiter {
+  constructor(
+    private readonly pool: Pool<T>,
+    private readonly index: number,
+  ) {}
+
+  resumed(threw: boolean, value: unknown): void {
+    this.pool.ended(this.index, threw, value);
+  }
 }

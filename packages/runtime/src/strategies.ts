@@ -1,4 +1,4 @@
-import { RunnableError, type Awaitable, type BranchOutcome, type BranchRequest, type BranchSet, type CompositeNodeType, type IterVars, type Status, type StepContext } from "@runnable-ts/sdk";
+import { isPromiseLike, RunnableError, type Awaitable, type BranchOutcome, type BranchRequest, type BranchSet, type CompositeNodeType, type IterVars, type Status, type StepContext } from "@runnable-ts/sdk";
 import { then, type Co } from "./co";
 import { pool } from "./limiter";
 
@@ -12,7 +12,7 @@ export interface BranchOps {
   /** `aborted` once the run is cancelled (a plain flag: see `Traversal.cancel`). */
   readonly cancel: { readonly aborted: boolean };
   /** Runs a branch to its end (on a retry, a branch that succeeded answers its recorded outcome); synchronously when nothing in it waits. */
-  run(request: BranchRequest): Awaitable<BranchOutcome>;
+  run(request: BranchRequest): BranchOutcome | PromiseLike<BranchOutcome>;
   /**
    * Creates the branch's log (PROCESSING) without running it: someone else will. Resolves to
    * false, creating nothing, for a branch that already succeeded (a retried run's fan-out).
@@ -160,8 +160,10 @@ function* runInOrder(set: BranchSet, ops: BranchOps): Co<BranchOutcome[]> {
 }
 
 /** Runs branch `index` of a fannable set (a request made synchronously costs no promise). */
-function runIndependent(set: BranchSet, index: number, ops: BranchOps): Awaitable<BranchOutcome> {
-  return then(set.request(index, undefined), (request) => ops.run(checked(request, set, index, ops)));
+function runIndependent(set: BranchSet, index: number, ops: BranchOps): BranchOutcome | PromiseLike<BranchOutcome> {
+  const request = set.request(index, undefined);
+  if (isPromiseLike(request)) return Promise.resolve(request).then((read) => ops.run(checked(read, set, index, ops)));
+  return ops.run(checked(request, set, index, ops));
 }
 
 /** Request `index` of a fannable set, which must exist. */

@@ -1,4 +1,4 @@
-import { drive, start, Suspended, then, toPromise, type Co } from "../src/co";
+import { drive, Pending, start, Suspended, then, toPromise, type Co } from "../src/co";
 
 describe("sync-first coroutines", () => {
   it("run to their end within the call while what they yield are plain values", () => {
@@ -25,7 +25,7 @@ describe("sync-first coroutines", () => {
     }
     const result = drive(co());
     order.push("returned");
-    expect(result).toBeInstanceOf(Promise);
+    expect(result).toBeInstanceOf(Pending);
     await expect(result).resolves.toBe("later+now");
     expect(order).toEqual(["start", "returned", "got later"]);
   });
@@ -138,5 +138,58 @@ describe("sync-first coroutines", () => {
       void suspended.then(() => undefined);
       expect(() => suspended.rest().next()).toThrow("resumed twice");
     });
+  });
+});
+
+/** A Pending settled from outside (as a task's call settles its own). */
+class Outcome<T> extends Pending<T> {
+  succeed(value: T): void {
+    this.settle(false, value);
+  }
+  fail(error: unknown): void {
+    this.settle(true, error);
+  }
+}
+
+describe("Pending: an outcome a coroutine waits on without a promise", () => {
+  it("resumes the coroutine waiting on it when it settles, within the settling call, and once", () => {
+    const order: string[] = [];
+    const outcome = new Outcome<number>();
+    function* co(): Co<number> {
+      order.push("start");
+      const v = (yield outcome) as number;
+      order.push(`got ${v}`);
+      return v + 1;
+    }
+    const driven = drive(co());
+    expect(driven).toBeInstanceOf(Pending);
+    let ended: unknown;
+    (driven as Pending<number>).wait({ resumed: (threw, value) => void (ended = { threw, value }) });
+    outcome.succeed(41);
+    // No microtask in between: the waiting coroutine and its own waiter ran in the call.
+    expect(order).toEqual(["start", "got 41"]);
+    expect(ended).toEqual({ threw: false, value: 42 });
+    outcome.succeed(0);
+    expect(order).toEqual(["start", "got 41"]);
+  });
+
+  it("throws a failure at the yield, tells every waiter (and one that comes late), and is a thenable", async () => {
+    const outcome = new Outcome<number>();
+    function* co(): Co<string> {
+      try {
+        yield outcome;
+        return "unreached";
+      } catch (error) {
+        return `caught ${(error as Error).message}`;
+      }
+    }
+    const driven = drive(co()) as Pending<string>;
+    const awaited = Promise.resolve(outcome).catch((e: Error) => `awaited ${e.message}`);
+    outcome.fail(new Error("timed out"));
+    await expect(driven).resolves.toBe("caught timed out");
+    await expect(awaited).resolves.toBe("awaited timed out");
+    const late: unknown[] = [];
+    outcome.wait({ resumed: (threw, value) => void late.push(threw, (value as Error).message) });
+    expect(late).toEqual([true, "timed out"]);
   });
 });

@@ -1,3 +1,4 @@
+import { drive, type Co } from "../src/co";
 import { Limiter, pool } from "../src/limiter";
 
 describe("Limiter", () => {
@@ -66,6 +67,20 @@ describe("pool", () => {
   it("mixes synchronous and waiting jobs: a synchronous one makes room at once", async () => {
     const results = pool(6, 2, (i) => (i % 2 === 0 ? Promise.resolve(`a${i}`) : `s${i}`));
     await expect(results).resolves.toEqual(["a0", "s1", "a2", "s3", "a4", "s5"]);
+  });
+
+  it("waits on coroutines that waited (drive's Pending) like promises: results in order, a failure fails the pool", async () => {
+    function* job(i: number): Co<string> {
+      const v = (yield new Promise((r) => setTimeout(() => r(i), 10 - i))) as number;
+      if (v === 99) throw new Error("never");
+      return `c${v}`;
+    }
+    await expect(pool(5, 3, (i) => drive(job(i)))).resolves.toEqual(["c0", "c1", "c2", "c3", "c4"]);
+    function* broken(): Co<string> {
+      yield Promise.resolve();
+      throw new Error("branch broke");
+    }
+    await expect(pool(3, 2, (i) => (i === 1 ? drive(broken()) : drive(job(i))))).rejects.toThrow("branch broke");
   });
 
   it("fails with the first failure and starts no job after it; a synchronous throw is thrown", async () => {

@@ -182,7 +182,7 @@ export function stageList(stages: readonly Stage[]): readonly Stage[] {
 }
 
 /** The task of an attempt, inside its stages: what it returned (by return name), if anything. */
-export type AttemptTask = (ctx: AttemptContext) => Awaitable<Record<string, unknown> | undefined>;
+export type AttemptTask = (ctx: AttemptContext) => Record<string, unknown> | undefined | PromiseLike<Record<string, unknown> | undefined>;
 
 /**
  * Runs an attempt: the stages' `before` hooks, outermost first; the task; their `after` hooks,

@@ -1,6 +1,7 @@
 import { isPromiseLike, RunnableError, type Awaitable, type Parameters, type TaskInvocation } from "@runnable-ts/sdk";
 import { callTaskSync, enterTask, hostCall, leaveTask, type TaskSink } from "../capture";
 import { maskDeep, messageOf, preview, thrownMessage } from "../redact";
+import { Pending } from "../co";
 import type { AttemptContext, AttemptTask } from "./context";
 import { SuspendedSignal } from "./suspension";
 import { trackUse } from "./track-use";
@@ -170,7 +171,7 @@ export const invokeTask: AttemptTask = (ctx) => {
     if (aborted) throw abortReason(signal);
     return running;
   }
-  return call.settle(Promise.resolve(running), aborted);
+  return call.outcome(Promise.resolve(running), aborted);
 };
 
 /** Something to tell when a signal aborts. */
@@ -208,21 +209,22 @@ interface Timeout {
 
 /**
  * One call of a task: what ends it (its console capture, its timeout) and, for a task that did
- * not answer at once, the wait for its outcome — one object per attempt whose methods do what
- * closures per attempt did (1,000 attempts in flight hold one each).
+ * not answer at once, its outcome, which the attempt's coroutine waits on (a {@link Pending}: the
+ * task's answer resumes it directly, no promise in between) — one object per attempt whose
+ * methods do what closures per attempt did (1,000 attempts in flight hold one each).
  */
-class TaskCall implements AbortWaiter {
+class TaskCall extends Pending<Record<string, unknown>> implements AbortWaiter {
   private open = true;
   private waiters: Set<AbortWaiter> | undefined;
-  private resolve: ((value: Record<string, unknown>) => void) | undefined;
-  private reject: ((error: unknown) => void) | undefined;
 
   constructor(
     private readonly record: TaskRecord | undefined,
     private readonly inContext: boolean,
     private readonly timeout: Timeout | undefined,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    super();
+  }
 
   /** Ends the task's capture and its timeout (once: the task answered, threw, or the wait ended). */
   done(): void {
@@ -235,53 +237,54 @@ class TaskCall implements AbortWaiter {
   }
 
   /**
-   * `running`'s outcome, or a rejection as soon as the signal aborts (a task that ignores its
+   * `running`'s outcome, or a failure as soon as the signal aborts (a task that ignores its
    * signal is left behind, its outcome ignored) or the task leaves a promise rejected and
    * unhandled. Whichever comes first settles the attempt and cleans up, once; the task's own
    * outcome still closes its record when it comes. Nothing is left waiting on the run's signal.
    */
-  settle(running: Promise<Record<string, unknown>>, aborted: boolean): Promise<Record<string, unknown>> {
+  outcome(running: Promise<Record<string, unknown>>, aborted: boolean): PromiseLike<Record<string, unknown>> {
     if (aborted) {
       running.catch(() => undefined);
       this.done();
       return Promise.reject(abortReason(this.signal));
     }
-    const outcome = new Promise<Record<string, unknown>>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
     this.waiters = onAbort(this.signal, this);
     if (this.record) this.record.call = this;
     running.then(
       (value) => this.answered(false, value),
       (thrown: unknown) => this.answered(true, thrown),
     );
-    return outcome;
+    return this;
   }
 
   /** The signal aborted. */
   aborted(): void {
     if (this.record) this.record.closed = true;
-    this.end(true, abortReason(this.signal));
+    this.end(true, abortReason(this.signal), true);
   }
 
   /** A promise the task created was rejected and nobody handled it. */
   failed(reason: unknown): void {
-    this.end(true, reason);
+    this.end(true, reason, true);
   }
 
   private answered(threw: boolean, value: unknown): void {
     if (this.record) this.record.closed = true;
-    this.end(threw, value);
+    this.end(threw, value, false);
   }
 
-  private end(rejected: boolean, value: unknown): void {
+  /**
+   * Cleans up and settles the outcome, once. From the task's answer (a promise reaction) the
+   * attempt goes on at once; from an abort or a stray rejection — someone else's call — in a
+   * microtask of the host's context.
+   */
+  private end(rejected: boolean, value: unknown, later: boolean): void {
     if (!this.open) return;
     this.open = false;
     this.waiters?.delete(this);
     this.done();
-    if (rejected) this.reject!(value);
-    else this.resolve!(value as Record<string, unknown>);
+    if (later) hostCall(() => queueMicrotask(() => this.settle(rejected, value)));
+    else this.settle(rejected, value);
   }
 }
 
