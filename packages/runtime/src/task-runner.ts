@@ -1,4 +1,4 @@
-import { isoNow, isPromiseLike, type Awaitable, type CodeIdentity, type DataCatalogEntry, type Parameters, type Status, type StepAttempt, type StepLog, type TaskNodeDef } from "@runnable-ts/sdk";
+import { EMPTY_RECORD, isoNow, isPromiseLike, withAttempt, type Awaitable, type CodeIdentity, type DataCatalogEntry, type Parameters, type Status, type StepAttempt, type StepLog, type TaskNodeDef } from "@runnable-ts/sdk";
 import type { Co } from "./co";
 import { cacheStage } from "./attempt/cache-stage";
 import { catalogGetStage, catalogPutStage } from "./attempt/catalog-stage";
@@ -45,9 +45,9 @@ function recorded(ctx: AttemptContext): Awaitable<StepAttempt> {
 function attemptOf(ctx: AttemptContext, identities: CodeIdentity[]): StepAttempt {
   const { req } = ctx;
   if (ctx.putEntries.length > 0 || ctx.getEntries.length > 0) addEntries(req.stepLog, ctx.putEntries, ctx.getEntries);
-  let inputs: Parameters = {};
-  for (const name in ctx.available) if (ctx.used.has(name)) inputs[name] = ctx.available[name]!;
-  if (ctx.secretValues.length > 0) inputs = maskDeep(inputs, ctx.secretValues);
+  let inputs: Parameters = EMPTY_RECORD;
+  for (const name in ctx.available) if (ctx.used.has(name)) (inputs === EMPTY_RECORD ? (inputs = {}) : inputs)[name] = ctx.available[name]!;
+  if (ctx.secretValues.length > 0 && inputs !== EMPTY_RECORD) inputs = maskDeep(inputs, ctx.secretValues);
   // Built as one literal, optional fields assigned after: a spread per optional field would
   // cost more than the rest of the record.
   const attempt: StepAttempt = {
@@ -102,12 +102,12 @@ export function setScopeParameters(this: ScopedRequest, parameters: Parameters):
 }
 
 /**
- * Adds an attempt to its step log: the step's status when the attempts are over (success,
+ * Adds an attempt to its step log (see {@link withAttempt}): the step's status when the attempts are over (success,
  * suspension, a failure not retried or the last attempt's), undefined when another attempt follows.
  */
 export function recordAttempt(stepLog: StepLog, node: TaskNodeDef, attempt: StepAttempt, delay: number | undefined, more: boolean): Status | undefined {
   if (delay !== undefined) attempt.delay_ms = delay;
-  stepLog.attempts.push(attempt);
+  stepLog.attempts = withAttempt(stepLog.attempts, attempt);
   stepLog.message = attempt.message;
   const status = attempt.status;
   if (status === "SUCCESS" || status === "SUSPENDED") return status;

@@ -1,4 +1,6 @@
 import {
+  EMPTY_LIST,
+  EMPTY_RECORD,
   isPromiseLike,
   isRunnableError,
   type Awaitable,
@@ -41,8 +43,8 @@ export interface AttemptRequest {
 }
 
 /** The shared empty object and list an attempt's fields start as (frozen: a stage replaces them, never fills them). */
-const NONE: Record<string, never> = Object.freeze({});
-const NO_ITEMS: readonly never[] = Object.freeze([]);
+const NONE: Record<string, never> = EMPTY_RECORD;
+const NO_ITEMS: readonly never[] = EMPTY_LIST;
 
 /**
  * The state of one attempt, passed through its stages: each stage reads what the outer ones
@@ -115,14 +117,14 @@ export class AttemptContext {
     Object.assign(this.metrics, metrics);
   }
 
-  /** The attempt's outputs, as its record keeps them (an object of its own). */
+  /** The attempt's outputs, as its record keeps them (the shared `EMPTY_RECORD` for none). */
   ownOutputs(): Parameters {
-    return this.outputs === NONE ? {} : this.outputs;
+    return this.outputs;
   }
 
-  /** The attempt's metrics, as its record keeps them (an object of its own). */
+  /** The attempt's metrics, as its record keeps them (the shared `EMPTY_RECORD` for none). */
   ownMetrics(): Record<string, unknown> {
-    return this.metrics === NONE ? {} : (this.metrics as Record<string, unknown>);
+    return this.metrics as Record<string, unknown>;
   }
 
   /** Masks this attempt's secret values in `text`. */
