@@ -77,7 +77,8 @@ export class JournalRunLogStore implements RunLogStore {
   private readonly runs = new Map<string, RunEntry>();
   private readonly dirty = new Set<string>();
   private readonly clock = new SequenceClock();
-  private flushScheduled = false;
+  /** The end-of-turn flush, once one is scheduled. */
+  private scheduled: NodeJS.Immediate | undefined;
   private failure?: RunnableError;
 
   /** @param plugin the plugin's name, in wrapped errors. */
@@ -158,13 +159,10 @@ export class JournalRunLogStore implements RunLogStore {
     // A run whose tasks never wait (sync functions) never yields to the event loop: hand a
     // full batch over at once, so memory stays bounded and the journal keeps up with the run.
     if (entry.buffer.length >= BATCH_RECORDS) this.flushNow();
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        if (!this.failure) this.flushNow();
-      });
-    }
+    this.scheduled ??= setImmediate(() => {
+      this.scheduled = undefined;
+      if (!this.failure) this.flushNow();
+    });
   }
 
   /** Hands every run's buffered lines to the backend (one append per run, unless one is in flight). */
@@ -219,10 +217,17 @@ export class JournalRunLogStore implements RunLogStore {
     }
   }
 
-  /** Flushes, then releases the backend's files or connections (a later write reopens them). */
+  /**
+   * Flushes, then releases the backend's files or connections (a later write reopens them). The
+   * end-of-turn flush still scheduled is cancelled (everything is flushed): it would keep the
+   * store, and so every run log it holds, alive until the event loop next turns — for the whole
+   * of a next run whose tasks never wait.
+   */
   async close(): Promise<void> {
     try {
       await this.flush();
+      if (this.scheduled) clearImmediate(this.scheduled);
+      this.scheduled = undefined;
     } finally {
       await this.backend.close?.();
     }
