@@ -20,6 +20,21 @@ describe("ChunkedFsRunLogStore", () => {
     expect(Object.keys(log.steps.par!.branches["par.b"]!.steps)).toEqual(["par.b.inner"]);
   });
 
+  it("leaves nothing scheduled once closed: no end-of-turn flush keeps the closed store (and its run logs) alive", async () => {
+    const immediates = (): number => process.getActiveResourcesInfo().filter((r) => r === "Immediate").length;
+    const folder = mkdtempSync(join(tmpdir(), "chunked-"));
+    const store = new ChunkedFsRunLogStore(folder);
+    await store.createRunLog(header("r"));
+    await new Promise((r) => setImmediate(r));
+    const before = immediates();
+    // Written and closed within one turn of the event loop, as a run of synchronous tasks ends.
+    await store.putStepLog("r", step("last"));
+    expect(immediates()).toBe(before + 1);
+    await store.close();
+    expect(immediates()).toBe(before);
+    expect((await new ChunkedFsRunLogStore(folder).getRunLog("r")).steps.last).toBeDefined();
+  });
+
   it("hands a full batch to the journal while a run never yields to the event loop (sync steps), not only at its end", async () => {
     const folder = mkdtempSync(join(tmpdir(), "chunked-"));
     const store = new ChunkedFsRunLogStore(folder);
