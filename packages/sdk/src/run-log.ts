@@ -228,7 +228,8 @@ export function ownerStepOf(branchInternalName: string): string {
 /**
  * Builds the full nested run log from flat records: the run header, step logs (without
  * branches) and branch logs (without steps), each keyed by internal name. Stores that keep
- * steps and branches as separate records use this on read. The records become part of the run
+ * steps and branches as separate records use this on read. A step that owns no branches gets
+ * the shared {@link EMPTY_RECORD} (a run log is read, not changed). The records become part of the run
  * log as they are (their `branches` / `steps` are replaced: a copy need not make them): pass
  * copies of what the store keeps, not the records themselves.
  */
@@ -254,7 +255,7 @@ export function assembleRunLog(
     if (owners.has(name)) {
       owners.set(name, step);
       step.branches = many ? keyedRecord() : {};
-    } else step.branches = {};
+    } else step.branches = EMPTY_RECORD;
     const parent = parentBranchOf(name);
     if (parent === "") runLog.steps[name] = step;
     else {
