@@ -85,10 +85,15 @@ export function waitFor(value: PromiseLike<unknown>, waiter: Waiter): void {
  * thrown from here.
  */
 export function drive<T>(co: Co<T>): T | Pending<T> {
+  return untilWaiting(co, Driven);
+}
+
+/** Runs `co` while what it yields are plain values: its result, or `suspended` of it where it first waits. */
+function untilWaiting<T, S>(co: Co<T>, suspended: new (co: Co<T>, waiting: PromiseLike<unknown>) => S): T | S {
   let result = co.next();
   while (!result.done) {
     const value = result.value;
-    if (isPromiseLike(value)) return new Driven(co, value);
+    if (isPromiseLike(value)) return new suspended(co, value);
     result = co.next(value);
   }
   return result.value;
@@ -193,13 +198,7 @@ export class Suspended<T> implements PromiseLike<T> {
  * it stands, {@link Suspended}, instead of a promise.
  */
 export function start<T>(co: Co<T>): T | Suspended<T> {
-  let result = co.next();
-  while (!result.done) {
-    const value = result.value;
-    if (isPromiseLike(value)) return new Suspended(co, value);
-    result = co.next(value);
-  }
-  return result.value;
+  return untilWaiting(co, Suspended);
 }
 
 /** {@link drive} for callers that want a promise: a synchronous result or throw becomes a settled one. */
