@@ -1,5 +1,5 @@
-import { isPromiseLike, type Awaitable } from "@runnable-ts/sdk";
-import { waitFor, type Waiter } from "./co";
+import { isPromiseLike } from "@runnable-ts/sdk";
+import { Pending, waitFor, type Waiter } from "./co";
 
 /**
  * A counting semaphore without timers: `acquire` resolves at once while fewer than `limit`
@@ -73,31 +73,30 @@ export class Limiter {
  * Runs `count` jobs with at most `width` in flight and answers with their results in order.
  * Jobs are started lazily, in order, so memory stays proportional to `width`, not `count`. A
  * job that answers synchronously makes room at once: when every job does, so does the pool
- * (no promise at all). The first job to fail (throw or reject) fails the pool; no job is
- * started after it.
+ * (no promise at all); else the answer is a {@link Pending} (thenable: awaiting it works). The
+ * first job to fail (throw or reject) fails the pool; no job is started after it.
  */
-export function pool<T>(count: number, width: number, job: (index: number) => T | PromiseLike<T>): Awaitable<T[]> {
+export function pool<T>(count: number, width: number, job: (index: number) => T | PromiseLike<T>): T[] | Pending<T[]> {
   const state = new Pool(count, Math.max(1, width), job);
-  if (state.launch()) return state.results;
-  // Some job is waiting (a rejection always comes later, once `settle` is set).
-  return new Promise<T[]>((resolve, reject) => void (state.settle = { resolve, reject }));
+  // A job that ended while it was being started (an already-settled Pending) has told the pool:
+  // the pool is itself the outcome to wait on, whenever it settled.
+  return state.launch() ? state.results : state;
 }
 
-/** The state of one {@link pool}. */
-class Pool<T> {
+/** The state of one {@link pool}, and its outcome once some job waited. */
+class Pool<T> extends Pending<T[]> {
   readonly results: T[];
-  settle: { resolve: (results: T[]) => void; reject: (error: unknown) => void } | undefined;
   private next = 0;
   private inFlight = 0;
-  // No job starts once one failed; the pool's promise settles once.
+  // No job starts once one failed (the pool settles once: the first failure is its outcome).
   private failed = false;
-  private settled = false;
 
   constructor(
     private readonly count: number,
     private readonly limit: number,
     private readonly job: (index: number) => T | PromiseLike<T>,
   ) {
+    super();
     this.results = new Array<T>(count);
   }
 
@@ -132,10 +131,7 @@ class Pool<T> {
     this.results[index] = value as T;
     this.inFlight--;
     try {
-      if (this.launch() && !this.settled) {
-        this.settled = true;
-        this.settle?.resolve(this.results);
-      }
+      if (this.launch()) this.settle(false, this.results);
     } catch (error) {
       this.fail(error);
     }
@@ -143,9 +139,7 @@ class Pool<T> {
 
   private fail(error: unknown): void {
     this.failed = true;
-    if (this.settled) return;
-    this.settled = true;
-    this.settle?.reject(error);
+    this.settle(true, error);
   }
 }
 

@@ -1,4 +1,4 @@
-import { drive, type Co } from "../src/co";
+import { drive, Pending, type Co } from "../src/co";
 import { Limiter, pool } from "../src/limiter";
 
 describe("Limiter", () => {
@@ -58,7 +58,8 @@ describe("pool", () => {
       inFlight--;
       return i;
     });
-    expect(results).toBeInstanceOf(Promise);
+    // Not the results yet: an outcome to wait on (a Pending, thenable).
+    expect(results).toBeInstanceOf(Pending);
     await expect(results).resolves.toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(peak).toBe(3);
     expect(started).toEqual(Array.from({ length: 20 }, (_, i) => i));
@@ -81,6 +82,23 @@ describe("pool", () => {
       throw new Error("branch broke");
     }
     await expect(pool(3, 2, (i) => (i === 1 ? drive(broken()) : drive(job(i))))).rejects.toThrow("branch broke");
+  });
+
+  it("settles when a job answers an outcome that has already settled: a failure fails the pool, results stay in order", async () => {
+    /** An outcome that settled before anyone waited on it (waiting on it resumes the waiter at once). */
+    class Settled<T> extends Pending<T> {
+      constructor(threw: boolean, value: unknown) {
+        super();
+        this.settle(threw, value);
+      }
+    }
+    // The failure reaches the pool while its first jobs are still being started.
+    const first = pool(4, 2, (i) => (i === 1 ? new Settled<number>(true, new Error("failed before it was waited on")) : new Promise<number>((r) => setTimeout(() => r(i), 5))));
+    await expect(Promise.race([first, new Promise((r) => setTimeout(() => r("still waiting"), 500))])).rejects.toThrow("failed before it was waited on");
+    // Every job settled already: the results, in order, at once.
+    expect(pool(3, 2, (i) => new Settled<number>(false, i * 2))).toEqual([0, 2, 4]);
+    // Some waited, some had settled: in order once the last ends.
+    await expect(pool(4, 2, (i) => (i % 2 === 0 ? new Settled<string>(false, `s${i}`) : Promise.resolve(`a${i}`)))).resolves.toEqual(["s0", "a1", "s2", "a3"]);
   });
 
   it("fails with the first failure and starts no job after it; a synchronous throw is thrown", async () => {
