@@ -28,7 +28,8 @@ const INSTALLED = Symbol.for("runnable-ts.compile-cache");
 
 /**
  * Caches V8's compiled code of the CommonJS modules this process loads from installed packages
- * (a path through `node_modules`) and from runnable-ts's own packages, so the next process skips
+ * (a path through `node_modules`) and from runnable-ts's own packages and plugins, so the next
+ * process skips
  * parsing and compiling them (Node 20 has no module compile cache; it is ~40% of start-up). On
  * Node 22+ this is Node's own `module.enableCompileCache()`. The user's own modules compile the
  * usual way, and so does everything while source maps are enabled (`--enable-source-maps`,
@@ -108,10 +109,16 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, cacheab
 
 /** Where runnable-ts's packages are: the folder holding this package (`node_modules/@runnable-ts`, or the repository's `packages`). */
 const PACKAGES = dirname(dirname(__dirname)) + sep;
+/**
+ * The repository's built-in plugins, beside `packages` (installed, they are under `node_modules`
+ * like every package): loaded by their real path, they would otherwise compile afresh in every
+ * process, every step process of the `emulator` included.
+ */
+const PLUGINS = join(dirname(dirname(dirname(__dirname))), "plugins") + sep;
 
 /** The default of what is cached: installed packages' modules and runnable-ts's own. */
 function packaged(filename: string): boolean {
-  return filename.includes(`${sep}node_modules${sep}`) || filename.startsWith(PACKAGES);
+  return filename.includes(`${sep}node_modules${sep}`) || filename.startsWith(PACKAGES) || filename.startsWith(PLUGINS);
 }
 
 const hashOf = (text: string): string => createHash("sha1").update(text).digest("hex");

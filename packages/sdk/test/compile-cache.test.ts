@@ -69,6 +69,17 @@ describe("compile cache", () => {
     expect(index).not.toContain(JSON.stringify(join(dir, "entry.js")));
   });
 
+  it("caches the repository's own plugins, loaded by their real path beside the packages", () => {
+    const plugin = resolve(__dirname, "..", "..", "..", "plugins", "catalog-do-nothing", "dist", "index.js");
+    const cache = join(dir, "cache");
+    const script = `require(${JSON.stringify(CACHE_MODULE)}).enableCompileCache({ RUNNABLE_COMPILE_CACHE: ${JSON.stringify(cache)} }); require(${JSON.stringify(plugin)});`;
+    const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    const [file] = readdirSync(cache);
+    const index = ((b: Buffer): string => b.toString("utf8", 4, 4 + b.readUInt32LE(0)))(readFileSync(join(cache, file!)));
+    expect(index).toContain(JSON.stringify(plugin));
+  });
+
   it("is installed by loading the SDK, once per process, before zod loads (zod's modules are cached)", () => {
     const cache = join(dir, "cache");
     const script = `require("@runnable-ts/sdk"); const n = process.listenerCount("exit"); require(${JSON.stringify(START_UP)}).fastStart(); console.log(require("node:module").prototype._compile.name, n, process.listenerCount("exit"));`;
