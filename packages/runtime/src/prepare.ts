@@ -2,7 +2,7 @@ import { GraphError, isComposite, RunnableError, type GraphDef, type NodeDef, ty
 import type { RunScope } from "@runnable-ts/kernel";
 import { hashOf, serializeGraph } from "./dag-hash";
 import { checkGraph, subgraphsOf, walkGraphs, withTerminals, type DefinitionProblem } from "./graph-check";
-import { yamlSourceOf, type YamlSource } from "./yaml-pipeline";
+import { yamlSourceOf, yamlTaskFields, type YamlSource } from "./yaml-pipeline";
 import { checkStepKeys, stepKeysOf } from "./yaml-step-keys";
 import { loadExport } from "./load-export";
 import { messageOf } from "./redact";
@@ -28,7 +28,6 @@ export interface Prepared {
  * @throws GraphError with every problem found.
  */
 export async function prepare(input: GraphDef, scope: RunScope, cwd: string, checkedWith?: object): Promise<Prepared> {
-  const { graph, dag, dagHash } = analyse(input);
   const verdicts = checkedWith === undefined ? undefined : checkedGraphs(input, checkedWith);
   const source = yamlSourceOf(input);
   const problems: DefinitionProblem[] = [];
@@ -57,10 +56,19 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string, che
     }
   };
   // Node types declare their sub-graphs, so the graph is discovered level by level.
-  const pending: { g: GraphDef; prefix: string }[] = [{ g: graph, prefix: "" }];
+  const pending: { g: GraphDef; prefix: string }[] = [{ g: input, prefix: "" }];
   let hasComposites = false;
   for (let next = pending.pop(); next; next = pending.pop()) {
     const { g, prefix } = next;
+    // A YAML step of a third-party leaf type that runs a task reads as a `type: task` step does:
+    // its task fields get their defaults and the engine's form (`returns: [x]` as objects, …).
+    // Done on the parsed nodes themselves, before the graph is copied with its terminals.
+    if (source)
+      for (const node of Object.values(g.steps)) {
+        const type = nodeTypes.get(node.type) ?? (await createNodeType(node.type, node, prefix));
+        const raw = source.steps.get(prefix ? `${prefix}.${node.name}` : node.name)?.raw;
+        if (raw && node.type !== "task" && type && !isComposite(type) && type.taskType) Object.assign(node, yamlTaskFields(raw));
+      }
     for (const node of Object.values(withTerminals(g).steps)) {
       const type = nodeTypes.get(node.type) ?? (await createNodeType(node.type, node, prefix));
       if (!type) continue;
@@ -74,6 +82,7 @@ export async function prepare(input: GraphDef, scope: RunScope, cwd: string, che
       }
     }
   }
+  const { graph, dag, dagHash } = analyse(input);
   // A graph object that passed every check with these plugins in this folder passes again
   // (graphs are not changed after they are built): a pipeline run per request is checked once.
   if (problems.length === 0 && verdicts?.has(cwd)) return { graph, dag, dagHash, nodeTypes, taskTypes, hasComposites };

@@ -150,16 +150,18 @@ class Reader {
       else node.branches = Object.fromEntries(Object.entries(branches).map(([k, g]) => [k, this.graph(g, [...path, "branches", k], `${qualified}.${k}`)]));
     }
     if (branch !== undefined) node.branch = this.graph(branch, [...path, "branch"], `${qualified}.${DYNAMIC_BRANCH_KEY}`);
-    if (type === "task") Object.assign(node, taskDefaults(raw));
+    if (type === "task") Object.assign(node, yamlTaskFields(raw));
     return node as NodeDef;
   }
 }
 
 /**
  * The graph form of a YAML task's fields, with defaults. Values of the wrong shape are kept as
- * they are, so that the step-key check reports them with their position.
+ * they are, so that the step-key check reports them with their position. For `type: task` steps
+ * here; `prepare` applies it to the steps of a third-party leaf type that runs a task
+ * (`taskType`), once the node types are known.
  */
-function taskDefaults(raw: Record<string, unknown>): Record<string, unknown> {
+export function yamlTaskFields(raw: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const returns = Array.isArray(raw.returns)
     ? raw.returns.map((r: unknown): ReturnSpec | unknown =>
         typeof r === "string" ? { name: r, kind: "json" } : isRecord(r) && typeof r.name === "string" ? { name: r.name, kind: (r.kind as ReturnSpec["kind"] | undefined) ?? "json" } : r,

@@ -180,8 +180,8 @@ function waitingTaskPipeline(type: string, after: string): string {
 dag:
   start_at: t
   steps:
-    # The task fields as the engine's task form has them (YAML fills them in for type: task only).
-    t: { type: ${type}, command_type: shell, command: 'sleep 0.05; export out=x', returns: [{ name: out, kind: json }], secrets: [], max_attempts: 1, retry_delay_ms: 0, overrides: {}, next: after }
+    # Written as a user writes a task: the task fields get their defaults and the engine's form.
+    t: { type: ${type}, command_type: shell, command: 'sleep 0.05; export out=x', returns: [out], next: after }
     after: { type: task, command_type: shell, command: '${after}', next: success }
 `;
 }
@@ -204,6 +204,26 @@ describe("a third-party leaf node type that runs its step as a task (runTask)", 
     expect(result.runLog.steps.t).toMatchObject({ status: "SUCCESS", message: "awaited its attempts" });
     expect(result.runLog.steps.t!.attempts[0]!.output_parameters.out).toEqual({ kind: "json", value: "x" });
     expect(result.runLog.steps.after!.status).toBe("SUCCESS");
+    p.remove();
+  });
+
+  it("reads its YAML steps as tasks: command_type defaults to function, returns and retries to the task form", async () => {
+    const retrying = `{
+      taskType: (node) => node.command_type,
+      execute: async (ctx) => {
+        const status = await ctx.runTask();
+        ctx.stepLog.message = JSON.stringify([ctx.node.command_type, ctx.node.returns, ctx.node.max_attempts, ctx.node.secrets]);
+        return status;
+      },
+    }`;
+    const pipeline = "dag:\n  start_at: t\n  steps:\n    t: { type: retrying, command: ./steps.js#flaky, returns: [out], max_attempts: 2, next: success }\n";
+    const p = leafNodeProject("retrying", retrying, pipeline);
+    p.write("steps.js", "let calls = 0;\nexports.flaky = () => { if (++calls === 1) throw new Error('first call fails'); return 'ok'; };\n");
+    const result = await runPipeline(parseYamlPipeline(pipeline), { definition: { kind: "yaml", file: `${p.dir}/pipeline.yaml` }, cwd: p.dir, env: {}, runId: "rt1" });
+    expect(result.status).toBe("SUCCESS");
+    expect(JSON.parse(result.runLog.steps.t!.message)).toEqual(["function", [{ name: "out", kind: "json" }], 2, []]);
+    expect(result.runLog.steps.t!.attempts.map((a) => a.status)).toEqual(["FAIL", "SUCCESS"]);
+    expect(result.runLog.parameters.out).toEqual({ kind: "json", value: "ok" });
     p.remove();
   });
 
