@@ -17,7 +17,6 @@ const NO_PARTS: string[] = Object.freeze([]) as unknown as string[];
  * of memory, not three copies of its output.
  */
 export class ExecutionLog {
-  private header: string | undefined;
   /** Whose names make the header, when it is written (see `setParametersHeader`). */
   private parameters: Record<string, unknown> | undefined;
   private parts: string[] = NO_PARTS;
@@ -27,18 +26,11 @@ export class ExecutionLog {
   /** True once the task (or the attempt's failure) wrote something after the header. */
   wrote = false;
 
-  /** The first line, written only if anything follows it. */
-  setHeader(line: string): void {
-    this.header = line;
-    this.parameters = undefined;
-  }
-
   /**
    * The first line names the parameters available to the task (the keys of `parameters` when
    * the line is written): made only if anything follows it, as most tasks write nothing.
    */
   setParametersHeader(parameters: Record<string, unknown>): void {
-    this.header = undefined;
     this.parameters = parameters;
   }
 
@@ -51,8 +43,7 @@ export class ExecutionLog {
   write(text: string): void {
     if (!this.wrote) {
       this.wrote = true;
-      if (this.parameters) this.header = `Parameters available for the execution: ${Object.keys(this.parameters).join(", ")}`;
-      if (this.header !== undefined) this.append(`${this.header}\n`);
+      if (this.parameters) this.append(`Parameters available for the execution: ${Object.keys(this.parameters).join(", ")}\n`);
     } else this.append("\n");
     this.append(text);
   }

@@ -9,15 +9,18 @@ describe("ExecutionLog", () => {
   it("writes the header only before the first line, and nothing when nothing was written", async () => {
     const catalog = new MemoryCatalog();
     const log = new ExecutionLog();
-    log.setHeader("Parameters available for the execution: a");
+    log.setParametersHeader({ a: 1 });
     await log.store(catalog, "r", "silent.log");
     expect(catalog.files.size).toBe(0);
     const talky = new ExecutionLog();
-    talky.setHeader("head");
+    const parameters: Record<string, unknown> = { a: 1 };
+    talky.setParametersHeader(parameters);
+    // The names are those when the header is written (the first line), not when it was set.
+    parameters.b = 2;
     talky.write("one");
     talky.write("two");
     await talky.store(catalog, "r", "talky.log");
-    expect(catalog.files.get("talky.log")?.toString()).toBe("head\none\ntwo");
+    expect(catalog.files.get("talky.log")?.toString()).toBe("Parameters available for the execution: a, b\none\ntwo");
   });
 
   it("spills a large log to a temporary file and streams it to the catalog, removing the file", async () => {

@@ -56,12 +56,12 @@ describe("executionLogStage", () => {
   it("stores what was written as <step>.attempt<n>.execution.log, and nothing for a silent task", async () => {
     const catalog = new MemoryCatalog();
     const talky = context({ services: fakeServices({ catalog }), attemptNumber: 2 });
-    talky.log.setHeader("header");
+    talky.log.setParametersHeader({ x: 1 });
     await executionLogStage(talky, nextDoing(() => talky.log.write("hello")));
     const silent = context({ services: fakeServices({ catalog }), internalName: "quiet" });
     await executionLogStage(silent, nextDoing());
     expect([...catalog.files.keys()]).toEqual(["step.attempt2.execution.log"]);
-    expect(catalog.files.get("step.attempt2.execution.log")!.toString()).toBe("header\nhello");
+    expect(catalog.files.get("step.attempt2.execution.log")!.toString()).toBe("Parameters available for the execution: x\nhello");
   });
 
   it("does not change the outcome when the log cannot be stored", async () => {
