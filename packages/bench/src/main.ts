@@ -86,13 +86,15 @@ function scaling(workload: string, label: string, systems: System[], sizes: numb
     let base: Row | undefined;
     let previous: { size: number; ms: number } | undefined;
     for (const size of sizes) {
-      const argv = system.argv(workload, size, repsFor(size, smoke));
+      const reps = repsFor(size, smoke);
+      const argv = system.argv(workload, size, reps);
       if (!argv) continue;
       // Peers grow faster than linearly on long chains: skip a size whose estimate (quadratic
-      // from the previous size) exceeds the time budget, instead of waiting for a timeout.
-      const estimate = previous ? previous.ms * (size / previous.size) ** 2 : 0;
+      // from the previous size, times the repetitions) exceeds the time budget, instead of
+      // waiting for a timeout.
+      const estimate = previous ? previous.ms * (size / previous.size) ** 2 * reps : 0;
       if (estimate > timeout) {
-        rows.push({ workload: label, system: system.name, family: system.family, size, error: `skipped: ~${(estimate / 1000).toFixed(0)} s estimated from N=${previous!.size}` });
+        rows.push({ workload: label, system: system.name, family: system.family, size, error: `skipped: ~${(estimate / 1000).toFixed(0)} s estimated for ${reps} runs from N=${previous!.size}` });
         continue;
       }
       const m = measureIn(argv, timeout);
