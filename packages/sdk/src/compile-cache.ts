@@ -29,10 +29,9 @@ const INSTALLED = Symbol.for("runnable-ts.compile-cache");
 /**
  * Caches V8's compiled code of the CommonJS modules this process loads from installed packages
  * (a path through `node_modules`) and from runnable-ts's own packages and plugins, so the next
- * process skips
- * parsing and compiling them (Node 20 has no module compile cache; it is ~40% of start-up). On
- * Node 22+ this is Node's own `module.enableCompileCache()`. The user's own modules compile the
- * usual way, and so does everything while source maps are enabled (`--enable-source-maps`,
+ * process skips parsing and compiling them (Node 20 has no module compile cache; it is ~40% of
+ * start-up). On Node 22+ this is Node's own `module.enableCompileCache()`. The user's own
+ * modules compile the usual way, and so does everything while source maps are enabled (`--enable-source-maps`,
  * `process.setSourceMapsEnabled`): Node maps stack traces only of code it compiled itself.
  * Entries are keyed by file and a hash of the source, so an edited file is compiled afresh; the
  * cache is one file in `dir` (default: a per-user folder in the temp folder), written at exit when
