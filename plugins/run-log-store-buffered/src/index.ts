@@ -1,6 +1,8 @@
 import {
   assembleRunLog,
   definePlugin,
+  EMPTY_LIST,
+  EMPTY_RECORD,
   RunnableError,
   type Awaitable,
   type BranchLog,
@@ -22,16 +24,16 @@ interface StoredRun {
  * What the store keeps of a step or branch log and hands out, copied cheaply: one level deep,
  * with new lists; attempts, catalog entries and parameter values inside are shared (the engine
  * never changes an attempt once it is added, and treats values as immutable). A kept record's
- * `branches` / `steps` is one shared empty object, never changed (the run log is assembled from
- * the flat records); what is handed out gets its own.
+ * `branches` / `steps` is the SDK's shared frozen `EMPTY_RECORD`, never changed (the run log
+ * is assembled from the flat records); what is handed out gets its own.
  */
 function keptStep(step: StepLog): StepLog {
-  return { ...step, attempts: step.attempts.length === 0 ? NO_ITEMS : step.attempts.slice(), data_catalog: step.data_catalog.length === 0 ? NO_ITEMS : step.data_catalog.slice(), branches: NO_BRANCHES };
+  return { ...step, attempts: step.attempts.length === 0 ? EMPTY_LIST : step.attempts.slice(), data_catalog: step.data_catalog.length === 0 ? EMPTY_LIST : step.data_catalog.slice(), branches: EMPTY_RECORD };
 }
 
 /** (Also a kept branch's copy for the run log being assembled, which sets `steps`.) */
 function keptBranch(branch: BranchLog): BranchLog {
-  return { internal_name: branch.internal_name, status: branch.status, steps: NO_STEPS, parameters: { ...branch.parameters } };
+  return { internal_name: branch.internal_name, status: branch.status, steps: EMPTY_RECORD, parameters: { ...branch.parameters } };
 }
 
 /** A kept step's copy for the run log being assembled (which sets `branches`). */
@@ -47,9 +49,6 @@ function copyBranch(branch: BranchLog): BranchLog {
   return { internal_name: branch.internal_name, status: branch.status, steps: {}, parameters: { ...branch.parameters } };
 }
 
-const NO_ITEMS: never[] = Object.freeze([]) as unknown as never[];
-const NO_BRANCHES: StepLog["branches"] = Object.freeze({});
-const NO_STEPS: BranchLog["steps"] = Object.freeze({});
 
 function unknownRun(runId: string): Promise<never> {
   return Promise.reject(new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in the buffered store`, { runId }));

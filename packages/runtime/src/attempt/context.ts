@@ -42,10 +42,6 @@ export interface AttemptRequest {
   resume?: { data: unknown } | undefined;
 }
 
-/** The shared empty object and list an attempt's fields start as (frozen: a stage replaces them, never fills them). */
-const NONE: Record<string, never> = EMPTY_RECORD;
-const NO_ITEMS: readonly never[] = EMPTY_LIST;
-
 /**
  * The state of one attempt, passed through its stages: each stage reads what the outer ones
  * set up and leaves what the inner ones need (parameters → values, secrets, validated params;
@@ -63,25 +59,25 @@ export class AttemptContext {
   // Fields a stage replaces, or fills for few tasks, start as one shared empty object or list:
   // 1,000 attempts in flight would otherwise hold ten empty objects each.
   /** Parameters in scope with their kinds, map variables / loop indices included (as json). */
-  available: Parameters = NONE;
+  available: Parameters = EMPTY_RECORD;
   /** Plain values of `available` (pickled ones loaded). */
-  values: Record<string, unknown> = NONE;
+  values: Record<string, unknown> = EMPTY_RECORD;
   /** What the task receives as its parameters object (validated by the input schema, if any). */
-  params: Record<string, unknown> = NONE;
+  params: Record<string, unknown> = EMPTY_RECORD;
   /** Names of the parameters the task read: they become the attempt's `input_parameters`. */
   readonly used = new Set<string>();
   /** The secrets the task listed, by name (see `addSecret`). */
-  secrets: Readonly<Record<string, string>> = NONE;
+  secrets: Readonly<Record<string, string>> = EMPTY_RECORD;
   /** Secret values, for masking (empty for most tasks). */
-  secretValues: readonly string[] = NO_ITEMS;
+  secretValues: readonly string[] = EMPTY_LIST;
   /** What the task type's `execute` resolved to, by return name. */
-  returned: Record<string, unknown> = NONE;
+  returned: Record<string, unknown> = EMPTY_RECORD;
   /** The output parameters (see `returns-stage.ts`). */
-  outputs: Parameters = NONE;
+  outputs: Parameters = EMPTY_RECORD;
   /** The metrics the task recorded (see `addMetric`). */
-  metrics: Readonly<Record<string, unknown>> = NONE;
-  getEntries: readonly DataCatalogEntry[] = NO_ITEMS;
-  putEntries: readonly DataCatalogEntry[] = NO_ITEMS;
+  metrics: Readonly<Record<string, unknown>> = EMPTY_RECORD;
+  getEntries: readonly DataCatalogEntry[] = EMPTY_LIST;
+  putEntries: readonly DataCatalogEntry[] = EMPTY_LIST;
   readonly log = new ExecutionLog();
   readonly start: string;
 
@@ -102,10 +98,10 @@ export class AttemptContext {
 
   /** Records `secrets` for the task and for masking everything written about it. */
   addSecret(name: string, value: string): void {
-    if (this.secrets === NONE) this.secrets = {};
+    if (this.secrets === EMPTY_RECORD) this.secrets = {};
     (this.secrets as Record<string, string>)[name] = value;
     if (value.length > 0) {
-      if (this.secretValues === NO_ITEMS) this.secretValues = [];
+      if (this.secretValues === EMPTY_LIST) this.secretValues = [];
       (this.secretValues as string[]).push(value);
       this.log.mask(this.secretValues);
     }
@@ -113,7 +109,7 @@ export class AttemptContext {
 
   /** Records metrics of the attempt (its `user_defined_metrics`). */
   addMetrics(metrics: Readonly<Record<string, unknown>>): void {
-    if (this.metrics === NONE) this.metrics = {};
+    if (this.metrics === EMPTY_RECORD) this.metrics = {};
     Object.assign(this.metrics, metrics);
   }
 

@@ -1,14 +1,12 @@
 import { closeSync, createReadStream, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CatalogService } from "@runnable-ts/sdk";
+import { EMPTY_LIST, type CatalogService } from "@runnable-ts/sdk";
 import { Masker } from "../redact";
 
 /** Bytes (UTF-16 units, near enough) held in memory before the log spills to a temporary file. */
 const IN_MEMORY = 256 * 1024;
 
-/** The parts of a log with none (shared: an attempt that writes nothing makes no list). */
-const NO_PARTS: string[] = Object.freeze([]) as unknown as string[];
 
 /**
  * A task's execution log as it is written: lines of output, masked as they arrive, held in
@@ -19,7 +17,8 @@ const NO_PARTS: string[] = Object.freeze([]) as unknown as string[];
 export class ExecutionLog {
   /** Whose names make the header, when it is written (see `setParametersHeader`). */
   private parameters: Record<string, unknown> | undefined;
-  private parts: string[] = NO_PARTS;
+  /** Lines not yet spilled (the shared empty list until something is written: most attempts write nothing). */
+  private parts: string[] = EMPTY_LIST;
   private held = 0;
   private spool: { dir: string; path: string; fd: number } | undefined;
   private masker: Masker | undefined;
@@ -57,7 +56,7 @@ export class ExecutionLog {
   }
 
   private keep(text: string): void {
-    if (this.parts === NO_PARTS) this.parts = [];
+    if (this.parts === EMPTY_LIST) this.parts = [];
     this.parts.push(text);
   }
 
@@ -68,7 +67,7 @@ export class ExecutionLog {
       this.spool = { dir, path, fd: openSync(path, "w", 0o600) };
     }
     writeSync(this.spool.fd, this.parts.join(""));
-    this.parts = NO_PARTS;
+    this.parts = EMPTY_LIST;
     this.held = 0;
   }
 
@@ -106,7 +105,7 @@ export class ExecutionLog {
 
   /** Drops what was written and the temporary file, if any. */
   discard(): void {
-    this.parts = NO_PARTS;
+    this.parts = EMPTY_LIST;
     this.held = 0;
     if (this.spool) {
       if (this.spool.fd >= 0) closeSync(this.spool.fd);
