@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // First, before any other module loads: the SDK, whose first import makes the modules compiled
-// here reused by the next process and zod's 64 locales load one by one (its start-up.ts).
+// here reused by the next process of the same kind (named just before) and zod's 64 locales load
+// one by one (its start-up.ts).
+import "./cache-kind";
 import "@runnable-ts/sdk";
 import { awaitCommand, configArgument, hintedArgv, PRESTART_ENV } from "./prestart";
 

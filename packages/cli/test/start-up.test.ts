@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -22,6 +22,23 @@ describe("CLI start-up", () => {
     const result = spawnSync(process.execPath, ["-r", join(dir, "probe.js"), BIN, "execute", "one.yaml", "--quiet"], { cwd: dir, encoding: "utf8" });
     expect(result.stdout).toMatch(/: SUCCESS$/m);
     expect(result.stderr.trim()).toBe("esm:false");
+  });
+
+  it("keeps a compile cache file per kind of CLI process: its command, or a prestarted step process", () => {
+    writeFileSync(join(dir, "one.yaml"), "dag:\n  start_at: one\n  steps:\n    one: { type: task, command: ./one.js#one, next: success }\n");
+    writeFileSync(join(dir, "one.js"), "exports.one = () => 1;\n");
+    writeFileSync(join(dir, "runnable-config.yaml"), "run-log-store: buffered\ncatalog: do-nothing\n");
+    const cache = join(dir, "cache");
+    const cli = (args: string[], env: Record<string, string> = {}): void => {
+      const result = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: "utf8", env: { ...process.env, RUNNABLE_COMPILE_CACHE: cache, ...env } });
+      expect(result.status).toBe(0);
+    };
+    cli(["execute", "one.yaml", "--quiet"]);
+    cli(["--version"]);
+    // Without a channel on fd 3 a prestarted process runs its own command line.
+    cli(["--version"], { RUNNABLE_PRESTARTED: "1" });
+    const kinds = readdirSync(cache).map((f) => /-[0-9a-f]{12}-([a-z-]+)\.bin$/.exec(f)?.[1] ?? f);
+    expect(kinds.sort()).toEqual(["cli", "execute", "prestarted"]);
   });
 
   it("loads zod's locales one by one when used, not all 64 with zod (same modules, one zod)", () => {

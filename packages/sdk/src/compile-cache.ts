@@ -27,6 +27,15 @@ const MAX_BYTES = 32 * 2 ** 20;
 const INSTALLED = Symbol.for("runnable-ts.compile-cache");
 
 /**
+ * A `globalThis` slot a host sets before the SDK loads, naming the kind of process it is (the
+ * CLI: its command, or `prestarted`): each kind keeps a cache file of its own. A file holds, for
+ * each module, the code of the functions that the process that compiled the module ran: a step
+ * process reading what `runnable execute` compiled would deserialize code it never runs and
+ * compile lazily the code it does (measured: ~40 ms more CPU than no cache at all).
+ */
+const COMPILE_CACHE_KIND = Symbol.for("runnable-ts.compile-cache.kind");
+
+/**
  * Caches V8's compiled code of the CommonJS modules this process loads from installed packages
  * (a path through `node_modules`) and from runnable-ts's own packages and plugins, so the next
  * process skips parsing and compiling them (Node 20 has no module compile cache; it is ~40% of
@@ -34,8 +43,9 @@ const INSTALLED = Symbol.for("runnable-ts.compile-cache");
  * modules compile the usual way, and so does everything while source maps are enabled (`--enable-source-maps`,
  * `process.setSourceMapsEnabled`): Node maps stack traces only of code it compiled itself.
  * Entries are keyed by file and a hash of the source, so an edited file is compiled afresh; the
- * cache is one file in `dir` (default: a per-user folder in the temp folder), written at exit when
- * something was compiled, by rename (concurrent processes never see a partial file).
+ * cache is a file in `dir` (default: a per-user folder in the temp folder) per kind of process
+ * (see `COMPILE_CACHE_KIND`), written at exit when something was compiled, by rename (concurrent
+ * processes never see a partial file).
  * `RUNNABLE_COMPILE_CACHE=off` disables it; any problem with the cache only means compiling as
  * usual. Installed once per process; later calls do nothing.
  * @param cacheable which files to cache (by absolute path); the default is described above.
@@ -59,7 +69,9 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, cacheab
   } catch {
     return;
   }
-  const file = join(dir, `${process.version}-${process.arch}-${hashOf(__dirname).slice(0, 12)}.bin`);
+  const kind = (globalThis as { [COMPILE_CACHE_KIND]?: unknown })[COMPILE_CACHE_KIND];
+  const suffix = typeof kind === "string" && /^[a-z][a-z-]{0,39}$/.test(kind) ? `-${kind}` : "";
+  const file = join(dir, `${process.version}-${process.arch}-${hashOf(__dirname).slice(0, 12)}${suffix}.bin`);
   const cached = readCache(file);
   const compiled = new Map<string, { hash: string; script: Script }>();
   const original = loader.prototype._compile;

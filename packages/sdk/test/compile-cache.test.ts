@@ -96,6 +96,22 @@ describe("compile cache", () => {
     expect(index).toMatch(/sdk[\\/]dist[\\/]run-log\.js/);
   });
 
+  it("keeps a file per kind of process when the host names its kind before the SDK loads", () => {
+    writeFileSync(join(lib, "lib.js"), "exports.value = () => 'kind';\n");
+    const cache = join(dir, "cache");
+    const withKind = (kind: unknown): void => {
+      const script = `globalThis[Symbol.for("runnable-ts.compile-cache.kind")] = ${JSON.stringify(kind)}; require(${JSON.stringify(CACHE_MODULE)}).enableCompileCache({ RUNNABLE_COMPILE_CACHE: ${JSON.stringify(cache)} }); console.log(require(${JSON.stringify(join(lib, "lib.js"))}).value());`;
+      const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+      expect(r.stdout.trim()).toBe("kind");
+    };
+    withKind("execute");
+    withKind("prestarted");
+    // Not a kind (a path, a number): the shared file.
+    withKind("../elsewhere");
+    withKind(7);
+    expect(readdirSync(cache).map((f) => f.replace(/^v[\d.]+-\w+-[0-9a-f]{12}/, "")).sort()).toEqual(["-execute.bin", "-prestarted.bin", ".bin"]);
+  });
+
   it("keeps working over a corrupt cache file, and is off with RUNNABLE_COMPILE_CACHE=off", () => {
     writeFileSync(join(lib, "lib.js"), "exports.value = () => 'ok';\n");
     run();
