@@ -107,8 +107,10 @@ function scaling(workload: string, label: string, systems: System[], sizes: numb
         const perUnit = (ms: number, baseMs: number): number => ((ms - baseMs) / (size - small)) * 1000;
         if (size === small) base = row;
         else if (base !== undefined) {
-          // From the fastest and the slowest repetitions of both sizes (ordered: noise can swap them).
-          const [low, high] = spread([perUnit(row.minMs!, base.minMs!), perUnit(row.maxMs!, base.maxMs!)]);
+          // Each repetition of this size against the smaller size's median: the spread of the
+          // figure itself, which holds its median. (Fastest minus fastest and slowest minus
+          // slowest printed a "spread" the median could lie outside of.)
+          const [low, high] = spread(m.times.map((ms) => perUnit(ms, base!.medianMs!)));
           Object.assign(row, { perUnitUs: perUnit(row.medianMs!, base.medianMs!), perUnitMinUs: low, perUnitMaxUs: high });
         }
       }
