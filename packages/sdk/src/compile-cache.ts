@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync } from "node:fs";
 import Module from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, sep } from "node:path";
@@ -17,7 +17,9 @@ interface Loader {
 
 interface Entry {
   hash: string;
-  data: Buffer;
+  /** The compiled code (read from the cache file when asked: the file is not kept in memory). */
+  data(): Buffer;
+  length: number;
 }
 
 /** The cache file holds at most this much code (a busy machine's union of entry points). */
@@ -88,7 +90,7 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, cacheab
     try {
       script = new Script(Module.wrap(source), {
         filename,
-        ...(hit && hit.hash === hash ? { cachedData: hit.data } : {}),
+        ...(hit && hit.hash === hash ? { cachedData: hit.data() } : {}),
       });
     } catch {
       // A syntax error: Node's own compile reports it the usual way.
@@ -103,13 +105,16 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env, cacheab
     if (compiled.size === 0) return;
     try {
       const entries = new Map<string, Entry>();
-      for (const [name, { hash, script }] of compiled) entries.set(name, { hash, data: script.createCachedData() });
-      let total = [...entries.values()].reduce((sum, e) => sum + e.data.length, 0);
+      for (const [name, { hash, script }] of compiled) {
+        const data = script.createCachedData();
+        entries.set(name, { hash, data: () => data, length: data.length });
+      }
+      let total = [...entries.values()].reduce((sum, e) => sum + e.length, 0);
       for (const [name, entry] of cached) {
         // Modules of deleted folders (a test's temporary project) leave the cache.
-        if (entries.has(name) || total + entry.data.length > MAX_BYTES || !existsSync(name)) continue;
+        if (entries.has(name) || total + entry.length > MAX_BYTES || !existsSync(name)) continue;
         entries.set(name, entry);
-        total += entry.data.length;
+        total += entry.length;
       }
       writeCache(file, entries);
     } catch {
@@ -146,17 +151,41 @@ function requireFor(mod: NodeModule, loader: Loader): NodeJS.Require {
   return require;
 }
 
-/** Layout: a 4-byte index length, the JSON index `[file, hash, offset, length][]`, the code. */
+/**
+ * Layout: a 4-byte index length, the JSON index `[file, hash, offset, length][]`, the code. Only
+ * the index is read here; an entry's code is read from the still-open file when its module loads
+ * (a whole file held in memory, most of it other modules', added its size to every process's
+ * memory). The file is replaced by rename, never rewritten: the open one keeps its content.
+ */
 function readCache(file: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
+  let fd: number | undefined;
   try {
-    const buffer = readFileSync(file);
-    const indexLength = buffer.readUInt32LE(0);
-    const index = JSON.parse(buffer.toString("utf8", 4, 4 + indexLength)) as [string, string, number, number][];
+    fd = openSync(file, "r");
+    const size = fstatSync(fd).size;
+    const open = fd;
+    const read = (position: number, length: number): Buffer => {
+      const buffer = Buffer.allocUnsafe(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(open, buffer, done, length - done, position + done);
+        if (n === 0) throw new Error("the compile cache file ends early");
+        done += n;
+      }
+      return buffer;
+    };
+    const indexLength = read(0, 4).readUInt32LE(0);
+    if (4 + indexLength > size) throw new Error("not a compile cache file");
+    const index = JSON.parse(read(4, indexLength).toString("utf8")) as [string, string, number, number][];
     const base = 4 + indexLength;
-    for (const [name, hash, offset, length] of index) entries.set(name, { hash, data: buffer.subarray(base + offset, base + offset + length) });
+    for (const [name, hash, offset, length] of index) {
+      if (base + offset + length > size) throw new Error("the compile cache file is shorter than its index");
+      entries.set(name, { hash, data: () => read(base + offset, length), length });
+    }
   } catch {
     // No cache yet, or an unreadable one: it is rewritten at exit.
+    entries.clear();
+    if (fd !== undefined) closeSync(fd);
   }
   return entries;
 }
@@ -164,14 +193,14 @@ function readCache(file: string): Map<string, Entry> {
 function writeCache(file: string, entries: Map<string, Entry>): void {
   let offset = 0;
   const index: [string, string, number, number][] = [];
-  for (const [name, { hash, data }] of entries) {
-    index.push([name, hash, offset, data.length]);
-    offset += data.length;
+  for (const [name, { hash, length }] of entries) {
+    index.push([name, hash, offset, length]);
+    offset += length;
   }
   const header = Buffer.from(JSON.stringify(index));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length, 0);
   const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, Buffer.concat([length, header, ...[...entries.values()].map((e) => e.data)]), { mode: 0o600 });
+  writeFileSync(temporary, Buffer.concat([length, header, ...[...entries.values()].map((e) => e.data())]), { mode: 0o600 });
   renameSync(temporary, file);
 }

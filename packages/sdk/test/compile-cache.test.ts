@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -110,6 +110,29 @@ describe("compile cache", () => {
     withKind("../elsewhere");
     withKind(7);
     expect(readdirSync(cache).map((f) => f.replace(/^v[\d.]+-\w+-[0-9a-f]{12}/, "")).sort()).toEqual(["-execute.bin", "-prestarted.bin", ".bin"]);
+  });
+
+  it("reads a module's code from the cache file when the module loads, not the whole file into memory", () => {
+    // A module whose cached code is large (every function ran before the cache was written).
+    writeFileSync(join(lib, "big.js"), `${Array.from({ length: 20000 }, (_, i) => `function f${i}(x) { return x + ${i}; }`).join("\n")}\nlet s = 0;\n${Array.from({ length: 20000 }, (_, i) => `s = f${i}(s);`).join("\n")}\nexports.s = s;\n`);
+    writeFileSync(join(lib, "lib.js"), "exports.value = () => 'small';\n");
+    const cache = join(dir, "cache");
+    const load = (module: string): { out: string; arrayBuffers: number } => {
+      const script = `require(${JSON.stringify(CACHE_MODULE)}).enableCompileCache({ RUNNABLE_COMPILE_CACHE: ${JSON.stringify(cache)} }); const m = require(${JSON.stringify(join(lib, module))}); console.log(JSON.stringify({ out: String(m.s ?? m.value()), arrayBuffers: process.memoryUsage().arrayBuffers }));`;
+      const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+      expect(r.stderr).toBe("");
+      return JSON.parse(r.stdout) as { out: string; arrayBuffers: number };
+    };
+    load("big.js");
+    load("lib.js");
+    const [file] = readdirSync(cache);
+    const size = statSync(join(cache, file!)).size;
+    expect(size).toBeGreaterThan(1_000_000);
+    // From the cache: the small module's code is read, not the megabytes of the big one's.
+    const small = load("lib.js");
+    expect(small.out).toBe("small");
+    expect(small.arrayBuffers).toBeLessThan(size / 4);
+    expect(load("big.js").out).toBe(String((20000 * 19999) / 2));
   });
 
   it("keeps working over a corrupt cache file, and is off with RUNNABLE_COMPILE_CACHE=off", () => {
