@@ -4,5 +4,11 @@
 // compile-cache.ts).
 import { PRESTART_ENV } from "./prestart";
 
-const command = process.argv[2];
-(globalThis as Record<symbol, unknown>)[Symbol.for("runnable-ts.compile-cache.kind")] = process.env[PRESTART_ENV] ? "prestarted" : command !== undefined && /^[a-z][a-z-]*$/.test(command) ? command : "cli";
+/**
+ * The CLI's commands (main.ts's, which loads after the SDK; a test keeps the two the same).
+ * Anything else — a typo, `--help` — is the kind `cli`: a mistyped command makes no file.
+ */
+export const CACHE_KINDS: ReadonlySet<string> = new Set(["execute", "retry", "resume", "execute-job", "execute-single-node", "fan", "show", "cache", "runs", "plugins", "config", "graph", "timeline", "ui"]);
+
+const command = process.argv[2] ?? "";
+(globalThis as Record<symbol, unknown>)[Symbol.for("runnable-ts.compile-cache.kind")] = process.env[PRESTART_ENV] ? "prestarted" : CACHE_KINDS.has(command) ? command : "cli";

@@ -2,6 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+// (Loading it names this process's compile-cache kind: harmless here, jest compiles its own way.)
+import { CACHE_KINDS } from "../src/cache-kind";
 
 const BIN = resolve(__dirname, "..", "dist", "bin.js");
 const LAZY_LOCALES = resolve(__dirname, "..", "..", "sdk", "dist", "lazy-locales.js");
@@ -35,10 +37,19 @@ describe("CLI start-up", () => {
     };
     cli(["execute", "one.yaml", "--quiet"]);
     cli(["--version"]);
+    // A mistyped command is no kind of its own.
+    spawnSync(process.execPath, [BIN, "frobnicate"], { cwd: dir, env: { ...process.env, RUNNABLE_COMPILE_CACHE: cache } });
     // Without a channel on fd 3 a prestarted process runs its own command line.
     cli(["--version"], { RUNNABLE_PRESTARTED: "1" });
     const kinds = readdirSync(cache).map((f) => /-[0-9a-f]{12}-([a-z-]+)\.bin$/.exec(f)?.[1] ?? f);
     expect(kinds.sort()).toEqual(["cli", "execute", "prestarted"]);
+  });
+
+  it("names a cache kind for every command of the CLI, and for nothing else", () => {
+    const help = spawnSync(process.execPath, [BIN, "--help"], { encoding: "utf8" }).stdout;
+    const commands = help.slice(help.indexOf("Commands:")).split("\n").slice(1).map((l) => /^ {2}([a-z-]+) {2}/.exec(l)?.[1]).filter((c): c is string => c !== undefined);
+    expect(commands.length).toBeGreaterThan(10);
+    expect([...CACHE_KINDS].sort()).toEqual(commands.sort());
   });
 
   it("loads zod's locales one by one when used, not all 64 with zod (same modules, one zod)", () => {
