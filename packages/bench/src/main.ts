@@ -67,6 +67,38 @@ function measureIn(argv: string[], timeoutMs: number, cwd = BENCH): Measured {
   return JSON.parse(last) as Measured;
 }
 
+/**
+ * Measures every system `rounds` times, round by round (system A, B, C, then A, B, C again), each
+ * time in a fresh process, and pools each system's repetitions. One process per system left a
+ * ratio at the mercy of that process (this machine: W2 at 10,000 in 4 consecutive processes
+ * each, ours 84.7-128.3 ms, Mastra 148.2-190.3 ms), and of the machine's speed in the seconds
+ * between the systems' turns. A system that fails or times out is not measured again.
+ */
+function measureRounds(argvs: (string[] | undefined)[], rounds: number, timeoutMs: number): (Measured | undefined)[] {
+  const pooled: (Measured | undefined)[] = argvs.map(() => undefined);
+  // Per process: its events/s (a median of its repetitions) and its peak RSS; the figure is their median.
+  const rates: number[][] = argvs.map(() => []);
+  const peaks: number[][] = argvs.map(() => []);
+  for (let round = 0; round < rounds; round++)
+    argvs.forEach((argv, i) => {
+      if (!argv || pooled[i]?.error) return;
+      const m = measureIn(argv, timeoutMs);
+      if (m.eventsPerSecond !== undefined) rates[i]!.push(m.eventsPerSecond);
+      peaks[i]!.push(m.rss);
+      const so = pooled[i];
+      pooled[i] = !so || m.error ? m : { ...m, times: [...so.times, ...m.times] };
+    });
+  pooled.forEach((m, i) => {
+    if (!m || m.error) return;
+    m.rss = median(peaks[i]!);
+    if (rates[i]!.length > 0) m.eventsPerSecond = median(rates[i]!);
+  });
+  return pooled;
+}
+
+/** Processes per system for a figure with a ratio target (1 for the smoke run). */
+const roundsFor = (smoke: boolean): number => (smoke ? 1 : 3);
+
 /** Median and spread of a measurement's repetitions into a row. */
 function withTimes(row: Row, m: Measured): Row {
   const [min, max] = spread(m.times);
@@ -80,46 +112,52 @@ const mib = (bytes: number): number => bytes / 2 ** 20;
 
 /** W1/W2: per-step (per-item) overhead against the smallest size. */
 function scaling(workload: string, label: string, systems: System[], sizes: number[], smoke: boolean, timeout: number, check: Check): Row[] {
-  const rows: Row[] = [];
   const small = sizes[0]!;
-  for (const system of systems) {
-    let base: Row | undefined;
-    let previous: { size: number; ms: number } | undefined;
-    for (const size of sizes) {
-      const reps = repsFor(size, smoke);
+  const bySystem: Row[][] = systems.map(() => []);
+  const base: (Row | undefined)[] = systems.map(() => undefined);
+  const previous: ({ size: number; ms: number } | undefined)[] = systems.map(() => undefined);
+  for (const size of sizes) {
+    const reps = repsFor(size, smoke);
+    const argvs = systems.map((system, i) => {
       const argv = system.argv(workload, size, reps);
-      if (!argv) continue;
+      if (!argv) return undefined;
       // Peers grow faster than linearly on long chains: skip a size whose estimate (quadratic
       // from the previous size, times the repetitions) exceeds the time budget, instead of
       // waiting for a timeout. From a size below 100 the estimate is linear: such a run is
       // mostly fixed cost, and squaring it skipped runnable-ts's chunked-fs at 1,000 after 10
       // (`--sizes 10,1000`: ~65 s estimated for a run of ~20 ms).
-      const estimate = previous ? previous.ms * (size / previous.size) ** (previous.size >= 100 ? 2 : 1) * reps : 0;
-      if (estimate > timeout) {
-        rows.push({ workload: label, system: system.name, family: system.family, size, error: `skipped: ~${(estimate / 1000).toFixed(0)} s estimated for ${reps} runs from N=${previous!.size}` });
-        continue;
-      }
-      const m = measureIn(argv, timeout);
-      if (!m.error) previous = { size, ms: median(m.times) };
+      const last = previous[i];
+      const estimate = last ? last.ms * (size / last.size) ** (last.size >= 100 ? 2 : 1) * reps : 0;
+      if (estimate <= timeout) return argv;
+      bySystem[i]!.push({ workload: label, system: system.name, family: system.family, size, error: `skipped: ~${(estimate / 1000).toFixed(0)} s estimated for ${reps} runs from N=${last!.size}` });
+      return undefined;
+    });
+    // The sizes with targets (from 1,000) in interleaved rounds of fresh processes.
+    const measured = measureRounds(argvs, size >= 1000 ? roundsFor(smoke) : 1, timeout);
+    measured.forEach((m, i) => {
+      if (!m) return;
+      const system = systems[i]!;
+      if (!m.error) previous[i] = { size, ms: median(m.times) };
       const row: Row = { workload: label, system: system.name, family: system.family, size, rssMiB: mib(m.rss) };
       if (m.error) row.error = m.error;
       else {
         withTimes(row, m);
         if (m.logBytes) row.logBytesPerUnit = m.logBytes / size;
         const perUnit = (ms: number, baseMs: number): number => ((ms - baseMs) / (size - small)) * 1000;
-        if (size === small) base = row;
-        else if (base !== undefined) {
+        const from = base[i];
+        if (size === small) base[i] = row;
+        else if (from !== undefined) {
           // Each repetition of this size against the smaller size's median: the spread of the
           // figure itself, which holds its median. (Fastest minus fastest and slowest minus
           // slowest printed a "spread" the median could lie outside of.)
-          const [low, high] = spread(m.times.map((ms) => perUnit(ms, base!.medianMs!)));
-          Object.assign(row, { perUnitUs: perUnit(row.medianMs!, base.medianMs!), perUnitMinUs: low, perUnitMaxUs: high });
+          const [low, high] = spread(m.times.map((ms) => perUnit(ms, from.medianMs!)));
+          Object.assign(row, { perUnitUs: perUnit(row.medianMs!, from.medianMs!), perUnitMinUs: low, perUnitMaxUs: high });
         }
       }
-      rows.push(row);
-    }
+      bySystem[i]!.push(row);
+    });
   }
-  return checked(withRatios(rows, (r) => r.perUnitUs), check);
+  return checked(withRatios(bySystem.flat(), (r) => r.perUnitUs), check);
 }
 
 /** A row's target and whether it is met (undefined: no target for that row). */
@@ -136,10 +174,20 @@ function checked(rows: Row[], check: Check): Row[] {
 
 /** W3/W4/W5: one size, wall time (or throughput) and memory. */
 function single(workload: string, label: string, systems: System[], size: number, smoke: boolean, timeout: number, check: Check): Row[] {
-  const rows = systems.flatMap((system) => {
-    const argv = system.argv(workload, size, smoke || system.name.endsWith(" local") ? 1 : 3);
-    if (!argv) return [];
-    const m = measureIn(argv, timeout);
+  // (The sequential executor's W3 takes 10 s a run: one run, one process.)
+  const once = (system: System): boolean => smoke || system.name.endsWith(" local");
+  const measured = measureRounds(
+    systems.map((system) => (once(system) ? undefined : system.argv(workload, size, 3))),
+    roundsFor(smoke),
+    timeout,
+  );
+  systems.forEach((system, i) => {
+    const argv = once(system) ? system.argv(workload, size, 1) : undefined;
+    if (argv) measured[i] = measureIn(argv, timeout);
+  });
+  const rows = systems.flatMap((system, i) => {
+    const m = measured[i];
+    if (!m) return [];
     const row: Row = { workload: label, system: system.name, family: system.family, size, rssMiB: mib(m.rss) };
     if (m.error) row.error = m.error;
     else {
@@ -273,7 +321,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   console.log(`runnable-ts bench — commit ${commit}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), Node ${process.version}${smoke ? ", smoke sizes (no verdicts)" : ""}`);
   console.log("Default configuration (console capture on) unless a row says otherwise.");
-  console.log("Each figure is a median over repetitions, each system measured in a fresh process; ratio = figure / best peer's (below 1: better).");
+  console.log("Each figure is a median over repetitions in fresh processes (for a figure with a ratio target, three processes per system, the systems taking turns); ratio = figure / best peer's (below 1: better).");
   const rows: Row[] = [];
   const add = (table: Row[]): void => {
     printTable(table, smoke);
