@@ -68,20 +68,22 @@ function measureIn(argv: string[], timeoutMs: number, cwd = BENCH): Measured {
 }
 
 /**
- * Measures every system `rounds` times, round by round (system A, B, C, then A, B, C again), each
- * time in a fresh process, and pools each system's repetitions. One process per system left a
+ * Measures each system `rounds[i]` times, round by round (system A, B, C, then A, B, C again),
+ * each time in a fresh process, and pools each system's repetitions. One process per system left a
  * ratio at the mercy of that process (this machine: W2 at 10,000 in 4 consecutive processes
  * each, ours 84.7-128.3 ms, Mastra 148.2-190.3 ms), and of the machine's speed in the seconds
  * between the systems' turns. A system that fails or times out is not measured again.
  */
-function measureRounds(argvs: (string[] | undefined)[], rounds: number, timeoutMs: number): (Measured | undefined)[] {
+function measureRounds(argvs: (string[] | undefined)[], rounds: number[], timeoutMs: number): (Measured | undefined)[] {
+  const roundsOf = (i: number): number => rounds[i] ?? 1;
   const pooled: (Measured | undefined)[] = argvs.map(() => undefined);
   // Per process: its events/s (a median of its repetitions) and its peak RSS; the figure is their median.
   const rates: number[][] = argvs.map(() => []);
   const peaks: number[][] = argvs.map(() => []);
-  for (let round = 0; round < rounds; round++)
+  const most = Math.max(0, ...argvs.map((_, i) => roundsOf(i)));
+  for (let round = 0; round < most; round++)
     argvs.forEach((argv, i) => {
-      if (!argv || pooled[i]?.error) return;
+      if (!argv || round >= roundsOf(i) || pooled[i]?.error) return;
       const m = measureIn(argv, timeoutMs);
       if (m.eventsPerSecond !== undefined) rates[i]!.push(m.eventsPerSecond);
       peaks[i]!.push(m.rss);
@@ -133,7 +135,7 @@ function scaling(workload: string, label: string, systems: System[], sizes: numb
       return undefined;
     });
     // The sizes with targets (from 1,000) in interleaved rounds of fresh processes.
-    const measured = measureRounds(argvs, size >= 1000 ? roundsFor(smoke) : 1, timeout);
+    const measured = measureRounds(argvs, argvs.map(() => (size >= 1000 ? roundsFor(smoke) : 1)), timeout);
     measured.forEach((m, i) => {
       if (!m) return;
       const system = systems[i]!;
@@ -175,16 +177,12 @@ function checked(rows: Row[], check: Check): Row[] {
 /** W3/W4/W5: one size, wall time (or throughput) and memory. */
 function single(workload: string, label: string, systems: System[], size: number, smoke: boolean, timeout: number, check: Check): Row[] {
   // (The sequential executor's W3 takes 10 s a run: one run, one process.)
-  const once = (system: System): boolean => smoke || system.name.endsWith(" local");
+  const once = systems.map((system) => smoke || system.name.endsWith(" local"));
   const measured = measureRounds(
-    systems.map((system) => (once(system) ? undefined : system.argv(workload, size, 3))),
-    roundsFor(smoke),
+    systems.map((system, i) => system.argv(workload, size, once[i] ? 1 : 3)),
+    once.map((one) => (one ? 1 : roundsFor(smoke))),
     timeout,
   );
-  systems.forEach((system, i) => {
-    const argv = once(system) ? system.argv(workload, size, 1) : undefined;
-    if (argv) measured[i] = measureIn(argv, timeout);
-  });
   const rows = systems.flatMap((system, i) => {
     const m = measured[i];
     if (!m) return [];
