@@ -30,10 +30,10 @@ const INSTALLED = Symbol.for("runnable-ts.compile-cache");
 
 /**
  * A `globalThis` slot a host sets before the SDK loads, naming the kind of process it is (the
- * CLI: its command, or `prestarted`): each kind keeps a cache file of its own. A file holds, for
- * each module, the code of the functions that the process that compiled the module ran: a step
- * process reading what `runnable execute` compiled would deserialize code it never runs and
- * compile lazily the code it does (measured: ~40 ms more CPU than no cache at all).
+ * CLI: `run`, `step`, `prestarted` or `cli`): each kind keeps a cache file of its own. A file
+ * holds, for each module, the code of the functions that the process that compiled the module
+ * ran: a step process reading what `runnable execute` compiled would deserialize code it never
+ * runs and compile lazily the code it does (measured: ~40 ms more CPU than no cache at all).
  */
 const COMPILE_CACHE_KIND = Symbol.for("runnable-ts.compile-cache.kind");
 
