@@ -49,7 +49,6 @@ function copyBranch(branch: BranchLog): BranchLog {
   return { internal_name: branch.internal_name, status: branch.status, steps: {}, parameters: { ...branch.parameters } };
 }
 
-
 function unknownRun(runId: string): Promise<never> {
   return Promise.reject(new RunnableError("E_RUN_NOT_FOUND", `No run log for run id "${runId}" in the buffered store`, { runId }));
 }

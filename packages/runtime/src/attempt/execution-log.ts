@@ -7,7 +7,6 @@ import { Masker } from "../redact";
 /** Bytes (UTF-16 units, near enough) held in memory before the log spills to a temporary file. */
 const IN_MEMORY = 256 * 1024;
 
-
 /**
  * A task's execution log as it is written: lines of output, masked as they arrive, held in
  * memory up to a bound and spilled to a temporary file beyond it, then stored in the catalog —
